@@ -1,0 +1,62 @@
+/**
+ * The status lifecycle of runs and targets. A write that does not follow an arrow below is
+ * rejected by the store (its condition expression lists the allowed previous states), not written.
+ *
+ *   queued → running → planned → awaiting_approval → applying → succeeded
+ *                         ↘ no_changes          ↘ (rejected) cancelled
+ *   any non-final → failed | cancelled | superseded | skipped
+ */
+export const STATUSES = [
+  'queued',
+  'running',
+  'planned',
+  'awaiting_approval',
+  'applying',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'superseded',
+  'skipped',
+  'no_changes',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const FINAL_STATUSES: ReadonlySet<Status> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'superseded',
+  'skipped',
+  'no_changes',
+]);
+
+/**
+ * `planned` is final for a plan-only run (pull request, drift) and moves on for a deploy, so it is
+ * not in FINAL_STATUSES; a plan-only run's record says `planned` when it ends.
+ */
+const NEXT: Record<Status, readonly Status[]> = {
+  queued: ['running', 'failed', 'cancelled', 'superseded', 'skipped'],
+  running: ['planned', 'no_changes', 'awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded', 'skipped'],
+  planned: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded', 'skipped'],
+  awaiting_approval: ['applying', 'failed', 'cancelled', 'superseded'],
+  applying: ['succeeded', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+  superseded: [],
+  skipped: [],
+  no_changes: [],
+};
+
+export function isFinal(status: Status): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+export function canTransition(from: Status, to: Status): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** The statuses from which `to` may be reached: what a conditional write lists. */
+export function allowedPredecessors(to: Status): Status[] {
+  return STATUSES.filter((from) => canTransition(from, to));
+}

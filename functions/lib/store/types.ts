@@ -1,0 +1,154 @@
+import type { RunKind } from '../run-request.ts';
+import type { Status } from '../status.ts';
+
+/**
+ * The record store: one DynamoDB table (infra/table.yml), keys `pk`/`sk`, one GSI (`gsi1pk`/`gsi1sk`),
+ * TTL attribute `expiresAt` (epoch seconds). Conditions check expiry themselves: TTL deletion can lag
+ * by days. No transactions (dynalite lacks them): every multi-item change is a sequence of
+ * conditional writes that is safe to repeat.
+ */
+
+/** What `planned` found, copied to the target record. Never holds a sensitive value. */
+export interface PlanSummary {
+  add: number;
+  change: number;
+  destroy: number;
+  replace: number;
+  /** Names of root outputs that change; values are never copied. */
+  outputChanges: string[];
+  hasChanges: boolean;
+}
+
+export interface RunRecord {
+  runId: string;
+  repo: string;
+  kind: RunKind;
+  ref: string;
+  branch: string;
+  sha: string;
+  actor: string;
+  deliveryId: string;
+  executionArn?: string;
+  status: Status;
+  /** Why the run ended as it did (skipped reason, failure message); shown to people. */
+  reason?: string;
+  pullRequest?: number;
+  commitMessage?: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+export interface TargetRecord {
+  runId: string;
+  repo: string;
+  project: string;
+  environment: string;
+  status: Status;
+  sha: string;
+  reason?: string;
+  summary?: PlanSummary;
+  /** sha256 (hex) of the plan artifact that was reviewed; Apply refuses any other. */
+  planSha256?: string;
+  planArtifactKey?: string;
+  planBuildId?: string;
+  applyBuildId?: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+/** One applied deployment of a project to an environment (history; newest first). */
+export interface DeploymentRecord {
+  repo: string;
+  environment: string;
+  project: string;
+  runId: string;
+  sha: string;
+  status: Status;
+  actor: string;
+  summary?: PlanSummary;
+  deployedAt: string;
+}
+
+export interface LockRecord {
+  repo: string;
+  project: string;
+  environment: string;
+  /** The run (execution) that holds it. */
+  owner: string;
+  acquiredAt: string;
+  leaseExpiresAt: string;
+}
+
+/**
+ * Contention is a result, not an exception (as in Atlantis' locker). `waiting`: someone holds the
+ * lock, or an older run is ahead in the queue; `superseded`: in `supersede` mode a newer run for the
+ * same target is waiting, so this one should give up.
+ */
+export type AcquireLockResult =
+  | { status: 'acquired'; lock: LockRecord; tookOverFrom?: string }
+  | { status: 'waiting'; holder?: LockRecord; ahead: number }
+  | { status: 'superseded'; by: string };
+
+export interface AcquireLockOptions {
+  /** How long the lock is ours without renewal; a lease past its end can be taken over. */
+  leaseSeconds: number;
+  /**
+   * Sortable position of the caller in the queue for this key (e.g. `<receivedAt>#<runId>`): in
+   * `queue` mode the oldest waiting run acquires first, so applies happen in push order; in
+   * `supersede` mode the newest wins and older waiters are told they were superseded.
+   */
+  position: string;
+  mode: 'queue' | 'supersede';
+  /** A waiter that has not asked again for this long is presumed dead and no longer blocks others. */
+  waiterTtlSeconds?: number;
+}
+
+export type AcceptDeliveryResult = { accepted: true } | { accepted: false; runId: string };
+
+export interface LockKey {
+  repo: string;
+  project: string;
+  environment: string;
+}
+
+export interface Store {
+  /** Access pattern 1: accept a webhook delivery exactly once (conditional put on the delivery id). */
+  acceptDelivery(deliveryId: string, runId: string, now?: Date): Promise<AcceptDeliveryResult>;
+  /** Forget an accepted delivery whose run could not be started, so that GitHub's redelivery retries it. */
+  forgetDelivery(deliveryId: string, runId: string): Promise<void>;
+
+  /** Access pattern 2: runs and their targets by run id. */
+  createRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'status'> & { status?: Status }, now?: Date): Promise<RunRecord>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Rejects (InvalidTransitionError) a transition the lifecycle does not allow. */
+  setRunStatus(runId: string, status: Status, fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn'>>, now?: Date): Promise<RunRecord>;
+  putTarget(target: Omit<TargetRecord, 'createdAt' | 'updatedAt'>, now?: Date): Promise<TargetRecord>;
+  getTarget(runId: string, project: string, environment: string): Promise<TargetRecord | undefined>;
+  listTargets(runId: string): Promise<TargetRecord[]>;
+  setTargetStatus(
+    runId: string,
+    project: string,
+    environment: string,
+    status: Status,
+    fields?: Partial<Pick<TargetRecord, 'reason' | 'summary' | 'planSha256' | 'planArtifactKey' | 'planBuildId' | 'applyBuildId'>>,
+    now?: Date,
+  ): Promise<TargetRecord>;
+
+  /** Access patterns 3 and 4: record an applied deployment; updates "deployed now" only if it is newer. */
+  recordDeployment(deployment: DeploymentRecord): Promise<void>;
+  listDeployments(repo: string, environment: string, options?: { limit?: number; project?: string }): Promise<DeploymentRecord[]>;
+  getCurrent(repo: string, environment: string): Promise<DeploymentRecord[]>;
+
+  /** Access pattern 5. Newest first. */
+  findRunsBySha(repo: string, sha: string): Promise<RunRecord[]>;
+
+  /** Access pattern 6. Contention is a result naming the holder, not an exception. */
+  acquireLock(key: LockKey, owner: string, options: AcquireLockOptions, now?: Date): Promise<AcquireLockResult>;
+  getLock(key: LockKey, now?: Date): Promise<LockRecord | undefined>;
+  /** Releases only when `owner` holds it (and drops `owner`'s place in the queue); returns whether it held it. */
+  releaseLock(key: LockKey, owner: string): Promise<boolean>;
+  /** Leave the queue without holding the lock (a superseded or cancelled waiter). */
+  leaveQueue(key: LockKey, owner: string): Promise<void>;
+}
