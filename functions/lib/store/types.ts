@@ -34,6 +34,8 @@ export interface RunRecord {
   reason?: string;
   pullRequest?: number;
   commitMessage?: string;
+  /** Outcome of each notification channel (`slack`, `github`, …) at the end of the run. */
+  notifications?: Record<string, NotificationResult>;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
@@ -56,6 +58,13 @@ export interface TargetRecord {
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+}
+
+export interface NotificationResult {
+  ok: boolean;
+  attempts: number;
+  error?: string;
+  at: string;
 }
 
 /** One applied deployment of a project to an environment (history; newest first). */
@@ -122,6 +131,8 @@ export interface Store {
   /** Access pattern 2: runs and their targets by run id. */
   createRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'status'> & { status?: Status }, now?: Date): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Record how a notification channel fared; never changes the run's status. */
+  recordNotification(runId: string, channel: string, result: NotificationResult): Promise<void>;
   /** Rejects (InvalidTransitionError) a transition the lifecycle does not allow. */
   setRunStatus(runId: string, status: Status, fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn'>>, now?: Date): Promise<RunRecord>;
   putTarget(target: Omit<TargetRecord, 'createdAt' | 'updatedAt'>, now?: Date): Promise<TargetRecord>;

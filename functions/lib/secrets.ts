@@ -1,0 +1,53 @@
+import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { getSecret as getSecretsManagerSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { PushgateError } from './errors.ts';
+
+export class SecretConfigError extends PushgateError {}
+
+/** Secrets are cached for this long per warm Lambda, so a rotation is picked up within minutes. */
+const MAX_AGE_SECONDS = 300;
+
+/**
+ * Local mode (`PUSHGATE_LOCAL=1`, set by the local stack) is the only place a secret may come from a
+ * plain environment variable; on AWS secrets come from SSM SecureString parameters or Secrets Manager.
+ */
+export function isLocalMode(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.PUSHGATE_LOCAL === '1' || env.PUSHGATE_LOCAL === 'true';
+}
+
+/**
+ * Reads one secret named by configuration: `<valueEnv>` holds the value itself (local mode only), or
+ * `<parameterEnv>` names an SSM parameter (`/pushgate/…`) or a Secrets Manager secret (its ARN, or
+ * `secretsmanager:<name>`). Returns undefined when neither variable is set, so optional secrets
+ * (the previous webhook secret during a rotation) stay optional.
+ */
+export async function getConfiguredSecret(
+  names: { valueEnv: string; parameterEnv: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  const direct = env[names.valueEnv];
+  const parameter = env[names.parameterEnv];
+  if (direct !== undefined && direct !== '') {
+    if (!isLocalMode(env)) {
+      throw new SecretConfigError(
+        `${names.valueEnv} is only read in local mode (PUSHGATE_LOCAL=1); on AWS set ${names.parameterEnv} to an SSM SecureString or Secrets Manager secret`,
+      );
+    }
+    return direct;
+  }
+  if (parameter === undefined || parameter === '') return undefined;
+  try {
+    if (parameter.startsWith('arn:aws:secretsmanager:') || parameter.startsWith('secretsmanager:')) {
+      const id = parameter.replace(/^secretsmanager:/, '');
+      const value = await getSecretsManagerSecret(id, { maxAge: MAX_AGE_SECONDS });
+      if (typeof value !== 'string' || value === '') throw new Error('the secret is empty or binary');
+      return value;
+    }
+    const value = await getParameter(parameter, { decrypt: true, maxAge: MAX_AGE_SECONDS });
+    if (value === undefined || value === '') throw new Error('the parameter is empty');
+    return value;
+  } catch (error) {
+    // The message names the parameter, never its value.
+    throw new SecretConfigError(`could not read ${names.parameterEnv} (${parameter})`, { cause: error });
+  }
+}
