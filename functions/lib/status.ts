@@ -5,6 +5,7 @@
  *   queued → running → planned → awaiting_approval → applying → succeeded
  *                         ↘ no_changes          ↘ (rejected) cancelled
  *   any non-final → failed | cancelled | superseded | skipped
+ * A deploy target goes from `applying` (or `awaiting_approval` once approved) to `succeeded`.
  */
 export const STATUSES = [
   'queued',
@@ -38,7 +39,8 @@ const NEXT: Record<Status, readonly Status[]> = {
   queued: ['running', 'failed', 'cancelled', 'superseded', 'skipped'],
   running: ['planned', 'no_changes', 'awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded', 'skipped'],
   planned: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded', 'skipped'],
-  awaiting_approval: ['applying', 'failed', 'cancelled', 'superseded'],
+  // Itself: a retried WaitForApproval stores its new task token over the old one.
+  awaiting_approval: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded'],
   applying: ['succeeded', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],

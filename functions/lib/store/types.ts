@@ -14,6 +14,10 @@ export interface PlanSummary {
   change: number;
   destroy: number;
   replace: number;
+  /** Existing objects brought under management (`import` blocks); set only when > 0. */
+  import?: number;
+  /** Objects dropped from state without being destroyed (`removed` with `destroy = false`); set only when > 0. */
+  forget?: number;
   /** Names of root outputs that change; values are never copied. */
   outputChanges: string[];
   hasChanges: boolean;
@@ -55,6 +59,8 @@ export interface TargetRecord {
   planArtifactKey?: string;
   planBuildId?: string;
   applyBuildId?: string;
+  /** Step Functions task token of a run waiting for approval (SendTaskSuccess resumes it). */
+  approvalTaskToken?: string;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
@@ -88,6 +94,8 @@ export interface LockRecord {
   owner: string;
   acquiredAt: string;
   leaseExpiresAt: string;
+  /** Set on reads: the lease ended before `now`, so the next acquireLock by anyone takes it over. */
+  expired?: boolean;
 }
 
 /**
@@ -129,12 +137,20 @@ export interface Store {
   forgetDelivery(deliveryId: string, runId: string): Promise<void>;
 
   /** Access pattern 2: runs and their targets by run id. */
-  createRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'status'> & { status?: Status }, now?: Date): Promise<RunRecord>;
+  createRun(
+    run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'status'> & { status?: Status },
+    now?: Date,
+  ): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Record how a notification channel fared; never changes the run's status. */
   recordNotification(runId: string, channel: string, result: NotificationResult): Promise<void>;
   /** Rejects (InvalidTransitionError) a transition the lifecycle does not allow. */
-  setRunStatus(runId: string, status: Status, fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn'>>, now?: Date): Promise<RunRecord>;
+  setRunStatus(
+    runId: string,
+    status: Status,
+    fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn'>>,
+    now?: Date,
+  ): Promise<RunRecord>;
   putTarget(target: Omit<TargetRecord, 'createdAt' | 'updatedAt'>, now?: Date): Promise<TargetRecord>;
   getTarget(runId: string, project: string, environment: string): Promise<TargetRecord | undefined>;
   listTargets(runId: string): Promise<TargetRecord[]>;
@@ -143,13 +159,22 @@ export interface Store {
     project: string,
     environment: string,
     status: Status,
-    fields?: Partial<Pick<TargetRecord, 'reason' | 'summary' | 'planSha256' | 'planArtifactKey' | 'planBuildId' | 'applyBuildId'>>,
+    fields?: Partial<
+      Pick<
+        TargetRecord,
+        'reason' | 'summary' | 'planSha256' | 'planArtifactKey' | 'planBuildId' | 'applyBuildId' | 'approvalTaskToken'
+      >
+    >,
     now?: Date,
   ): Promise<TargetRecord>;
 
   /** Access patterns 3 and 4: record an applied deployment; updates "deployed now" only if it is newer. */
   recordDeployment(deployment: DeploymentRecord): Promise<void>;
-  listDeployments(repo: string, environment: string, options?: { limit?: number; project?: string }): Promise<DeploymentRecord[]>;
+  listDeployments(
+    repo: string,
+    environment: string,
+    options?: { limit?: number; project?: string },
+  ): Promise<DeploymentRecord[]>;
   getCurrent(repo: string, environment: string): Promise<DeploymentRecord[]>;
 
   /** Access pattern 5. Newest first. */

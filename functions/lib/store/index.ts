@@ -1,0 +1,4 @@
+export type * from './types.ts';
+export { createDynamoStore } from './dynamo-store.ts';
+export { AlreadyExistsError, InvalidTransitionError, NotFoundError, StoreError } from './errors.ts';
+export * as keys from './keys.ts';

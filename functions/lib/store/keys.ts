@@ -1,0 +1,147 @@
+import type { LockKey } from './types.ts';
+import { StoreError } from './errors.ts';
+
+/**
+ * Item design of the one table (infra/table.yml). Keys are built here and nowhere else; records are
+ * read from their own attributes, never parsed back out of a key.
+ *
+ * | record (access pattern)  | pk                                      | sk                                | gsi1pk / gsi1sk                                              |
+ * |--------------------------|-----------------------------------------|-----------------------------------|--------------------------------------------------------------|
+ * | delivery (1)             | DELIVERY#<deliveryId>                   | DELIVERY                          | –                                                            |
+ * | run (2, 5)               | RUN#<runId>                             | RUN                               | SHA#<repo>#<sha> / <createdAt>#<runId>                       |
+ * | target (2)               | RUN#<runId>                             | TARGET#<project>#<environment>    | ENV#<repo>#<environment> / <createdAt>#<runId>#<project>     |
+ * | deployment history (3)   | DEPLOY#<repo>#<environment>             | <deployedAt>#<project>#<runId>    | –                                                            |
+ * | deployed now (4)         | CURRENT#<repo>#<environment>            | PROJECT#<project>                 | –                                                            |
+ * | lock (6)                 | LOCK#<repo>#<project>#<environment>     | LOCK                              | –                                                            |
+ * | lock queue ticket (6)    | LOCK#<repo>#<project>#<environment>     | WAIT#<position>#<owner>           | –                                                            |
+ *
+ * - A run and its targets share a partition: one consistent Query reads a whole run.
+ * - A lock and its queue share a partition: one consistent Query shows the holder and every waiter,
+ *   and the tickets sort by queue position.
+ * - Timestamps in keys are ISO 8601 UTC (`Date#toISOString`), so string order is time order;
+ *   "newest first" is a Query with ScanIndexForward false.
+ * - `expiresAt` (epoch seconds, the table's TTL attribute) is set on deliveries (7 days), locks
+ *   (lease end + 1 day) and queue tickets; it only lets DynamoDB clean up. TTL deletion can lag by
+ *   days, so every condition checks expiry itself (`expiresAt < :now`, `leaseExpiresAt < :now`).
+ * - Every item carries `entity` (`delivery`, `run`, …) so a table export reads without the key scheme.
+ *
+ * Repository, project and environment names are joined with `#`, so they must not contain it
+ * (GitHub names cannot; pushgate.yml names should not): `ENV#a#b#c` must mean one thing only.
+ */
+
+export const GSI1 = 'gsi1';
+
+/** Attributes that exist for the table, not for the record; stripped when an item is read. */
+export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt', 'entity'] as const;
+
+export const TARGET_SK_PREFIX = 'TARGET#';
+export const TICKET_SK_PREFIX = 'WAIT#';
+const LOCK_SK = 'LOCK';
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** A key component that is joined with `#` to others: a `#` inside it would make two keys collide. */
+function part(name: string, value: string): string {
+  if (value === '' || value.includes('#')) {
+    throw new StoreError(`${name} must be non-empty and must not contain '#': ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Keys of a webhook delivery (pattern 1). */
+export function deliveryKey(deliveryId: string): ItemKey {
+  return { pk: `DELIVERY#${part('deliveryId', deliveryId)}`, sk: 'DELIVERY' };
+}
+
+/** Keys of a run (pattern 2). */
+export function runKey(runId: string): ItemKey {
+  return { pk: `RUN#${part('runId', runId)}`, sk: 'RUN' };
+}
+
+/** gsi1 partition of the runs of one commit (pattern 5). */
+export function shaIndexPk(repo: string, sha: string): string {
+  return `SHA#${part('repo', repo)}#${part('sha', sha)}`;
+}
+
+/** gsi1 keys of a run: by commit, in creation order. */
+export function runIndexKeys(run: { repo: string; sha: string; createdAt: string; runId: string }): {
+  gsi1pk: string;
+  gsi1sk: string;
+} {
+  return { gsi1pk: shaIndexPk(run.repo, run.sha), gsi1sk: `${run.createdAt}#${run.runId}` };
+}
+
+/** Keys of one target (project × environment) of a run (pattern 2). */
+export function targetKey(runId: string, project: string, environment: string): ItemKey {
+  return {
+    pk: runKey(runId).pk,
+    sk: `${TARGET_SK_PREFIX}${part('project', project)}#${part('environment', environment)}`,
+  };
+}
+
+/** gsi1 partition of the targets that ran in one environment of a repository. */
+export function environmentIndexPk(repo: string, environment: string): string {
+  return `ENV#${part('repo', repo)}#${part('environment', environment)}`;
+}
+
+/** gsi1 keys of a target: by environment, in creation order. */
+export function targetIndexKeys(target: {
+  repo: string;
+  environment: string;
+  createdAt: string;
+  runId: string;
+  project: string;
+}): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: environmentIndexPk(target.repo, target.environment),
+    gsi1sk: `${target.createdAt}#${target.runId}#${target.project}`,
+  };
+}
+
+/** Partition of the deployment history of one environment (pattern 3). */
+export function deploymentsPk(repo: string, environment: string): string {
+  return `DEPLOY#${part('repo', repo)}#${part('environment', environment)}`;
+}
+
+/** Keys of one history entry; `deployedAt` first so the partition sorts by time. */
+export function deploymentKey(deployment: {
+  repo: string;
+  environment: string;
+  project: string;
+  runId: string;
+  deployedAt: string;
+}): ItemKey {
+  return {
+    pk: deploymentsPk(deployment.repo, deployment.environment),
+    sk: `${deployment.deployedAt}#${part('project', deployment.project)}#${part('runId', deployment.runId)}`,
+  };
+}
+
+/** Partition of what is deployed now in one environment (pattern 4). */
+export function currentPk(repo: string, environment: string): string {
+  return `CURRENT#${part('repo', repo)}#${part('environment', environment)}`;
+}
+
+/** Keys of what is deployed now for one project in one environment. */
+export function currentKey(repo: string, environment: string, project: string): ItemKey {
+  return { pk: currentPk(repo, environment), sk: `PROJECT#${part('project', project)}` };
+}
+
+/** Partition of a lock and its queue (pattern 6). */
+export function lockPk(key: LockKey): string {
+  return `LOCK#${part('repo', key.repo)}#${part('project', key.project)}#${part('environment', key.environment)}`;
+}
+
+/** Keys of the lock itself. */
+export function lockKey(key: LockKey): ItemKey {
+  return { pk: lockPk(key), sk: LOCK_SK };
+}
+
+/** Keys of one waiter's queue ticket; the position comes first so tickets sort in queue order. */
+export function ticketKey(key: LockKey, position: string, owner: string): ItemKey {
+  if (position === '') throw new StoreError('queue position must be non-empty');
+  return { pk: lockPk(key), sk: `${TICKET_SK_PREFIX}${position}#${part('owner', owner)}` };
+}
