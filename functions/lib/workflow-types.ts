@@ -34,6 +34,8 @@ export interface RunSettings {
   concurrency: 'queue' | 'supersede';
   /** Lock lease: longer than the longest plan + apply. */
   leaseSeconds: number;
+  /** How long a run waits for a held lock before it gives up (`lockWaitMinutes` in pushgate.yml; default 60). */
+  lockWaitMinutes?: number;
   /** Where CodeBuild clones the repository from (`SourceLocationOverride`), e.g. https://github.com/o/r.git. */
   sourceLocation: string;
   /** Sortable queue position of this run for its locks: `<receivedAt>#<runId>`. */

@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { summarizeCommand } from './summarize.ts';
+
+/** Every `pushgate` command, in `--help` order. A new command adds its factory here. */
+export const commands: ReadonlyArray<() => Command> = [summarizeCommand];

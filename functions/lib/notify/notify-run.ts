@@ -1,0 +1,85 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { NotificationResult, Store } from '../store/types.ts';
+import { NotifyError } from './errors.ts';
+import type { Notifier } from './notifier.ts';
+import type { RunOutcome } from './run-outcome.ts';
+
+export interface NotifyRunOptions {
+  store: Pick<Store, 'recordNotification'>;
+  /** Tries per notifier, the first included. Default 3. */
+  attempts?: number;
+  /** Wait before the second try; doubled before each further one. Default 1,000 ms. */
+  backoffMs?: number;
+  /** Channels that are not configured, with why: recorded as not sent, without trying. */
+  skipped?: Record<string, string>;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ChannelResult extends NotificationResult {
+  channel: string;
+}
+
+/**
+ * Sends the outcome through every notifier, each with its own retries, and records how each fared
+ * on the run (`store.recordNotification`). It never throws: a Slack outage is recorded, and the
+ * deployment it reports on stays as it ended.
+ */
+export async function notifyRun(
+  outcome: RunOutcome,
+  notifiers: readonly Notifier[],
+  options: NotifyRunOptions,
+): Promise<ChannelResult[]> {
+  const attempts = Math.max(1, options.attempts ?? 3);
+  const backoffMs = options.backoffMs ?? 1000;
+  const now = options.now ?? (() => new Date());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const log = { runId: outcome.runId };
+
+  const skipped = Object.entries(options.skipped ?? {}).map(([channel, reason]): ChannelResult => ({
+    channel,
+    ok: false,
+    attempts: 0,
+    error: reason,
+    at: now().toISOString(),
+  }));
+  for (const result of skipped)
+    options.logger?.info('notification channel skipped', { ...log, channel: result.channel, reason: result.error });
+
+  const sent = await Promise.all(
+    notifiers.map(async (notifier): Promise<ChannelResult> => {
+      let error = 'not tried';
+      for (let attempt = 1; attempt <= attempts; attempt += 1) {
+        try {
+          await notifier.notify(outcome);
+          options.logger?.info('notification sent', { ...log, channel: notifier.channel, attempts: attempt });
+          return { channel: notifier.channel, ok: true, attempts: attempt, at: now().toISOString() };
+        } catch (caught) {
+          // Only the message: an SDK's error object can carry the request, URL and all.
+          error = caught instanceof Error ? caught.message : String(caught);
+          const retryable = !(caught instanceof NotifyError) || caught.retryable;
+          options.logger?.warn('notification failed', { ...log, channel: notifier.channel, attempt, retryable, error });
+          if (!retryable)
+            return { channel: notifier.channel, ok: false, attempts: attempt, error, at: now().toISOString() };
+          if (attempt < attempts) await sleep(backoffMs * 2 ** (attempt - 1));
+        }
+      }
+      return { channel: notifier.channel, ok: false, attempts, error, at: now().toISOString() };
+    }),
+  );
+
+  const results = [...skipped, ...sent];
+  for (const { channel, ...result } of results) {
+    try {
+      await options.store.recordNotification(outcome.runId, channel, result);
+    } catch (caught) {
+      options.logger?.warn('could not record a notification result', {
+        ...log,
+        channel,
+        error: caught instanceof Error ? caught.message : String(caught),
+      });
+    }
+  }
+  return results;
+}

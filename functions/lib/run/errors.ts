@@ -1,0 +1,23 @@
+import { PushgateError } from '../errors.ts';
+
+/**
+ * Errors the workflow's Retry / Catch match by name (functions/lib/workflow-types.ts WorkflowErrors).
+ * Lock contention is a result inside the domain (AcquireLockResult); only at the Step Functions edge
+ * does it become an error, because Retry with backoff is how a Standard workflow waits cheaply.
+ */
+export class RunStepError extends PushgateError {}
+
+/** Someone else holds the lock (or is ahead in the queue): retried with backoff by the state machine. */
+export class LockHeldError extends RunStepError {}
+
+/** Waited longer than the repository's `lockWaitMinutes`: not retried. */
+export class LockWaitTimeoutError extends RunStepError {}
+
+/** A newer run for the same target is waiting (`concurrency: supersede`). */
+export class SupersededError extends RunStepError {}
+
+/** An environment this one comes `after` did not succeed in this run. */
+export class DependencyFailedError extends RunStepError {}
+
+/** The step's input is not what the state machine should send: a bug, reported plainly. */
+export class StepInputError extends RunStepError {}

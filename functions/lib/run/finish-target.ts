@@ -1,0 +1,44 @@
+import type { Store, TargetRecord } from '../store/types.ts';
+import type { TargetStepInput } from './step-input.ts';
+
+/**
+ * The `ReleaseLock` state at the end of a target that did not fail: records the applied deployment
+ * (history and "deployed now") when Apply ran, then releases the lock, owner-conditioned so a lock
+ * that was taken over after our lease expired is left to its new owner.
+ */
+export async function finishTarget(
+  input: TargetStepInput,
+  deps: { store: Store; now?: () => Date },
+): Promise<{ status: TargetRecord['status']; released: boolean }> {
+  const { store } = deps;
+  const now = deps.now?.() ?? new Date();
+  const { run, target, settings } = input;
+  let record = await store.getTarget(run.runId, target.project, target.environment);
+  if (input.planned?.next === 'apply' || input.planned?.next === 'approve') {
+    if (record && record.status !== 'succeeded') {
+      record = await store.setTargetStatus(
+        run.runId,
+        target.project,
+        target.environment,
+        'succeeded',
+        input.applyBuild ? { applyBuildId: input.applyBuild.buildId } : {},
+        now,
+      );
+    }
+    await store.recordDeployment({
+      repo: run.repo,
+      environment: target.environment,
+      project: target.project,
+      runId: run.runId,
+      sha: run.sha,
+      status: 'succeeded',
+      actor: run.actor,
+      ...(record?.summary ? { summary: record.summary } : {}),
+      deployedAt: now.toISOString(),
+    });
+  }
+  const released = settings.planOnly
+    ? false
+    : await store.releaseLock({ repo: run.repo, project: target.project, environment: target.environment }, run.runId);
+  return { status: record?.status ?? 'succeeded', released };
+}

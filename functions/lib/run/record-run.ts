@@ -1,0 +1,94 @@
+import { consoleUrl } from '../console-url.ts';
+import type { RunOutcome } from '../notify/run-outcome.ts';
+import { isFinal, type Status } from '../status.ts';
+import type { RunRecord, Store, TargetRecord } from '../store/types.ts';
+import { describeError } from './describe-error.ts';
+import type { CaughtError } from './step-input.ts';
+
+export interface RecordRunInput {
+  runId: string;
+  executionArn?: string;
+  /** Present when the run ended through a Catch outside any target (Validate, the Map itself). */
+  error?: CaughtError;
+}
+
+/**
+ * The `Record` state (and `RecordFailure`, its Catch twin): the run's final status from its targets.
+ * Also the safety net that makes "nothing stays running" true: any target not final is closed and
+ * any lock the run still holds is released, whatever path led here.
+ */
+export async function recordRun(input: RecordRunInput, deps: { store: Store; now?: () => Date }): Promise<RunOutcome> {
+  const { store } = deps;
+  const now = deps.now?.() ?? new Date();
+  const run = await store.getRun(input.runId);
+  if (!run) throw new Error(`run ${input.runId} has no record`);
+  const errorReason = input.error ? describeError(input.error) : undefined;
+
+  const targets: TargetRecord[] = [];
+  for (const target of await store.listTargets(run.runId)) {
+    const key = { repo: run.repo, project: target.project, environment: target.environment };
+    if (run.kind === 'push' || run.kind === 'comment') {
+      await store.releaseLock(key, run.runId);
+      await store.leaveQueue(key, run.runId);
+    }
+    if (isFinal(target.status) || target.status === 'planned') {
+      targets.push(target);
+      continue;
+    }
+    const status: Status = target.status === 'queued' ? 'cancelled' : 'failed';
+    const reason = errorReason ?? `the run ended while this target was ${target.status}`;
+    targets.push(await store.setTargetStatus(run.runId, target.project, target.environment, status, { reason }, now));
+  }
+
+  const { status, reason } = decideRunStatus(run, targets, errorReason);
+  let recorded = run;
+  if (!isFinal(run.status)) {
+    recorded = await store.setRunStatus(
+      run.runId,
+      status,
+      { ...(reason ? { reason } : {}), ...(input.executionArn ? { executionArn: input.executionArn } : {}) },
+      now,
+    );
+  }
+  const executionArn = input.executionArn ?? recorded.executionArn;
+  return {
+    runId: recorded.runId,
+    repo: recorded.repo,
+    kind: recorded.kind,
+    branch: recorded.branch,
+    sha: recorded.sha,
+    actor: recorded.actor,
+    status: recorded.status,
+    ...(recorded.reason ? { reason: recorded.reason } : {}),
+    ...(executionArn ? { executionArn, consoleUrl: consoleUrl(executionArn) } : {}),
+    targets: targets.map((t) => ({
+      project: t.project,
+      environment: t.environment,
+      status: t.status,
+      ...(t.summary ? { summary: t.summary } : {}),
+      ...(t.reason ? { reason: t.reason } : {}),
+    })),
+  };
+}
+
+function decideRunStatus(
+  run: RunRecord,
+  targets: TargetRecord[],
+  errorReason: string | undefined,
+): { status: Status; reason?: string } {
+  if (isFinal(run.status)) return { status: run.status, ...(run.reason ? { reason: run.reason } : {}) };
+  if (errorReason) return { status: 'failed', reason: errorReason };
+  if (targets.length === 0) return { status: 'skipped', reason: run.reason ?? 'nothing to do' };
+  const count = (status: Status) => targets.filter((t) => t.status === status).length;
+  const failed = targets.filter((t) => t.status === 'failed' || t.status === 'cancelled');
+  if (failed.length > 0) {
+    return {
+      status: 'failed',
+      reason: failed.map((t) => `${t.project}/${t.environment}: ${t.reason ?? t.status}`).join('; '),
+    };
+  }
+  if (count('superseded') === targets.length) return { status: 'superseded', reason: 'a newer run took over' };
+  if (count('skipped') === targets.length) return { status: 'skipped', reason: targets[0]?.reason ?? 'skipped' };
+  if (count('no_changes') + count('skipped') === targets.length) return { status: 'no_changes' };
+  return { status: 'succeeded' };
+}
