@@ -1,0 +1,296 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { acquireTargetLock } from '../../../functions/lib/run/acquire-target-lock.ts';
+import { describeError } from '../../../functions/lib/run/describe-error.ts';
+import { failTarget } from '../../../functions/lib/run/fail-target.ts';
+import { finishTarget } from '../../../functions/lib/run/finish-target.ts';
+import { recordRun } from '../../../functions/lib/run/record-run.ts';
+import type { TargetStepInput } from '../../../functions/lib/run/step-input.ts';
+import { createDynamoStore } from '../../../functions/lib/store/index.ts';
+import type { Store } from '../../../functions/lib/store/types.ts';
+import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
+
+const SHA = 'a'.repeat(40);
+let dynamo: RunningDynalite;
+let store: Store;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(async () => dynamo.stop());
+beforeEach(async () => {
+  store = createDynamoStore({ tableName: await createTestTable(dynamo.client), client: dynamo.client });
+});
+
+function stepInput(
+  runId: string,
+  overrides: Partial<TargetStepInput> = {},
+  target: Partial<TargetStepInput['target']> = {},
+): TargetStepInput {
+  return {
+    run: {
+      runId,
+      deliveryId: `d-${runId}`,
+      kind: 'push',
+      repo: 'acme/infra',
+      ref: 'refs/heads/main',
+      branch: 'main',
+      sha: SHA,
+      actor: 'octocat',
+      receivedAt: '2026-11-28T00:00:00.000Z',
+    },
+    settings: {
+      planOnly: false,
+      concurrency: 'queue',
+      leaseSeconds: 600,
+      sourceLocation: 'https://github.com/acme/infra.git',
+      queuePosition: `2026-11-28T00:00:00.000Z#${runId}`,
+    },
+    target: {
+      project: 'network',
+      environment: 'staging',
+      engine: 'terraform',
+      dir: 'infra/network',
+      after: [],
+      approval: { required: false, approvers: [] },
+      buildspec: { plan: 'version: 0.2', apply: 'version: 0.2' },
+      artifactPrefix: `runs/${runId}/network/staging`,
+      ...target,
+    },
+    ...overrides,
+  };
+}
+
+async function seed(
+  runId: string,
+  targets: { project: string; environment: string }[] = [{ project: 'network', environment: 'staging' }],
+) {
+  await store.createRun({
+    runId,
+    repo: 'acme/infra',
+    kind: 'push',
+    ref: 'refs/heads/main',
+    branch: 'main',
+    sha: SHA,
+    actor: 'octocat',
+    deliveryId: `d-${runId}`,
+    status: 'running',
+  });
+  for (const t of targets) {
+    await store.putTarget({
+      runId,
+      repo: 'acme/infra',
+      project: t.project,
+      environment: t.environment,
+      status: 'queued',
+      sha: SHA,
+    });
+  }
+}
+
+describe('AcquireLock', () => {
+  it('takes the lock and marks the target running', async () => {
+    await seed('run-1');
+    const result = await acquireTargetLock(stepInput('run-1'), { store });
+    expect(result).toMatchObject({ locked: true, owner: 'run-1' });
+    expect((await store.getTarget('run-1', 'network', 'staging'))?.status).toBe('running');
+  });
+
+  it('throws LockHeldError naming the holder while another run holds it', async () => {
+    await seed('run-1');
+    await seed('run-2');
+    await acquireTargetLock(stepInput('run-1'), { store });
+    const input = stepInput('run-2', {
+      settings: { ...stepInput('run-2').settings, queuePosition: '2026-11-28T00:00:01.000Z#run-2' },
+    });
+    await expect(acquireTargetLock(input, { store })).rejects.toMatchObject({
+      name: 'LockHeldError',
+      message: expect.stringContaining('held by run run-1'),
+    });
+    expect((await store.getTarget('run-2', 'network', 'staging'))?.status).toBe('queued');
+  });
+
+  it('gives up with LockWaitTimeoutError after lockWaitMinutes', async () => {
+    await seed('run-1');
+    await seed('run-2');
+    await acquireTargetLock(stepInput('run-1'), { store });
+    const base = stepInput('run-2');
+    const input = {
+      ...base,
+      settings: { ...base.settings, lockWaitMinutes: 1, queuePosition: '2026-11-28T00:00:01.000Z#run-2' },
+      waitingSince: new Date(Date.now() - 120_000).toISOString(),
+    };
+    await expect(acquireTargetLock(input, { store })).rejects.toMatchObject({ name: 'LockWaitTimeoutError' });
+  });
+
+  it('skips a target whose `after` environment did not succeed', async () => {
+    await seed('run-1', [
+      { project: 'network', environment: 'staging' },
+      { project: 'network', environment: 'prod' },
+    ]);
+    await store.setTargetStatus('run-1', 'network', 'staging', 'failed', { reason: 'boom' });
+    const input = stepInput('run-1', {}, { environment: 'prod', after: ['staging'] });
+    await expect(acquireTargetLock(input, { store })).rejects.toMatchObject({
+      name: 'DependencyFailedError',
+      message: expect.stringContaining('staging ended failed'),
+    });
+    expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'prod' })).toBeUndefined();
+  });
+
+  it('takes no lock for a plan-only run', async () => {
+    await seed('run-1');
+    const base = stepInput('run-1');
+    expect(await acquireTargetLock({ ...base, settings: { ...base.settings, planOnly: true } }, { store })).toEqual({
+      locked: false,
+    });
+    expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
+  });
+});
+
+describe('ReleaseLock and TargetFailed', () => {
+  it('records the deployment, releases the lock, and updates what is deployed now', async () => {
+    await seed('run-1');
+    await acquireTargetLock(stepInput('run-1'), { store });
+    await store.setTargetStatus('run-1', 'network', 'staging', 'applying', { planSha256: 'f'.repeat(64) });
+    const result = await finishTarget(
+      stepInput('run-1', {
+        planned: { next: 'apply', planSha256: 'f'.repeat(64) },
+        applyBuild: { buildId: 'apply:1' },
+      }),
+      { store },
+    );
+    expect(result).toEqual({ status: 'succeeded', released: true });
+    expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
+    expect(await store.getCurrent('acme/infra', 'staging')).toMatchObject([
+      { project: 'network', runId: 'run-1', sha: SHA },
+    ]);
+    expect((await store.getTarget('run-1', 'network', 'staging'))?.applyBuildId).toBe('apply:1');
+  });
+
+  it('a failed target is recorded with a readable reason and its lock released', async () => {
+    await seed('run-1');
+    await acquireTargetLock(stepInput('run-1'), { store });
+    const error = {
+      Error: 'States.TaskFailed',
+      Cause: JSON.stringify({
+        Build: {
+          Id: 'pushgate-plan:42',
+          BuildStatus: 'FAILED',
+          Phases: [
+            { PhaseType: 'INSTALL', PhaseStatus: 'SUCCEEDED' },
+            {
+              PhaseType: 'BUILD',
+              PhaseStatus: 'FAILED',
+              Contexts: [
+                {
+                  StatusCode: 'COMMAND_EXECUTION_ERROR',
+                  Message: 'Error while executing command: terraform plan. Reason: exit status 1',
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    };
+    const result = await failTarget(stepInput('run-1', { error }), { store });
+    expect(result.status).toBe('failed');
+    expect(result.reason).toBe(
+      'build pushgate-plan:42 failed in phase BUILD: Error while executing command: terraform plan. Reason: exit status 1',
+    );
+    expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
+    expect(await store.getTarget('run-1', 'network', 'staging')).toMatchObject({
+      status: 'failed',
+      reason: result.reason,
+    });
+  });
+
+  it('a superseded or skipped target gets that status, not failed', async () => {
+    await seed('run-1', [
+      { project: 'network', environment: 'staging' },
+      { project: 'network', environment: 'prod' },
+    ]);
+    const lambdaCause = (type: string, message: string) =>
+      JSON.stringify({ errorType: type, errorMessage: message, trace: [] });
+    await failTarget(
+      stepInput('run-1', { error: { Error: 'SupersededError', Cause: lambdaCause('SupersededError', 'newer run') } }),
+      { store },
+    );
+    await failTarget(
+      stepInput(
+        'run-1',
+        { error: { Error: 'DependencyFailedError', Cause: lambdaCause('DependencyFailedError', 'staging failed') } },
+        { environment: 'prod' },
+      ),
+      { store },
+    );
+    expect((await store.getTarget('run-1', 'network', 'staging'))?.status).toBe('superseded');
+    expect(await store.getTarget('run-1', 'network', 'prod')).toMatchObject({
+      status: 'skipped',
+      reason: 'staging failed',
+    });
+  });
+});
+
+describe('Record', () => {
+  it('closes targets left open, releases their locks and fails the run with the reason', async () => {
+    await seed('run-1', [
+      { project: 'network', environment: 'staging' },
+      { project: 'network', environment: 'prod' },
+    ]);
+    await acquireTargetLock(stepInput('run-1'), { store });
+    const outcome = await recordRun(
+      {
+        runId: 'run-1',
+        executionArn: 'arn:aws:states:eu-west-1:1:execution:deploy:run-1',
+        error: { Error: 'States.Runtime', Cause: 'the Map failed' },
+      },
+      { store },
+    );
+    expect(outcome.status).toBe('failed');
+    expect(outcome.reason).toBe('States.Runtime: the Map failed');
+    expect(outcome.consoleUrl).toContain('eu-west-1.console.aws.amazon.com');
+    expect(outcome.targets.map((t) => t.status).sort()).toEqual(['cancelled', 'failed']);
+    expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
+    expect((await store.getRun('run-1'))?.status).toBe('failed');
+  });
+
+  it('derives the run status from its targets', async () => {
+    await seed('run-1', [
+      { project: 'network', environment: 'staging' },
+      { project: 'dns', environment: 'staging' },
+    ]);
+    await store.setTargetStatus('run-1', 'network', 'staging', 'running');
+    await store.setTargetStatus('run-1', 'network', 'staging', 'no_changes');
+    await store.setTargetStatus('run-1', 'dns', 'staging', 'running');
+    await store.setTargetStatus('run-1', 'dns', 'staging', 'applying');
+    await store.setTargetStatus('run-1', 'dns', 'staging', 'succeeded');
+    expect((await recordRun({ runId: 'run-1' }, { store })).status).toBe('succeeded');
+
+    await seed('run-2');
+    await store.setTargetStatus('run-2', 'network', 'staging', 'running');
+    await store.setTargetStatus('run-2', 'network', 'staging', 'no_changes');
+    expect((await recordRun({ runId: 'run-2' }, { store })).status).toBe('no_changes');
+  });
+
+  it('keeps a run that Validate already ended as skipped', async () => {
+    await seed('run-1', []);
+    await store.setRunStatus('run-1', 'skipped', { reason: 'no project changed' });
+    expect(await recordRun({ runId: 'run-1' }, { store })).toMatchObject({
+      status: 'skipped',
+      reason: 'no project changed',
+      targets: [],
+    });
+  });
+});
+
+describe('describeError', () => {
+  it('reads Lambda errors, build failures and plain causes', () => {
+    expect(
+      describeError({
+        Error: 'InvalidConfigError',
+        Cause: JSON.stringify({ errorType: 'InvalidConfigError', errorMessage: 'projects[0].engine: invalid' }),
+      }),
+    ).toBe('projects[0].engine: invalid');
+    expect(describeError({ Error: 'States.Timeout' })).toBe('States.Timeout');
+    expect(describeError({ Error: 'X', Cause: 'y'.repeat(5000) }).length).toBeLessThanOrEqual(1500);
+  });
+});
