@@ -7,7 +7,29 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    // Node's globals, for the plain .mjs files (git hook, stand-in executables, the demo's tool).
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'process',
+          'console',
+          'Buffer',
+          'URL',
+          'URLSearchParams',
+          'fetch',
+          'AbortSignal',
+          'AbortController',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'setImmediate',
+          'TextEncoder',
+          'TextDecoder',
+          'structuredClone',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -18,13 +40,26 @@ export default tseslint.config(
     // The domain and the functions never reach into the local stack or the CLI (DESIGN.md: imports flow one way).
     files: ['functions/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/local/**', '**/cli/**'], message: 'functions/ must not import local/ or cli/' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/local/**', '**/cli/**'], message: 'functions/ must not import local/ or cli/' }] },
+      ],
     },
   },
   {
     files: ['functions/lib/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/handler', '**/handler.ts', '**/local/**', '**/cli/**'], message: 'functions/lib imports no handler, local/ or cli/' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/handler', '**/handler.ts', '**/local/**', '**/cli/**'],
+              message: 'functions/lib imports no handler, local/ or cli/',
+            },
+          ],
+        },
+      ],
     },
   },
 );

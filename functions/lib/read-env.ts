@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PushgateError } from './errors.ts';
 
 export class ConfigurationError extends PushgateError {}

@@ -37,7 +37,17 @@ export const FINAL_STATUSES: ReadonlySet<Status> = new Set([
  */
 const NEXT: Record<Status, readonly Status[]> = {
   queued: ['running', 'failed', 'cancelled', 'superseded', 'skipped'],
-  running: ['planned', 'no_changes', 'awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded', 'skipped'],
+  running: [
+    'planned',
+    'no_changes',
+    'awaiting_approval',
+    'applying',
+    'succeeded',
+    'failed',
+    'cancelled',
+    'superseded',
+    'skipped',
+  ],
   planned: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded', 'skipped'],
   // Itself: a retried WaitForApproval stores its new task token over the old one.
   awaiting_approval: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded'],

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Notifier } from '../lib/notify/notifier.ts';
 import { notifyRun } from '../lib/notify/notify-run.ts';
 import { RunOutcome } from '../lib/notify/run-outcome.ts';

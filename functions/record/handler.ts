@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordRun } from '../lib/run/record-run.ts';
 import { defaultStore } from '../lib/run/step-deps.ts';
 import { CaughtError, parseStepInput } from '../lib/run/step-input.ts';

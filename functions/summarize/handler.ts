@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultS3Client } from '../lib/plan/default-s3-client.ts';
 import { summarizeTarget } from '../lib/plan/summarize-target.ts';
 import { readEnv } from '../lib/read-env.ts';

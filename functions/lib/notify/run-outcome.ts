@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RunKind } from '../run-request.ts';
 import { STATUSES } from '../status.ts';
 import type { PlanSummary } from '../store/types.ts';

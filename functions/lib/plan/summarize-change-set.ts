@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlanSummary } from '../store/types.ts';
 import { describeZodError } from './describe-zod-error.ts';
 import { PlanFormatError } from './errors.ts';

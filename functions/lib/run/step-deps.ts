@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../read-env.ts';
 import { createDynamoStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';

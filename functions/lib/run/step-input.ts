@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RunRequest } from '../run-request.ts';
 import { StepInputError } from './errors.ts';
 

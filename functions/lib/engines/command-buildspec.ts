@@ -1,0 +1,66 @@
+import { posix } from 'node:path';
+import type { RunRequest } from '../run-request.ts';
+import {
+  buildVariables,
+  downloadPlan,
+  enterProjectDir,
+  script,
+  uploadArtifacts,
+  verifyPlanSha256,
+} from './build-steps.ts';
+import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
+import { renderBuildspec } from './render-buildspec.ts';
+import { shellQuote } from './shell-quote.ts';
+
+/**
+ * Any tool with a plan/apply split: the user's commands run as written (they are the user's shell),
+ * pushgate only moves the plan file. The plan build saves `planFile` as plan.bin (and `planJson` as
+ * plan.json for the summary); the apply build puts the verified plan.bin back at `planFile` and
+ * names it in `PUSHGATE_PLAN_FILE`.
+ */
+export function commandBuildspec(
+  target: BuildTarget,
+  options: EngineOptions,
+  run: RunRequest,
+  planOnly: boolean,
+): Buildspecs {
+  const settings = options.project.command;
+  if (!settings) throw new TypeError(`project ${target.project} has engine command but no command options`);
+  const planFile = posix.normalize(settings.planFile);
+  const planJson = settings.planJson === undefined ? undefined : posix.normalize(settings.planJson);
+  const variables = buildVariables(target, options, run);
+
+  const plan = renderBuildspec({
+    variables,
+    build: [
+      enterProjectDir(target.dir),
+      ...(settings.validate === undefined ? [] : [settings.validate]),
+      settings.plan,
+      script([
+        `if [ ! -f ${shellQuote(planFile)} ]; then`,
+        `  echo ${shellQuote(`the plan command did not write ${planFile}`)} >&2`,
+        '  exit 1',
+        'fi',
+        ...(planFile === 'plan.bin' ? [] : [`cp -- ${shellQuote(planFile)} plan.bin`]),
+        ...(planJson === undefined || planJson === 'plan.json' ? [] : [`cp -- ${shellQuote(planJson)} plan.json`]),
+      ]),
+      ...uploadArtifacts(planJson === undefined ? ['plan.bin'] : ['plan.bin', 'plan.json']),
+    ],
+  });
+  if (planOnly) return { plan };
+
+  const apply = renderBuildspec({
+    variables,
+    build: [
+      enterProjectDir(target.dir),
+      downloadPlan(),
+      verifyPlanSha256(),
+      ...(planFile === 'plan.bin'
+        ? []
+        : [`mkdir -p -- ${shellQuote(posix.dirname(planFile))} && cp -- plan.bin ${shellQuote(planFile)}`]),
+      `export PUSHGATE_PLAN_FILE="$PWD"/${shellQuote(planFile)}`,
+      settings.apply,
+    ],
+  });
+  return { plan, apply };
+}

@@ -1,0 +1,44 @@
+/**
+ * What pushgate needs from the Git host, and nothing more (like the VCS client interface of
+ * Atlantis, server/events/vcs/client.go): read a file at a commit, list the files a change touched,
+ * tell CodeBuild where to clone from. GitHub implements it (github-host.ts); tests use a double.
+ * `repo` is always `owner/name`. Implementations throw GitHostError for a failure that is worth
+ * retrying (network, rate limit, 5xx, bad credentials); "not there" is a value, not an error.
+ */
+export interface GitHost {
+  /** A file's text at `ref` (a commit sha or branch); undefined when the file does not exist there. */
+  getFile(repo: string, path: string, ref: string): Promise<string | undefined>;
+
+  /**
+   * Paths (from the repository root) that differ between `base` and `head`, renames counted on both
+   * sides. Undefined when the answer is unknown (a base that no longer exists after a force push, a
+   * first push, a comparison too large to list): callers then treat every project as changed.
+   */
+  changedFiles(repo: string, base: string, head: string): Promise<string[] | undefined>;
+
+  /** The URL CodeBuild clones from (its `SourceLocationOverride`). */
+  cloneUrl(repo: string): string;
+
+  /**
+   * The commit sha a ref points at now (a branch, `refs/pull/<n>/head`, …); undefined when there
+   * is no such ref. Needed for comment commands, whose webhook does not carry the head commit.
+   */
+  resolveRef?(repo: string, ref: string): Promise<string | undefined>;
+
+  /**
+   * A pull request's head and base as they are now; undefined when there is no such pull request.
+   * Comment commands need it: an `issue_comment` webhook names the pull request but not its commits,
+   * its branches or whether it comes from a fork.
+   */
+  getPullRequest(repo: string, number: number): Promise<PullRequestInfo | undefined>;
+}
+
+export interface PullRequestInfo {
+  number: number;
+  headSha: string;
+  headRef: string;
+  baseRef: string;
+  baseSha: string;
+  /** The head lives in another repository: its code never runs with pushgate's credentials. */
+  fromFork: boolean;
+}

@@ -1,0 +1,36 @@
+import type { RunRequest } from '../run-request.ts';
+
+/** What kind of run a request is: the branch whose environments it targets and whether it may apply. */
+export type RunMode = { branch: string; planOnly: boolean } | { skipped: string };
+
+/**
+ * push: deploy the pushed branch's environments. Pull request, `/pushgate plan` and drift: plan only
+ * (a pull request against its base branch's environments). `/pushgate apply`: deploy the base
+ * branch's environments before the merge; who may ask is checked before the run starts.
+ */
+export function runMode(run: RunRequest): RunMode {
+  const baseBranch = run.pullRequest?.baseRef ?? run.branch;
+  // A fork's code would run in the plan build with pushgate's (read-only) credentials and could read
+  // state or secrets: like Atlantis' default, pull requests from forks are not planned at all.
+  if (run.pullRequest?.fromFork && (run.kind === 'plan' || run.kind === 'comment')) {
+    return {
+      skipped: `pull request #${run.pullRequest.number} comes from a fork: pushgate never runs a fork's code with credentials; push the branch to this repository to plan it`,
+    };
+  }
+  switch (run.kind) {
+    case 'push':
+      return { branch: run.branch, planOnly: false };
+    case 'plan':
+      return { branch: baseBranch, planOnly: true };
+    case 'drift':
+      return { branch: run.branch, planOnly: true };
+    case 'comment': {
+      const command = run.comment?.command;
+      if (command === 'plan') return { branch: baseBranch, planOnly: true };
+      if (command === 'apply') {
+        return { branch: baseBranch, planOnly: false };
+      }
+      return { skipped: command ? `"/pushgate ${command}" does not start a run` : 'the comment has no command' };
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { parseConfig } from '../config/parse-config.ts';
+import { InvalidConfigError } from '../config/invalid-config-error.ts';
+import type { GitHost } from '../git/git-host.ts';
+import type { RunRequest } from '../run-request.ts';
+import { AlreadyExistsError } from '../store/errors.ts';
+import type { Store } from '../store/types.ts';
+import type { ValidatedRun } from '../workflow-types.ts';
+import { decideTargets } from './decide-targets.ts';
+import { UnresolvedCommitError } from './unresolved-commit-error.ts';
+
+export const CONFIG_FILE = 'pushgate.yml';
+
+const ZERO_SHA = /^0+$/;
+
+export interface ValidateDeps {
+  store: Store;
+  gitHost: GitHost;
+  now?: () => Date;
+  leaseSeconds?: number;
+}
+
+export type Validate = (run: RunRequest) => Promise<ValidatedRun>;
+
+/**
+ * The Validate step: pushgate.yml at the run's commit → the targets of the run, recorded as
+ * queued. Safe to repeat (the workflow retries it): records that already exist are left as they are.
+ * Throws InvalidConfigError for a missing or wrong pushgate.yml, GitHostError when GitHub fails.
+ */
+export function createValidate(deps: ValidateDeps): Validate {
+  const now = deps.now ?? (() => new Date());
+  const { gitHost, store } = deps;
+
+  return async function validate(request) {
+    const run = await resolveHead(request, gitHost);
+    const sha7 = run.sha.slice(0, 7);
+    const text = await gitHost.getFile(run.repo, CONFIG_FILE, run.sha);
+    if (text === undefined) {
+      throw new InvalidConfigError(`no ${CONFIG_FILE} at ${sha7}: add one at the repository root`);
+    }
+    const parsed = parseConfig(text);
+    if (!parsed.ok) throw InvalidConfigError.fromProblems(parsed.problems, `${CONFIG_FILE} at ${sha7}`);
+
+    const decide = (changedFiles: string[] | undefined) =>
+      decideTargets({
+        run,
+        config: parsed.config,
+        changedFiles,
+        sourceLocation: gitHost.cloneUrl(run.repo),
+        ...(deps.leaseSeconds === undefined ? {} : { leaseSeconds: deps.leaseSeconds }),
+      });
+    // With every project counted as changed first: a push to a branch without environments (most
+    // pushes) ends here without asking GitHub for a comparison.
+    const everything = decide(undefined);
+    const result = everything.skipped ? everything : decide(await changedFilesOf(run, gitHost));
+
+    await record(result, store, now());
+    return result;
+  };
+}
+
+/**
+ * An issue comment's webhook names the pull request but carries no commit, branch or fork flag: the
+ * intake sends zeros (and `fromFork: true`, so nothing runs with credentials by mistake) and the pull
+ * request as it is now is looked up here.
+ */
+async function resolveHead(run: RunRequest, gitHost: GitHost): Promise<RunRequest> {
+  if (run.kind !== 'comment' || !ZERO_SHA.test(run.sha)) return run;
+  if (!run.pullRequest)
+    throw new UnresolvedCommitError(`cannot find the commit of ${run.ref}: the comment names no pull request`);
+  const pull = await gitHost.getPullRequest(run.repo, run.pullRequest.number);
+  if (pull === undefined) {
+    throw new UnresolvedCommitError(`pull request #${run.pullRequest.number} does not exist in ${run.repo}`);
+  }
+  return {
+    ...run,
+    sha: pull.headSha,
+    branch: pull.baseRef,
+    pullRequest: {
+      number: pull.number,
+      baseRef: pull.baseRef,
+      baseSha: pull.baseSha,
+      headRef: pull.headRef,
+      fromFork: pull.fromFork,
+    },
+  };
+}
+
+/** Undefined (every project changed) for a first or forced push, a drift check, an unknown base. */
+async function changedFilesOf(run: RunRequest, gitHost: GitHost): Promise<string[] | undefined> {
+  const base =
+    run.kind === 'push'
+      ? run.before
+      : run.kind === 'drift'
+        ? undefined
+        : (run.pullRequest?.baseSha ?? run.pullRequest?.baseRef);
+  if (base === undefined || base === '' || ZERO_SHA.test(base)) return undefined;
+  return gitHost.changedFiles(run.repo, base, run.sha);
+}
+
+async function record(result: ValidatedRun, store: Store, at: Date): Promise<void> {
+  const { run } = result;
+  let status = (await store.getRun(run.runId))?.status;
+  if (status === undefined) {
+    // The webhook intake creates the run before starting the workflow; a scheduled drift check may not.
+    try {
+      await store.createRun(
+        {
+          runId: run.runId,
+          repo: run.repo,
+          kind: run.kind,
+          ref: run.ref,
+          branch: run.branch,
+          sha: run.sha,
+          actor: run.actor,
+          deliveryId: run.deliveryId,
+          ...(run.pullRequest ? { pullRequest: run.pullRequest.number } : {}),
+          ...(run.commitMessage === undefined ? {} : { commitMessage: run.commitMessage }),
+          status: 'queued',
+        },
+        at,
+      );
+      status = 'queued';
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+      status = (await store.getRun(run.runId))?.status;
+    }
+  }
+
+  if (result.skipped !== undefined) {
+    if (status !== 'skipped') await store.setRunStatus(run.runId, 'skipped', { reason: result.skipped }, at);
+    return;
+  }
+  // A retried Validate finds the run running already; any other status is the store's to refuse.
+  if (status !== 'running') await store.setRunStatus(run.runId, 'running', undefined, at);
+  for (const target of result.waves.flat()) {
+    const key = { runId: run.runId, project: target.project, environment: target.environment };
+    try {
+      await store.putTarget({ ...key, repo: run.repo, status: 'queued', sha: run.sha }, at);
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+      const existing = await store.getTarget(key.runId, key.project, key.environment);
+      // The same target from an earlier attempt; a different commit would be a different run.
+      if (existing?.sha !== run.sha) throw error;
+    }
+  }
+}

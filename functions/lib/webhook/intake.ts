@@ -1,0 +1,190 @@
+import { consoleUrl } from '../console-url.ts';
+import type { RunRequest } from '../run-request.ts';
+import type { Store } from '../store/types.ts';
+import type { Workflow } from '../workflow/workflow.ts';
+import { RepoNotAllowedError, UnavailableError, WebhookConfigError, WebhookError } from './errors.ts';
+import { executionName } from './execution-name.ts';
+import { githubHeaders } from './github-headers.ts';
+import { isAllowedRepo } from './is-allowed-repo.ts';
+import { newRunId as defaultRunId } from './new-run-id.ts';
+import { parseEvent } from './parse-event.ts';
+import { payloadText } from './payload-text.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_WEBHOOK_PATHS, readRequest } from './read-request.ts';
+import { routeEvent } from './route-event.ts';
+import type { IntakeOutcome, IntakeRequest, IntakeResponse } from './types.ts';
+import { verifySignature } from './verify-signature.ts';
+
+/** The part of the store the intake writes. */
+export type IntakeStore = Pick<Store, 'acceptDelivery' | 'forgetDelivery' | 'createRun' | 'setRunStatus'>;
+
+/** Structural, so Powertools' Logger fits and tests can pass a recorder. */
+export interface IntakeLogger {
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+export type SecretsSource = readonly (string | undefined)[] | (() => Promise<readonly (string | undefined)[]>);
+
+export interface IntakeOptions {
+  store: IntakeStore;
+  workflow: Workflow;
+  /** The webhook secret, then the previous one while a rotation is under way. */
+  secrets: SecretsSource;
+  /** `owner/name` or `owner/*` patterns. */
+  allowedRepos: readonly string[];
+  maxBodyBytes?: number;
+  /** Where the hook is mounted (default DEFAULT_WEBHOOK_PATHS). */
+  paths?: readonly string[];
+  logger: IntakeLogger;
+  now?: () => Date;
+  newRunId?: () => string;
+}
+
+export type Intake = (request: IntakeRequest) => Promise<IntakeResponse>;
+
+/**
+ * The webhook intake, in the order that lets every check run on the least trusted data first:
+ * method/path → size → headers → signature over the raw bytes → content type → parse → allowlist →
+ * route → accept the delivery once → record the run → start the workflow. It answers within one
+ * store write, one store put and one StartExecution; it never answers 5xx for bad input, and answers
+ * 503 (run failed, delivery forgotten) when the store or Step Functions fails, so GitHub's
+ * redelivery can retry.
+ */
+export function createIntake(options: IntakeOptions): Intake {
+  const { store, workflow, allowedRepos, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const newRunId = options.newRunId ?? defaultRunId;
+  const readOptions = {
+    paths: options.paths ?? DEFAULT_WEBHOOK_PATHS,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  };
+
+  async function loadSecrets(): Promise<string[]> {
+    let values: readonly (string | undefined)[];
+    try {
+      values = typeof options.secrets === 'function' ? await options.secrets() : options.secrets;
+    } catch (error) {
+      throw new UnavailableError('webhook secret unavailable', { cause: error });
+    }
+    // An empty key would make every signature forgeable.
+    const secrets = values.filter((value): value is string => typeof value === 'string' && value !== '');
+    if (secrets.length === 0) throw new WebhookConfigError('no webhook secret configured');
+    return secrets;
+  }
+
+  return async function intake(request: IntakeRequest): Promise<IntakeResponse> {
+    const context: { deliveryId?: string; event?: string; runId?: string } = {};
+    const answer = (
+      statusCode: number,
+      body: Record<string, unknown>,
+      outcome: IntakeOutcome,
+      reason?: string,
+    ): IntakeResponse => ({
+      statusCode,
+      body,
+      outcome,
+      ...context,
+      ...(reason === undefined ? {} : { reason }),
+    });
+
+    try {
+      const { headers, body } = readRequest(request, readOptions);
+      const { event, deliveryId } = githubHeaders(headers);
+      context.deliveryId = deliveryId;
+      context.event = event;
+      verifySignature(body, headers, await loadSecrets());
+      const parsed = parseEvent(event, payloadText(headers['content-type'], body));
+
+      const repo = parsed.payload.repository?.full_name;
+      if (repo !== undefined && !isAllowedRepo(repo, allowedRepos)) throw new RepoNotAllowedError(repo);
+      if (parsed.name === 'ping') return answer(200, { ok: true, zen: parsed.payload.zen ?? '' }, 'ping');
+
+      const receivedAt = now();
+      const route = routeEvent(parsed, { deliveryId, runId: newRunId(), receivedAt: receivedAt.toISOString() });
+      if ('ignored' in route) return answer(202, { ignored: route.ignored }, 'ignored', route.ignored);
+      return await start(route.request, receivedAt);
+    } catch (error) {
+      if (error instanceof WebhookError) {
+        if (error.statusCode >= 500) logger.error(error.message, { ...context, error });
+        const outcome = error.statusCode === 503 ? 'unavailable' : error.statusCode >= 500 ? 'error' : 'rejected';
+        const response = answer(error.statusCode, { error: error.message }, outcome, error.message);
+        if (error.statusCode === 405) response.headers = { allow: 'POST' };
+        return response;
+      }
+      // Not ours: the message could say anything, so it goes to the log (never the body), not to GitHub.
+      logger.error('unexpected error in webhook intake', { ...context, error });
+      return answer(500, { error: 'internal error' }, 'error', 'unexpected error');
+    }
+
+    async function start(run: RunRequest, receivedAt: Date): Promise<IntakeResponse> {
+      const name = executionName(run);
+      const executionArn = workflow.executionArn(name);
+
+      let accepted;
+      try {
+        accepted = await store.acceptDelivery(run.deliveryId, run.runId, receivedAt);
+      } catch (error) {
+        throw new UnavailableError('store unavailable; redeliver to retry', { cause: error });
+      }
+      if (!accepted.accepted) {
+        context.runId = accepted.runId;
+        return answer(200, { duplicate: true, runId: accepted.runId }, 'duplicate');
+      }
+      context.runId = run.runId;
+
+      try {
+        // With its ARN already: the name is deterministic, and a run whose start fails is marked failed.
+        await store.createRun(
+          {
+            runId: run.runId,
+            repo: run.repo,
+            kind: run.kind,
+            ref: run.ref,
+            branch: run.branch,
+            sha: run.sha,
+            actor: run.actor,
+            deliveryId: run.deliveryId,
+            executionArn,
+            status: 'queued',
+            ...(run.pullRequest ? { pullRequest: run.pullRequest.number } : {}),
+            ...(run.commitMessage === undefined ? {} : { commitMessage: run.commitMessage }),
+          },
+          receivedAt,
+        );
+      } catch (error) {
+        await forget(run);
+        throw new UnavailableError('store unavailable; redeliver to retry', { cause: error });
+      }
+
+      let started;
+      try {
+        started = await workflow.start(run, name);
+      } catch (error) {
+        const reason = `the workflow did not start: ${error instanceof Error ? error.message : String(error)}`;
+        try {
+          await store.setRunStatus(run.runId, 'failed', { reason });
+        } catch (markError) {
+          logger.warn('could not mark the run failed', { ...context, error: markError });
+        }
+        await forget(run);
+        throw new UnavailableError('could not start the workflow; redeliver to retry', { cause: error });
+      }
+      if (started.alreadyStarted)
+        logger.warn('execution already existed', { ...context, executionArn: started.executionArn });
+      return answer(
+        202,
+        { runId: run.runId, executionArn: started.executionArn, consoleUrl: consoleUrl(started.executionArn) },
+        'started',
+      );
+    }
+
+    async function forget(run: RunRequest): Promise<void> {
+      try {
+        await store.forgetDelivery(run.deliveryId, run.runId);
+      } catch (error) {
+        // Left accepted, a redelivery is answered as a duplicate of a run that never started.
+        logger.error('could not forget the delivery; a redelivery will be taken as a duplicate', { ...context, error });
+      }
+    }
+  };
+}

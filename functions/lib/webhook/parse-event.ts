@@ -1,0 +1,122 @@
+import * as z from 'zod';
+import { RepoName } from '../run-request.ts';
+import { MalformedPayloadError } from './errors.ts';
+
+/*
+ * Only the fields pushgate reads, checked at the boundary; z.object drops the rest (a pull_request
+ * payload is ~25 KB, mostly URLs). Field references:
+ * https://docs.github.com/en/webhooks/webhook-events-and-payloads
+ */
+
+const Sha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-digit hex sha');
+const Repository = z.object({ full_name: RepoName });
+const User = z.object({ login: z.string() });
+
+export const PushPayload = z.object({
+  ref: z.string(),
+  before: Sha,
+  after: Sha,
+  created: z.boolean(),
+  deleted: z.boolean(),
+  /** null when the push added no commit: a deleted branch, or a new branch at an existing commit. */
+  head_commit: z.object({ id: z.string(), message: z.string() }).nullable(),
+  pusher: z.object({ name: z.string() }),
+  sender: User.optional(),
+  repository: Repository,
+});
+export type PushPayload = z.infer<typeof PushPayload>;
+
+const PullRequestSide = z.object({ ref: z.string(), sha: Sha });
+
+export const PullRequestPayload = z.object({
+  action: z.string(),
+  number: z.number().int().positive(),
+  pull_request: z.object({
+    user: User,
+    // `repo` is null once the fork it came from is deleted.
+    head: PullRequestSide.extend({ repo: Repository.nullable() }),
+    base: PullRequestSide.extend({ repo: Repository }),
+  }),
+  repository: Repository,
+  sender: User.optional(),
+});
+export type PullRequestPayload = z.infer<typeof PullRequestPayload>;
+
+export const IssueCommentPayload = z.object({
+  action: z.string(),
+  issue: z.object({
+    number: z.number().int().positive(),
+    /** Present only when the issue is a pull request. */
+    pull_request: z.object({ url: z.string().optional() }).optional(),
+  }),
+  comment: z.object({
+    id: z.number().int(),
+    body: z.string().nullable(),
+    user: User,
+    author_association: z.string().optional(),
+  }),
+  repository: Repository,
+  sender: User.optional(),
+});
+export type IssueCommentPayload = z.infer<typeof IssueCommentPayload>;
+
+/** Sent once when a hook is created; an organization hook's ping has no repository. */
+export const PingPayload = z.object({
+  zen: z.string().optional(),
+  hook_id: z.number().optional(),
+  repository: Repository.optional(),
+});
+export type PingPayload = z.infer<typeof PingPayload>;
+
+/** Any other event: only what the allowlist and the ignore reason need. */
+export const OtherPayload = z.object({
+  action: z.string().optional(),
+  repository: Repository.optional(),
+});
+export type OtherPayload = z.infer<typeof OtherPayload>;
+
+export type WebhookEvent =
+  | { name: 'push'; payload: PushPayload }
+  | { name: 'pull_request'; payload: PullRequestPayload }
+  | { name: 'issue_comment'; payload: IssueCommentPayload }
+  | { name: 'ping'; payload: PingPayload }
+  | { name: 'other'; event: string; payload: OtherPayload };
+
+/** Parses the payload of event `name` (the X-GitHub-Event header) from its JSON text. */
+export function parseEvent(name: string, text: string): WebhookEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    // The parser's message quotes the body: keep it as the cause, out of the answer.
+    throw new MalformedPayloadError('body is not valid JSON', { cause: error });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new MalformedPayloadError('payload is not a JSON object');
+  }
+  switch (name) {
+    case 'push':
+      return { name, payload: check(PushPayload, json, name) };
+    case 'pull_request':
+      return { name, payload: check(PullRequestPayload, json, name) };
+    case 'issue_comment':
+      return { name, payload: check(IssueCommentPayload, json, name) };
+    case 'ping':
+      return { name, payload: check(PingPayload, json, name) };
+    default:
+      return { name: 'other', event: name, payload: check(OtherPayload, json, name) };
+  }
+}
+
+function check<T>(schema: z.ZodType<T>, json: unknown, name: string): T {
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  // Path and rule only: never the offending value.
+  throw new MalformedPayloadError(
+    `invalid ${name} payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    {
+      cause: result.error,
+    },
+  );
+}

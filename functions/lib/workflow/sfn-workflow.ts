@@ -1,0 +1,54 @@
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { RunRequest } from '../run-request.ts';
+import { WorkflowError } from './errors.ts';
+import { executionArn } from './execution-arn.ts';
+import type { Workflow } from './workflow.ts';
+
+let defaultClient: SFNClient | undefined;
+
+/** Created on first use and then shared, so a warm Lambda reuses its connections. */
+function sharedClient(): SFNClient {
+  defaultClient ??= new SFNClient({});
+  return defaultClient;
+}
+
+export interface SfnWorkflowOptions {
+  stateMachineArn: string;
+  client?: SFNClient;
+}
+
+/**
+ * Starts executions of the deploy state machine. The execution name is the idempotency key: Step
+ * Functions refuses a second execution with the same name (`ExecutionAlreadyExists`), which here means
+ * another delivery of the same event won the race, so its ARN is the answer.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ */
+export function createSfnWorkflow(options: SfnWorkflowOptions): Workflow {
+  const { stateMachineArn } = options;
+  // Fail at start-up, not on the first delivery, when the ARN is not a state machine's.
+  executionArn(stateMachineArn, 'probe');
+  return {
+    executionArn: (name) => executionArn(stateMachineArn, name),
+    async start(input: RunRequest, name: string) {
+      const client = options.client ?? sharedClient();
+      try {
+        const output = await client.send(
+          new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+        );
+        if (!output.executionArn) throw new WorkflowError('StartExecution returned no executionArn');
+        return { executionArn: output.executionArn, alreadyStarted: false };
+      } catch (error) {
+        if (
+          error instanceof ExecutionAlreadyExists ||
+          (error as { name?: unknown })?.name === 'ExecutionAlreadyExists'
+        ) {
+          return { executionArn: executionArn(stateMachineArn, name), alreadyStarted: true };
+        }
+        if (error instanceof WorkflowError) throw error;
+        throw new WorkflowError(`could not start execution ${name}: ${(error as Error)?.message ?? String(error)}`, {
+          cause: error,
+        });
+      }
+    },
+  };
+}

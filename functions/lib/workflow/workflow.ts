@@ -1,0 +1,18 @@
+import type { RunRequest } from '../run-request.ts';
+
+/**
+ * Starts the deploy workflow for one run. One implementation talks to Step Functions
+ * (`createSfnWorkflow`); tests and benchmarks use an in-memory double.
+ */
+export interface Workflow {
+  /**
+   * Starts one execution named `name`. A second start with the same name (a concurrent or
+   * repeated delivery) does not start another: it answers the existing ARN with `alreadyStarted`.
+   */
+  start(input: RunRequest, name: string): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+  /**
+   * The ARN the execution named `name` has (or will have). Execution names are deterministic, so
+   * the run record can carry its ARN before the execution starts.
+   */
+  executionArn(name: string): string;
+}

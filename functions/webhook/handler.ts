@@ -1,0 +1,81 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import * as z from 'zod';
+import { getConfiguredSecret } from '../lib/secrets.ts';
+import { createDynamoStore } from '../lib/store/index.ts';
+import { createIntake } from '../lib/webhook/intake.ts';
+import type { IntakeOptions } from '../lib/webhook/intake.ts';
+import { createSfnWorkflow } from '../lib/workflow/sfn-workflow.ts';
+import { readWebhookConfig } from './config.ts';
+
+/** The fields of an API Gateway HTTP API (payload format 2.0) event the intake reads. */
+const HttpApiEvent = z.object({
+  rawPath: z.string(),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.object({ http: z.object({ method: z.string() }) }),
+});
+
+export type WebhookHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface HandlerDeps extends Omit<IntakeOptions, 'logger'> {
+  logger?: Logger;
+}
+
+/** The Lambda handler around the intake; tests build one with their own store and workflow. */
+export function createHandler(deps: HandlerDeps): WebhookHandler {
+  // POWERTOOLS_SERVICE_NAME (set in serverless.yml) names the service when present.
+  const logger = deps.logger ?? new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'pushgate-webhook' });
+  const intake = createIntake({ ...deps, logger });
+  return async function handler(event, context) {
+    // Adds the Lambda request id and cold-start flag to every line.
+    if (context) logger.addContext(context);
+    const parsed = HttpApiEvent.safeParse(event);
+    if (!parsed.success) {
+      logger.warn('not an HTTP API v2 event', { issues: parsed.error.issues.length });
+      return json(400, { error: 'not an API Gateway HTTP API (v2) event' });
+    }
+    const { rawPath, headers, body, isBase64Encoded, requestContext } = parsed.data;
+    const response = await intake({
+      method: requestContext.http.method,
+      path: rawPath,
+      headers: headers ?? {},
+      body: body ?? '',
+      isBase64Encoded: isBase64Encoded ?? false,
+    });
+    // Appended and removed without an await in between, so concurrent requests never mix their keys.
+    logger.appendKeys({ deliveryId: response.deliveryId, runId: response.runId });
+    logger.info('webhook delivery', {
+      statusCode: response.statusCode,
+      outcome: response.outcome,
+      event: response.event,
+      reason: response.reason,
+    });
+    logger.removeKeys(['deliveryId', 'runId']);
+    return json(response.statusCode, response.body, response.headers);
+  };
+}
+
+function json(statusCode: number, body: unknown, headers?: Record<string, string>): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+const config = readWebhookConfig();
+
+export const handler: WebhookHandler = createHandler({
+  store: createDynamoStore({ tableName: config.tableName }),
+  workflow: createSfnWorkflow({ stateMachineArn: config.stateMachineArn }),
+  // Read on the first delivery, not at cold start; the Parameters utility caches them for minutes.
+  secrets: () =>
+    Promise.all([
+      getConfiguredSecret({ valueEnv: 'WEBHOOK_SECRET', parameterEnv: 'WEBHOOK_SECRET_PARAMETER' }),
+      getConfiguredSecret({ valueEnv: 'WEBHOOK_SECRET_PREVIOUS', parameterEnv: 'WEBHOOK_SECRET_PREVIOUS_PARAMETER' }),
+    ]),
+  allowedRepos: config.allowedRepos,
+  ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
+  ...(config.paths === undefined ? {} : { paths: config.paths }),
+});

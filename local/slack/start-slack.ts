@@ -1,0 +1,132 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback, readBody } from '../api-gateway/loopback-server.ts';
+
+export interface SlackMessage {
+  /** The webhook path, e.g. `/services/T000/B000/XXXX`. */
+  path: string;
+  /** The posted JSON payload (text, blocks, attachments, …). */
+  payload: Record<string, unknown>;
+  /** The message as one readable line: its text, else the text of its blocks and attachments. */
+  line: string;
+  receivedAt: string;
+}
+
+export interface StartSlackOptions {
+  port?: number;
+  /** Called for each accepted message, e.g. to print it in `pushgate dev`. */
+  onMessage?: (line: string, message: SlackMessage) => void;
+}
+
+export interface LocalSlack {
+  /** `http://127.0.0.1:<port>`; post to `${url}/services/…` (see `webhookUrl`). */
+  url: string;
+  /** A ready-made incoming-webhook URL on this sink. */
+  webhookUrl: string;
+  /** Every accepted message, oldest first. */
+  messages: SlackMessage[];
+  /** While down, every post is answered 500, as during a Slack outage. */
+  setDown(down: boolean): void;
+  /** The next `count` posts are answered 500 (transient failures), then posts are accepted again. */
+  failNext(count: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * An incoming-webhook sink that answers as Slack does: 200 `ok`, 400 `invalid_payload` /
+ * `no_text`, 404 `no_service` off `/services/`, 500 while down.
+ * https://api.slack.com/messaging/webhooks#handling_errors
+ */
+export async function startSlack(options: StartSlackOptions = {}): Promise<LocalSlack> {
+  const messages: SlackMessage[] = [];
+  let down = false;
+  let failures = 0;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const body = await readBody(req, 1024 * 1024);
+    if (req.method !== 'POST' || !path.startsWith('/services/')) return answer(res, 404, 'no_service');
+    if (down) return answer(res, 500, 'internal_error');
+    if (failures > 0) {
+      failures -= 1;
+      return answer(res, 500, 'internal_error');
+    }
+    const payload = parsePayload(req.headers['content-type'], body);
+    if (!payload) return answer(res, 400, 'invalid_payload');
+    const line = readableLine(payload);
+    if (line === '') return answer(res, 400, 'no_text');
+    const message: SlackMessage = { path, payload, line, receivedAt: new Date().toISOString() };
+    messages.push(message);
+    options.onMessage?.(line, message);
+    answer(res, 200, 'ok');
+  }
+
+  const server = await listenOnLoopback((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) answer(res, 500, 'internal_error');
+    });
+  }, options.port);
+
+  return {
+    url: server.url,
+    webhookUrl: `${server.url}/services/T00000000/B00000000/local`,
+    messages,
+    setDown: (value) => {
+      down = value;
+    },
+    failNext: (count) => {
+      failures = count;
+    },
+    stop: server.stop,
+  };
+}
+
+function answer(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+/** JSON, or the legacy form encoding with the JSON in a `payload` field. */
+function parsePayload(contentType: string | undefined, body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const text = body.toString('utf8');
+    const json = contentType?.startsWith('application/x-www-form-urlencoded')
+      ? new URLSearchParams(text).get('payload')
+      : text;
+    const value: unknown = JSON.parse(json ?? '');
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Text of the message, else of its blocks and attachments, on one line. */
+export function readableLine(payload: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (typeof payload.text === 'string' && payload.text.trim() !== '') parts.push(payload.text);
+  else {
+    collectText(payload.blocks, parts);
+    collectText(payload.attachments, parts);
+  }
+  return parts
+    .join(' | ')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+}
+
+/** Walks blocks / attachments for their `text`, `fallback` and field texts (Block Kit nests them). */
+function collectText(value: unknown, parts: string[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) collectText(item, parts);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const record = value as Record<string, unknown>;
+  if (typeof record.fallback === 'string') {
+    parts.push(record.fallback);
+    return;
+  }
+  if (typeof record.text === 'string') parts.push(record.text);
+  else collectText(record.text, parts);
+  for (const key of ['fields', 'elements', 'blocks']) collectText(record[key], parts);
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../functions/lib/config/parse-config.ts';
+import { decideTargets } from '../../../functions/lib/targets/decide-targets.ts';
+import type { RunRequest } from '../../../functions/lib/run-request.ts';
+import type { ValidatedRun } from '../../../functions/lib/workflow-types.ts';
+import { run as pushRun, validConfig } from '../engines/engine-fixtures.ts';
+
+const config = validConfig();
+const sourceLocation = 'https://github.com/acme/infra.git';
+
+const decide = (run: RunRequest, changedFiles: string[] | undefined = undefined) =>
+  decideTargets({ run, config, changedFiles, sourceLocation });
+
+/** `project/environment` of each target, wave by wave. */
+const layout = (result: ValidatedRun) =>
+  result.waves.map((wave) => wave.map((target) => `${target.project}/${target.environment}`));
+
+const pullRequest = { number: 7, baseRef: 'main', headRef: 'feature/x', fromFork: false };
+const prRun: RunRequest = { ...pushRun, kind: 'plan', ref: 'refs/heads/feature/x', branch: 'main', pullRequest };
+const commentRun = (command: string, fromFork = false): RunRequest => ({
+  ...prRun,
+  kind: 'comment',
+  pullRequest: { ...pullRequest, fromFork },
+  comment: { id: 1, command, args: [], author: 'octocat' },
+});
+
+describe('decideTargets', () => {
+  it('a push to main deploys every project, staging in the first wave and prod after it', () => {
+    const result = decide(pushRun);
+    expect(result.skipped).toBeUndefined();
+    expect(layout(result)).toEqual([
+      ['network/staging', 'app/staging'],
+      ['network/prod', 'app/prod', 'dns/prod'],
+    ]);
+    expect(result.targetCount).toBe(5);
+    expect(result.settings).toEqual({
+      planOnly: false,
+      concurrency: 'queue',
+      leaseSeconds: 7200,
+      lockWaitMinutes: 30,
+      sourceLocation,
+      queuePosition: `${pushRun.receivedAt}#${pushRun.runId}`,
+    });
+    expect(result.run).toBe(pushRun);
+  });
+
+  it('fills each target from the project and environment', () => {
+    const [[, appStaging], [networkProd, , dnsProd]] = decide(pushRun).waves as [unknown[], unknown[]];
+    expect(networkProd).toMatchObject({
+      project: 'network',
+      environment: 'prod',
+      engine: 'terraform',
+      dir: 'infra/network',
+      after: ['staging'],
+      approval: { required: true, approvers: ['octocat'] },
+      artifactPrefix: `runs/${pushRun.runId}/network/prod`,
+    });
+    expect(appStaging).toMatchObject({
+      engine: 'cloudformation',
+      after: [],
+      approval: { required: false, approvers: [] },
+    });
+    // dns deploys only to prod: nothing of its own to wait for.
+    expect(dnsProd).toMatchObject({ engine: 'command', after: [] });
+    for (const target of decide(pushRun).waves.flat()) {
+      expect(target.buildspec.plan).toContain('version: 0.2');
+      expect(target.buildspec.apply).toContain('plan artifact changed since it was reviewed');
+    }
+  });
+
+  it('takes only the projects whose watch globs match a changed file', () => {
+    expect(layout(decide(pushRun, ['infra/app/template.yaml', 'README.md']))).toEqual([['app/staging'], ['app/prod']]);
+    expect(layout(decide(pushRun, ['modules/vpc/.terraform.lock.hcl']))).toEqual([
+      ['network/staging'],
+      ['network/prod'],
+    ]);
+    expect(layout(decide(pushRun, ['dns/zone.txt']))).toEqual([['dns/prod']]);
+  });
+
+  it('skips a run where no watched file changed, and says how many files did', () => {
+    expect(decide(pushRun, ['README.md', 'docs/x.md'])).toMatchObject({
+      waves: [],
+      targetCount: 0,
+      skipped: 'no project changed: 2 files changed, none watched',
+    });
+    expect(decide(pushRun, ['README.md']).skipped).toBe('no project changed: 1 file changed, none watched');
+    expect(decide(pushRun, []).skipped).toBe('no project changed: no files changed');
+  });
+
+  it('skips a branch no environment maps, and matches branch globs', () => {
+    const feature = { ...pushRun, ref: 'refs/heads/feature/x', branch: 'feature/x' };
+    expect(decide(feature)).toMatchObject({ waves: [], skipped: 'no environment is mapped to branch feature/x' });
+    // release/* maps prod only; its after (staging) is not in this run, so prod goes first.
+    const release = decide({ ...pushRun, branch: 'release/1.2' });
+    expect(layout(release)).toEqual([['network/prod', 'app/prod', 'dns/prod']]);
+    expect(release.waves[0]!.every((target) => target.after.length === 0)).toBe(true);
+  });
+
+  it('skips when the changed projects deploy to none of the branch environments', () => {
+    expect(decide({ ...pushRun, branch: 'release/1.2' }, ['infra/app/template.yaml']).skipped).toBeUndefined();
+    const stagingOnly = parseConfig(`version: 1
+environments:
+  staging: { branch: main }
+  prod: { branch: release }
+projects:
+  - { name: net, dir: net, engine: terraform, environments: [staging] }
+`);
+    if (!stagingOnly.ok) throw new Error('fixture config is invalid');
+    const result = decideTargets({
+      run: { ...pushRun, branch: 'release' },
+      config: stagingOnly.config,
+      changedFiles: ['net/main.tf'],
+      sourceLocation,
+    });
+    expect(result.skipped).toBe('no changed project deploys to prod (changed: net)');
+  });
+
+  it('a pull request plans the environments of its base branch, and never applies', () => {
+    const result = decide(prRun);
+    expect(result.settings.planOnly).toBe(true);
+    expect(layout(result)).toEqual(layout(decide(pushRun)));
+    expect(result.waves.flat().every((target) => target.buildspec.apply === undefined)).toBe(true);
+    expect(decide({ ...prRun, pullRequest: { ...pullRequest, baseRef: 'develop' } }).skipped).toBe(
+      'no environment is mapped to branch develop',
+    );
+  });
+
+  it('comment commands: plan is plan-only, apply deploys the base branch, others start nothing', () => {
+    expect(decide(commentRun('plan')).settings.planOnly).toBe(true);
+    const apply = decide(commentRun('apply'));
+    expect(apply.settings.planOnly).toBe(false);
+    expect(apply.targetCount).toBe(5);
+    expect(apply.waves.flat().every((target) => target.buildspec.apply !== undefined)).toBe(true);
+    expect(decide(commentRun('apply', true)).skipped).toMatch(
+      /^pull request #7 comes from a fork: pushgate never runs a fork's code/,
+    );
+    expect(decide(commentRun('plan', true)).skipped).toMatch(/comes from a fork/);
+    expect(decide({ ...commentRun('plan', true), kind: 'plan', comment: undefined }).skipped).toMatch(
+      /comes from a fork/,
+    );
+    expect(decide(commentRun('approve')).skipped).toBe('"/pushgate approve" does not start a run');
+  });
+
+  it('a drift check plans only', () => {
+    const result = decide({ ...pushRun, kind: 'drift' });
+    expect(result.settings.planOnly).toBe(true);
+    expect(result.targetCount).toBe(5);
+  });
+
+  it('keeps after order through environments that are not in the run', () => {
+    const chain = parseConfig(`version: 1
+environments:
+  dev: { branch: main }
+  staging: { branch: main, after: dev }
+  prod: { branch: main, after: staging }
+projects:
+  - { name: a, dir: a, engine: terraform, environments: [dev, staging, prod] }
+  - { name: b, dir: b, engine: terraform, environments: [dev, prod] }
+concurrency: supersede
+`);
+    if (!chain.ok) throw new Error('fixture config is invalid');
+    const result = decideTargets({
+      run: pushRun,
+      config: chain.config,
+      changedFiles: undefined,
+      sourceLocation,
+      leaseSeconds: 600,
+    });
+    expect(layout(result)).toEqual([['a/dev', 'b/dev'], ['a/staging'], ['a/prod', 'b/prod']]);
+    expect(result.waves[2]!.map((target) => target.after)).toEqual([['staging'], ['dev']]);
+    expect(result.settings).toMatchObject({ concurrency: 'supersede', leaseSeconds: 600 });
+    expect(result.settings).not.toHaveProperty('lockWaitMinutes');
+  });
+});

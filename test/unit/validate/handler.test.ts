@@ -1,0 +1,120 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDynamoStore } from '../../../functions/lib/store/index.ts';
+import type { Store } from '../../../functions/lib/store/types.ts';
+import type { RunRequest } from '../../../functions/lib/run-request.ts';
+import type { ValidatedRun } from '../../../functions/lib/workflow-types.ts';
+import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
+
+/**
+ * The Lambda handler as deployed, configured only through its environment: DynamoDB is dynalite
+ * (AWS_ENDPOINT_URL_DYNAMODB), GitHub a loopback server answering the two routes Validate calls.
+ */
+const HEAD = 'a'.repeat(40);
+const BEFORE = 'b'.repeat(40);
+const TOKEN = 'ghs_handler-token-never-logged';
+const config = readFileSync(new URL('../../fixtures/configs/valid.yml', import.meta.url), 'utf8');
+
+let dynalite: RunningDynalite;
+let github: Server;
+let store: Store;
+let handler: (event: unknown) => Promise<ValidatedRun>;
+const authorizations: (string | undefined)[] = [];
+
+function route(request: IncomingMessage, response: ServerResponse) {
+  authorizations.push(request.headers.authorization);
+  const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+  if (path === '/repos/acme/infra/contents/pushgate.yml') {
+    response.writeHead(200, { 'content-type': 'application/vnd.github.raw; charset=utf-8' });
+    return response.end(config);
+  }
+  if (path === `/repos/acme/infra/compare/${BEFORE}...${HEAD}`) {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    return response.end(JSON.stringify({ status: 'ahead', files: [{ filename: 'dns/zone', status: 'modified' }] }));
+  }
+  response.writeHead(404, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ message: 'Not Found' }));
+}
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  const tableName = await createTestTable(dynalite.client);
+  store = createDynamoStore({ tableName, client: dynalite.client });
+  github = createServer(route);
+  await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+    PUSHGATE_LOCAL: '1',
+    GITHUB_TOKEN: TOKEN,
+    GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
+    GITHUB_CLONE_URL: 'http://127.0.0.1:9/git',
+  });
+  ({ handler } = await import('../../../functions/validate/handler.ts'));
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve, reject) => github.close((error) => (error ? reject(error) : resolve())));
+  await dynalite.stop();
+});
+
+describe('validate handler', () => {
+  it('validates a run end to end and logs it without the token', async () => {
+    const run: RunRequest = {
+      runId: 'handler-run',
+      deliveryId: 'delivery-9',
+      kind: 'push',
+      repo: 'acme/infra',
+      ref: 'refs/heads/main',
+      branch: 'main',
+      sha: HEAD,
+      before: BEFORE,
+      actor: 'octocat',
+      receivedAt: '2025-01-01T00:00:00.000Z',
+    };
+    await store.createRun({ ...run, pullRequest: undefined });
+    const output = vi.spyOn(process.stdout, 'write');
+    try {
+      const result = await handler(run);
+      expect(result.settings.sourceLocation).toBe('http://127.0.0.1:9/git/acme/infra.git');
+      expect(result.waves.flat().map((target) => `${target.project}/${target.environment}`)).toEqual(['dns/prod']);
+      expect((await store.getRun('handler-run'))?.status).toBe('running');
+      expect(authorizations).toEqual([`token ${TOKEN}`, `token ${TOKEN}`]);
+      const logs = output.mock.calls.map(([chunk]) => String(chunk)).join('');
+      expect(logs).toContain('"runId":"handler-run"');
+      expect(logs).not.toContain(TOKEN);
+    } finally {
+      output.mockRestore();
+    }
+  });
+
+  it('rejects an input that is not a RunRequest with a named error', async () => {
+    await expect(handler({ runId: 'x', kind: 'push' })).rejects.toMatchObject({
+      name: 'StepInputError',
+      message: expect.stringContaining('Validate received an input it cannot use'),
+    });
+  });
+
+  it('fails with InvalidConfigError when the commit has no pushgate.yml', async () => {
+    const run = {
+      runId: 'handler-missing',
+      deliveryId: 'delivery-10',
+      kind: 'drift',
+      repo: 'acme/other',
+      ref: 'refs/heads/main',
+      branch: 'main',
+      sha: HEAD,
+      actor: 'schedule',
+      receivedAt: '2025-01-01T00:00:00.000Z',
+    };
+    await expect(handler(run)).rejects.toMatchObject({
+      name: 'InvalidConfigError',
+      message: 'no pushgate.yml at aaaaaaa: add one at the repository root',
+    });
+  });
+});

@@ -1,0 +1,46 @@
+import type { GitHost, PullRequestInfo } from '../../../functions/lib/git/git-host.ts';
+
+/** A GitHost double for the Validate domain: files by commit, comparisons by `base...head`, refs. */
+export interface MemoryGitHost extends GitHost {
+  files: Map<string, Map<string, string>>;
+  comparisons: Map<string, string[]>;
+  refs: Map<string, string>;
+  pulls: Map<number, PullRequestInfo>;
+  /** Every call, e.g. `getFile pushgate.yml@aaaaaaa`, `changedFiles bbbbbbb...aaaaaaa`. */
+  calls: string[];
+}
+
+export function createMemoryGitHost(): MemoryGitHost {
+  const files = new Map<string, Map<string, string>>();
+  const comparisons = new Map<string, string[]>();
+  const refs = new Map<string, string>();
+  const pulls = new Map<number, PullRequestInfo>();
+  const calls: string[] = [];
+  const short = (ref: string) => (/^[0-9a-f]{40}$/.test(ref) ? ref.slice(0, 7) : ref);
+  return {
+    files,
+    comparisons,
+    refs,
+    pulls,
+    calls,
+    async getFile(_repo, path, ref) {
+      calls.push(`getFile ${path}@${short(ref)}`);
+      return files.get(ref)?.get(path);
+    },
+    async changedFiles(_repo, base, head) {
+      calls.push(`changedFiles ${short(base)}...${short(head)}`);
+      return comparisons.get(`${base}...${head}`);
+    },
+    cloneUrl(repo) {
+      return `https://git.example/${repo}.git`;
+    },
+    async resolveRef(_repo, ref) {
+      calls.push(`resolveRef ${ref}`);
+      return refs.get(ref);
+    },
+    async getPullRequest(_repo, number) {
+      calls.push(`getPullRequest #${number}`);
+      return pulls.get(number);
+    },
+  };
+}

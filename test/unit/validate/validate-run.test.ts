@@ -1,0 +1,242 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidConfigError } from '../../../functions/lib/config/invalid-config-error.ts';
+import type { RunRequest } from '../../../functions/lib/run-request.ts';
+import { createDynamoStore } from '../../../functions/lib/store/index.ts';
+import type { Store } from '../../../functions/lib/store/types.ts';
+import { createValidate } from '../../../functions/lib/targets/validate-run.ts';
+import { UnresolvedCommitError } from '../../../functions/lib/targets/unresolved-commit-error.ts';
+import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
+import { createMemoryGitHost, type MemoryGitHost } from './memory-git-host.ts';
+
+/** The domain against the real store on dynalite, with an in-memory GitHost double. */
+const HEAD = 'a'.repeat(40);
+const BEFORE = 'b'.repeat(40);
+const ZERO = '0'.repeat(40);
+const NOW = new Date('2025-01-01T00:00:10.000Z');
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/configs/${name}`, import.meta.url), 'utf8');
+
+const push: RunRequest = {
+  runId: '01JRUN0000000000000000TEST',
+  deliveryId: 'delivery-1',
+  kind: 'push',
+  repo: 'acme/infra',
+  ref: 'refs/heads/main',
+  branch: 'main',
+  sha: HEAD,
+  before: BEFORE,
+  actor: 'octocat',
+  receivedAt: '2025-01-01T00:00:00.000Z',
+};
+
+let dynalite: RunningDynalite;
+let store: Store;
+let git: MemoryGitHost;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+});
+
+afterAll(async () => {
+  await dynalite.stop();
+});
+
+beforeEach(async () => {
+  store = createDynamoStore({ tableName: await createTestTable(dynalite.client), client: dynalite.client });
+  git = createMemoryGitHost();
+  git.files.set(HEAD, new Map([['pushgate.yml', fixture('valid.yml')]]));
+});
+
+/** The run record as the webhook intake creates it before starting the workflow. */
+async function intake(run: RunRequest): Promise<void> {
+  await store.createRun({
+    runId: run.runId,
+    repo: run.repo,
+    kind: run.kind,
+    ref: run.ref,
+    branch: run.branch,
+    sha: run.sha,
+    actor: run.actor,
+    deliveryId: run.deliveryId,
+  });
+}
+
+const validate = () => createValidate({ store, gitHost: git, now: () => NOW });
+
+async function storedTargets(runId: string): Promise<string[]> {
+  return (await store.listTargets(runId))
+    .map((target) => `${target.project}/${target.environment}:${target.status}`)
+    .sort();
+}
+
+describe('createValidate', () => {
+  it('valid config: targets in waves, staging then prod, recorded as queued under a running run', async () => {
+    await intake(push);
+    git.comparisons.set(`${BEFORE}...${HEAD}`, ['infra/network/main.tf', 'infra/app/template.yaml', 'dns/zone']);
+    const result = await validate()(push);
+
+    expect(result.waves.map((wave) => wave.map((target) => `${target.project}/${target.environment}`))).toEqual([
+      ['network/staging', 'app/staging'],
+      ['network/prod', 'app/prod', 'dns/prod'],
+    ]);
+    expect(result.settings).toMatchObject({ planOnly: false, sourceLocation: 'https://git.example/acme/infra.git' });
+    expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa', 'changedFiles bbbbbbb...aaaaaaa']);
+    expect(await store.getRun(push.runId)).toMatchObject({ status: 'running', updatedAt: NOW.toISOString() });
+    expect(await storedTargets(push.runId)).toEqual([
+      'app/prod:queued',
+      'app/staging:queued',
+      'dns/prod:queued',
+      'network/prod:queued',
+      'network/staging:queued',
+    ]);
+    expect(await store.getTarget(push.runId, 'network', 'prod')).toMatchObject({ repo: 'acme/infra', sha: HEAD });
+  });
+
+  it('is safe to repeat (the workflow retries Validate)', async () => {
+    await intake(push);
+    const first = await validate()(push);
+    const second = await validate()(push);
+    expect(second).toEqual(first);
+    expect((await store.getRun(push.runId))?.status).toBe('running');
+    expect(await storedTargets(push.runId)).toHaveLength(5);
+  });
+
+  it('invalid config: InvalidConfigError listing every problem with its path; nothing recorded', async () => {
+    await intake(push);
+    git.files.set(HEAD, new Map([['pushgate.yml', fixture('invalid.yml')]]));
+    const error = await validate()(push).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    const { message, problems } = error as InvalidConfigError;
+    expect(message.split('\n')[0]).toBe('pushgate.yml at aaaaaaa has 6 problems:');
+    for (const path of [
+      'environments.prod.after',
+      'projects[0].environments[2]',
+      'projects[1].name',
+      'projects[1].engine',
+      'projects[2].cloudformation',
+      'concurrency',
+    ]) {
+      expect(message).toContain(`\n${path} (line `);
+    }
+    expect(problems).toHaveLength(6);
+    expect((await store.getRun(push.runId))?.status).toBe('queued');
+    expect(await storedTargets(push.runId)).toEqual([]);
+  });
+
+  it('missing pushgate.yml: InvalidConfigError telling where to add it', async () => {
+    await intake(push);
+    git.files.clear();
+    await expect(validate()(push)).rejects.toThrow(
+      new InvalidConfigError('no pushgate.yml at aaaaaaa: add one at the repository root'),
+    );
+  });
+
+  it('takes only the projects whose files changed', async () => {
+    await intake(push);
+    git.comparisons.set(`${BEFORE}...${HEAD}`, ['infra/app/template.yaml']);
+    const result = await validate()(push);
+    expect(result.waves.map((wave) => wave.map((target) => target.project))).toEqual([['app'], ['app']]);
+    expect(await storedTargets(push.runId)).toEqual(['app/prod:queued', 'app/staging:queued']);
+  });
+
+  it('a first push (before all zeros) or an unknown base counts every project as changed', async () => {
+    const first = { ...push, before: ZERO };
+    await intake(first);
+    expect((await validate()(first)).targetCount).toBe(5);
+    expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa']);
+
+    const forced = { ...push, runId: 'forced' };
+    await intake(forced);
+    // The double knows no such comparison: undefined, as after a force push.
+    git.comparisons.clear();
+    expect((await validate()(forced)).targetCount).toBe(5);
+  });
+
+  it('a branch without environments is skipped with the reason, without comparing commits', async () => {
+    const feature = { ...push, ref: 'refs/heads/feature/x', branch: 'feature/x' };
+    await intake(feature);
+    const result = await validate()(feature);
+    expect(result).toMatchObject({
+      waves: [],
+      targetCount: 0,
+      skipped: 'no environment is mapped to branch feature/x',
+    });
+    expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa']);
+    expect(await store.getRun(feature.runId)).toMatchObject({
+      status: 'skipped',
+      reason: 'no environment is mapped to branch feature/x',
+    });
+    expect(await storedTargets(feature.runId)).toEqual([]);
+    // Repeated: the run stays skipped, no error.
+    await expect(validate()(feature)).resolves.toMatchObject({
+      skipped: 'no environment is mapped to branch feature/x',
+    });
+  });
+
+  it('a run where nothing watched changed is skipped', async () => {
+    await intake(push);
+    git.comparisons.set(`${BEFORE}...${HEAD}`, ['README.md']);
+    const result = await validate()(push);
+    expect(result.skipped).toBe('no project changed: 1 file changed, none watched');
+    expect((await store.getRun(push.runId))?.status).toBe('skipped');
+  });
+
+  it('a pull request plans only, against the files of the pull request', async () => {
+    const pr: RunRequest = {
+      ...push,
+      kind: 'plan',
+      ref: 'refs/heads/feature/x',
+      before: undefined,
+      pullRequest: { number: 7, baseRef: 'main', baseSha: BEFORE, headRef: 'feature/x', fromFork: false },
+    };
+    await intake(pr);
+    git.comparisons.set(`${BEFORE}...${HEAD}`, ['infra/network/main.tf']);
+    const result = await validate()(pr);
+    expect(result.settings.planOnly).toBe(true);
+    expect(result.waves.flat().map((target) => [target.project, target.environment, target.buildspec.apply])).toEqual([
+      ['network', 'staging', undefined],
+      ['network', 'prod', undefined],
+    ]);
+    expect(git.calls).toContain('changedFiles bbbbbbb...aaaaaaa');
+  });
+
+  it('a comment command without a commit runs at the pull request head', async () => {
+    const comment: RunRequest = {
+      ...push,
+      kind: 'comment',
+      sha: ZERO,
+      before: undefined,
+      pullRequest: { number: 7, baseRef: 'main', headRef: 'feature/x', fromFork: false },
+      comment: { id: 1, command: 'plan', args: [], author: 'octocat' },
+    };
+    await intake(comment);
+    git.pulls.set(7, {
+      number: 7,
+      headSha: HEAD,
+      headRef: 'feature/x',
+      baseRef: 'main',
+      baseSha: 'main',
+      fromFork: false,
+    });
+    git.comparisons.set(`main...${HEAD}`, ['dns/zone']);
+    const result = await validate()(comment);
+    expect(result.run.sha).toBe(HEAD);
+    expect(git.calls).toEqual(['getPullRequest #7', 'getFile pushgate.yml@aaaaaaa', 'changedFiles main...aaaaaaa']);
+    expect(result.waves.flat().map((target) => `${target.project}/${target.environment}`)).toEqual(['dns/prod']);
+    expect(result.settings.planOnly).toBe(true);
+
+    git.pulls.clear();
+    await expect(validate()({ ...comment, runId: 'gone' })).rejects.toThrow(
+      new UnresolvedCommitError('pull request #7 does not exist in acme/infra'),
+    );
+  });
+
+  it('creates the run record when nobody did (a scheduled drift check)', async () => {
+    const drift: RunRequest = { ...push, runId: 'drift-1', kind: 'drift', before: undefined };
+    const result = await validate()(drift);
+    expect(result.settings.planOnly).toBe(true);
+    expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa']);
+    expect(await store.getRun('drift-1')).toMatchObject({ kind: 'drift', status: 'running', sha: HEAD });
+    expect(await storedTargets('drift-1')).toHaveLength(5);
+  });
+});
