@@ -1,66 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { createLocalRepository, type LocalRepository } from '../../../../local/git/local-repository.ts';
 
-const exec = promisify(execFile);
-
-/** Commits get a fixed identity and no user or system git config leaks in (hooksPath, signing, …). */
-export const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Mona Lisa',
-  GIT_AUTHOR_EMAIL: 'mona@example.com',
-  GIT_COMMITTER_NAME: 'Mona Lisa',
-  GIT_COMMITTER_EMAIL: 'mona@example.com',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
-
-export async function git(cwd: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return exec('git', args, { cwd, env: GIT_ENV });
-}
-
-export interface RepoFixture {
-  root: string;
-  /** The bare repository ("GitHub's" copy). */
-  bare: string;
-  /** A clone to commit in and push from. */
-  work: string;
-  /** Writes (string) or deletes (null) files, commits them all, returns the new sha. */
-  commit(files: Record<string, string | null>, message: string): Promise<string>;
-  push(...args: string[]): Promise<{ stdout: string; stderr: string }>;
-  sha(ref?: string): Promise<string>;
-  cleanup(): Promise<void>;
-}
+export { git, GIT_ENV } from '../../../../local/git/local-repository.ts';
+export type RepoFixture = LocalRepository;
 
 export async function createRepoFixture(): Promise<RepoFixture> {
-  const root = await mkdtemp(join(tmpdir(), 'pushgate-git-'));
-  const bare = join(root, 'infra.git');
-  const work = join(root, 'work');
-  await git(root, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
-  await git(root, 'init', '--quiet', '--initial-branch=main', work);
-  await git(work, 'remote', 'add', 'origin', bare);
-  return {
-    root,
-    bare,
-    work,
-    async commit(files, message) {
-      for (const [path, content] of Object.entries(files)) {
-        const full = join(work, path);
-        if (content === null) {
-          await git(work, 'rm', '--quiet', path);
-        } else {
-          await mkdir(dirname(full), { recursive: true });
-          await writeFile(full, content);
-          await git(work, 'add', path);
-        }
-      }
-      await git(work, 'commit', '--quiet', '-m', message);
-      return (await git(work, 'rev-parse', 'HEAD')).stdout.trim();
-    },
-    push: (...args) => git(work, 'push', ...args),
-    sha: async (ref = 'HEAD') => (await git(work, 'rev-parse', ref)).stdout.trim(),
-    cleanup: () => rm(root, { recursive: true, force: true }),
-  };
+  return createLocalRepository(await mkdtemp(join(tmpdir(), 'pushgate-git-')));
 }

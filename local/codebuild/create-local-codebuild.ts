@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Build, EnvironmentVariable, EnvironmentVariableType, StartBuildInput } from '@aws-sdk/client-codebuild';
+import type { CodeBuildApi } from './codebuild-api.ts';
+import { LocalCodeBuildError } from './errors.ts';
+import { BuildRun } from './run-build.ts';
+
+export interface LocalCodeBuildProject {
+  environmentVariables?: Array<{ name: string; value: string; type?: EnvironmentVariableType }>;
+  /** Build timeout; CodeBuild's default is 60. Fractions are allowed locally (tests). */
+  timeoutMinutes?: number;
+  /** Used when StartBuild has no `buildspecOverride`: inline YAML or a path in the source. */
+  buildspec?: string;
+  /** Used when StartBuild has no `sourceLocationOverride`. */
+  sourceLocation?: string;
+}
+
+export interface LocalCodeBuildOptions {
+  projects: Record<string, LocalCodeBuildProject>;
+  /** Each build gets a fresh directory under it (`<project>-<uuid>/src` is CODEBUILD_SRC_DIR). */
+  workRoot: string;
+  /** Put on PATH after the `aws` stand-in and before the inherited PATH (e.g. a fake `terraform`). */
+  extraPath?: string[];
+  /**
+   * Variables every build sees, e.g. AWS_ENDPOINT_URL_S3 and dummy credentials of the local stack.
+   * Of this process' own environment only PATH, HOME, USER, locale and TMPDIR are passed on, so
+   * secrets of the developer's shell never reach a build.
+   */
+  env?: Record<string, string>;
+  /** Values of PARAMETER_STORE / SECRETS_MANAGER variables by parameter name or secret id. */
+  secrets?: Record<string, string>;
+  /** Maps a source location (e.g. https://github.com/o/r.git) to what `git clone` reads locally. */
+  resolveSourceLocation?: (location: string) => string;
+  /** Keep build workspaces for debugging; by default they are removed when a build completes. */
+  keepWorkspaces?: boolean;
+  region?: string;
+  accountId?: string;
+  /** Every log line of every build as it is written (progress printing). */
+  onLog?: (buildId: string, line: string) => void;
+}
+
+export interface LocalCodeBuild extends CodeBuildApi {
+  /** The build's log as CodeBuild would send it to CloudWatch Logs. */
+  getLogs(buildId: string): string;
+  /** Resolves with the build once it is complete. */
+  waitForBuild(buildId: string): Promise<Build>;
+  /** Stops every running build and waits for them to finish. */
+  close(): Promise<void>;
+}
+
+/** The directory of the `aws` stand-in put first on every build's PATH. */
+export const AWS_STAND_IN_DIR = fileURLToPath(new URL('./bin/', import.meta.url)).replace(/\/$/, '');
+
+/** The only variables of this process passed on to builds (see `env`). */
+const INHERITED = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TERM)$/;
+
+interface BuildRecord {
+  build: Build;
+  logs: string[];
+  run: BuildRun;
+}
+
+/**
+ * CodeBuild's StartBuild / BatchGetBuilds / StopBuild on this machine: each build clones its source
+ * into a fresh workspace and runs the buildspec with bash (see BuildRun). Builds run in the background;
+ * the returned objects are snapshots in the API's shape.
+ */
+export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeBuild {
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const builds = new Map<string, BuildRecord>();
+  const buildNumbers = new Map<string, number>();
+  const baseEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => INHERITED.test(entry[0]) && entry[1] !== undefined)),
+    ...options.env,
+  };
+
+  function find(id: string): BuildRecord {
+    const record = builds.get(id) ?? [...builds.values()].find((candidate) => candidate.build.arn === id);
+    if (!record) throw new LocalCodeBuildError('ResourceNotFoundException', `Build not found: ${id}`);
+    return record;
+  }
+
+  async function startBuild(input: StartBuildInput) {
+    const projectName = input.projectName;
+    if (!projectName) throw new LocalCodeBuildError('InvalidInputException', 'projectName is required');
+    const project = options.projects[projectName];
+    if (!project) {
+      throw new LocalCodeBuildError('ResourceNotFoundException', `Project cannot be found: arn:aws:codebuild:${region}:${accountId}:project/${projectName}`);
+    }
+    const uuid = randomUUID();
+    const id = `${projectName}:${uuid}`;
+    const buildNumber = (buildNumbers.get(projectName) ?? 0) + 1;
+    buildNumbers.set(projectName, buildNumber);
+    const now = new Date();
+    const timeoutMinutes = input.timeoutInMinutesOverride ?? project.timeoutMinutes ?? 60;
+    const environmentVariables = mergeVariables(project.environmentVariables ?? [], input.environmentVariablesOverride ?? []);
+    const location = input.sourceLocationOverride ?? project.sourceLocation;
+    const source = {
+      type: input.sourceTypeOverride ?? (location ? 'GITHUB' : 'NO_SOURCE'),
+      location,
+      buildspec: input.buildspecOverride ?? project.buildspec,
+    };
+    const groupName = `/aws/codebuild/${projectName}`;
+    const build: Build = {
+      id,
+      arn: `arn:aws:codebuild:${region}:${accountId}:build/${id}`,
+      buildNumber,
+      startTime: now,
+      currentPhase: 'SUBMITTED',
+      buildStatus: 'IN_PROGRESS',
+      sourceVersion: input.sourceVersion,
+      projectName,
+      phases: [{ phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, durationInSeconds: 0 }],
+      source: { type: source.type as NonNullable<Build['source']>['type'], location: source.location, buildspec: source.buildspec, insecureSsl: false },
+      artifacts: { location: '' },
+      cache: { type: 'NO_CACHE' },
+      environment: {
+        type: 'LINUX_CONTAINER',
+        image: 'aws/codebuild/standard:7.0',
+        computeType: 'BUILD_GENERAL1_SMALL',
+        environmentVariables,
+        privilegedMode: false,
+        imagePullCredentialsType: 'CODEBUILD',
+      },
+      serviceRole: input.serviceRoleOverride ?? `arn:aws:iam::${accountId}:role/pushgate-local-codebuild`,
+      logs: {
+        groupName,
+        streamName: uuid,
+        deepLink: `https://console.aws.amazon.com/cloudwatch/home?region=${region}#logEvent:group=${groupName};stream=${uuid}`,
+        cloudWatchLogsArn: `arn:aws:logs:${region}:${accountId}:log-group:${groupName}:log-stream:${uuid}`,
+        cloudWatchLogs: { status: 'ENABLED' },
+        s3Logs: { status: 'DISABLED' },
+      },
+      timeoutInMinutes: timeoutMinutes,
+      queuedTimeoutInMinutes: 480,
+      buildComplete: false,
+      initiator: 'pushgate-local',
+      encryptionKey: `arn:aws:kms:${region}:${accountId}:alias/aws/s3`,
+    };
+    const logs: string[] = [];
+    const run = new BuildRun({
+      build,
+      source,
+      environmentVariables,
+      timeoutMs: timeoutMinutes * 60_000,
+      workspace: join(options.workRoot, `${projectName}-${uuid}`),
+      keepWorkspace: options.keepWorkspaces ?? false,
+      baseEnv,
+      pathPrefix: [AWS_STAND_IN_DIR, ...(options.extraPath ?? [])],
+      region,
+      secrets: options.secrets ?? {},
+      resolveSourceLocation: options.resolveSourceLocation,
+      log: (line) => {
+        logs.push(line);
+        options.onLog?.(id, line);
+      },
+    });
+    builds.set(id, { build, logs, run });
+    return { build: snapshot(build) };
+  }
+
+  return {
+    startBuild,
+    async batchGetBuilds(input) {
+      const found: Build[] = [];
+      const notFound: string[] = [];
+      for (const id of input.ids ?? []) {
+        const record = builds.get(id) ?? [...builds.values()].find((candidate) => candidate.build.arn === id);
+        if (record) found.push(snapshot(record.build));
+        else notFound.push(id);
+      }
+      return { builds: found, buildsNotFound: notFound };
+    },
+    async stopBuild(input) {
+      if (!input.id) throw new LocalCodeBuildError('InvalidInputException', 'id is required');
+      const record = find(input.id);
+      record.run.stop();
+      return { build: snapshot(record.build) };
+    },
+    getLogs(buildId) {
+      return find(buildId).logs.join('\n');
+    },
+    async waitForBuild(buildId) {
+      const record = find(buildId);
+      await record.run.done;
+      return snapshot(record.build);
+    },
+    async close() {
+      const running = [...builds.values()].filter((record) => !record.build.buildComplete);
+      for (const record of running) record.run.stop();
+      await Promise.all(running.map((record) => record.run.done));
+    },
+  };
+}
+
+/** Project variables, replaced by name by the StartBuild overrides (which take precedence). */
+function mergeVariables(project: LocalCodeBuildProject['environmentVariables'] & object, overrides: EnvironmentVariable[]): EnvironmentVariable[] {
+  const merged = new Map<string, EnvironmentVariable>();
+  for (const variable of [...project, ...overrides]) {
+    if (!variable.name) continue;
+    merged.set(variable.name, { name: variable.name, value: variable.value ?? '', type: variable.type ?? 'PLAINTEXT' });
+  }
+  return [...merged.values()];
+}
+
+function snapshot(build: Build): Build {
+  return structuredClone(build);
+}

@@ -1,0 +1,22 @@
+import { PushgateError } from '../../functions/lib/errors.ts';
+
+/** CodeBuild API error codes the local stand-in answers with (the `__type` of the JSON 1.1 protocol). */
+export type CodeBuildErrorCode = 'InvalidInputException' | 'ResourceNotFoundException' | 'AccountLimitExceededException';
+
+/**
+ * An error the local CodeBuild returns to its caller, named by the API error code so the server can
+ * answer `{ "__type": code }` and the AWS SDK raises the same exception class as against AWS.
+ * https://docs.aws.amazon.com/codebuild/latest/APIReference/CommonErrors.html
+ */
+export class LocalCodeBuildError extends PushgateError {
+  constructor(
+    readonly code: CodeBuildErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The buildspec could not be read or is not a buildspec 0.2 CodeBuild would accept. */
+export class BuildspecError extends PushgateError {}

@@ -1,0 +1,264 @@
+import './polyfills.ts';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { startApiGateway, type HttpApiHandler } from './api-gateway/start-api-gateway.ts';
+import { startCodeBuild } from './codebuild/start-codebuild.ts';
+import { startDynamoDB } from './dynamodb/start-dynamodb.ts';
+import { startGitHub } from './github/start-github.ts';
+import { startLambda, type LocalLambdaHandler } from './lambda/start-lambda.ts';
+import { startS3 } from './s3/start-s3.ts';
+import { startSlack, type SlackMessage } from './slack/start-slack.ts';
+import type { ExecutionSummary } from './stepfunctions/create-local-step-functions.ts';
+import { loadDefinition } from './stepfunctions/load-definition.ts';
+import { startStepFunctions } from './stepfunctions/start-step-functions.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SERVICE = 'pushgate';
+const STAGE = 'local';
+export const WEBHOOK_PATH = '/webhooks/github';
+
+export interface LocalStackOptions {
+  /** Keep DynamoDB and S3 on disk here across restarts; in memory / a temp dir when absent. */
+  dataDir?: string;
+  /** Port of the webhook (API Gateway) endpoint; 0 = any free port. The other services take free ports. */
+  port?: number;
+  /** The webhook secret; a random one when absent. */
+  webhookSecret?: string;
+  /** `owner/name` or `owner/*` entries the webhook accepts; default `local/*`. */
+  allowedRepos?: string[];
+  /** Retry waiting states (a held lock) at once: for tests. */
+  fastRetries?: boolean;
+  /** Scales retry intervals and waits when not fastRetries (e.g. 0.02 for a demo). */
+  timeScale?: number;
+  /** Directory the example repository's deployments write into (`PUSHGATE_DEPLOY_ROOT` in builds). */
+  deployRoot?: string;
+  /** Prepended to every build's PATH (e.g. a stand-in `terraform`). */
+  extraPath?: string[];
+  /** Extra variables every build sees. */
+  buildEnv?: Record<string, string>;
+  onEvent?: (event: HistoryEvent, execution: ExecutionSummary) => void;
+  onBuildLog?: (buildId: string, line: string) => void;
+  onSlack?: (line: string, message: SlackMessage) => void;
+}
+
+type Started<T extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<T>>;
+
+export interface LocalStack {
+  webhookUrl: string;
+  secret: string;
+  tableName: string;
+  bucket: string;
+  stateMachineArn: string;
+  endpoints: {
+    dynamodb: string;
+    stepfunctions: string;
+    s3: string;
+    codebuild: string;
+    lambda: string;
+    github: string;
+    slack: string;
+  };
+  /** Environment that points AWS SDK clients (and Octokit, via GITHUB_API_URL) at this stack. */
+  env: Record<string, string>;
+  githubToken: string;
+  github: Started<typeof startGitHub>;
+  slack: Started<typeof startSlack>;
+  stepfunctions: Started<typeof startStepFunctions>['stepFunctions'];
+  codebuild: Started<typeof startCodeBuild>['codebuild'];
+  /** Serve a bare repository as `owner/name` through the local GitHub. */
+  addRepository(fullName: string, bareRepoPath: string): void;
+  stop(): Promise<void>;
+}
+
+interface ServerlessFunctions {
+  functions: Record<string, { handler: string }>;
+}
+
+/** The functions of serverless.yml, by name, with the module and export of their handler. */
+export function serverlessFunctions(): { name: string; module: string; exportName: string }[] {
+  // serverless.yml uses CloudFormation tags (!Ref): read them as plain values, they are not needed here.
+  const text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub|Join)\b/g, '');
+  const config = parse(text) as ServerlessFunctions;
+  return Object.entries(config.functions).map(([name, { handler }]) => {
+    const dot = handler.lastIndexOf('.');
+    return { name, module: join(ROOT, `${handler.slice(0, dot)}.ts`), exportName: handler.slice(dot + 1) };
+  });
+}
+
+/** The ASL's `${self:custom.*}` values, as serverless.yml resolves them for stage `local`. */
+function customVars(): Record<string, string | number> {
+  const text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub|Join)\b/g, '');
+  const custom = (parse(text) as { custom: Record<string, unknown> }).custom;
+  const vars: Record<string, string | number> = { 'self:service': SERVICE, 'sls:stage': STAGE };
+  for (const [key, value] of Object.entries(custom)) {
+    if (typeof value === 'number') vars[`self:custom.${key}`] = value;
+    else if (typeof value === 'string') {
+      vars[`self:custom.${key}`] = value.replace('${self:service}', SERVICE).replace('${sls:stage}', STAGE);
+    }
+  }
+  return vars;
+}
+
+/**
+ * pushgate's AWS and GitHub on 127.0.0.1: every service speaks its real wire protocol, the handlers
+ * and the state machine run unchanged, and they find the services through the standard
+ * `AWS_ENDPOINT_URL_<SERVICE>` variables, which this sets in this process (handlers run in-process).
+ * One stack per process: the handlers keep their clients and configuration once loaded.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+    if (dataDir) await mkdir(dataDir, { recursive: true });
+    if (options.deployRoot) await mkdir(options.deployRoot, { recursive: true });
+    const scratch = await mkdtemp(join(tmpdir(), 'pushgate-local-'));
+    stops.push(() => rm(scratch, { recursive: true, force: true }));
+
+    const secret = options.webhookSecret ?? randomBytes(20).toString('hex');
+    const githubToken = `ghs_local${randomBytes(16).toString('hex')}`;
+    const tableName = `${SERVICE}-${STAGE}`;
+    const bucket = `${SERVICE}-${STAGE}-artifacts`;
+    const region = 'us-east-1';
+
+    const dynamodb = await startDynamoDB({ tableName, ...(dataDir ? { dataDir } : {}) });
+    stops.push(() => dynamodb.stop());
+    const s3 = await startS3({ bucket, ...(dataDir ? { dataDir } : {}) });
+    stops.push(() => s3.stop());
+    const slack = await startSlack({ ...(options.onSlack ? { onMessage: options.onSlack } : {}) });
+    stops.push(() => slack.stop());
+    const github = await startGitHub({ repos: {}, token: githubToken });
+    stops.push(() => github.stop());
+    const repositories = new Map<string, string>();
+    const cloneBase = `${github.url}/git`;
+
+    const lambda = await startLambda({ handlers: {} });
+    stops.push(() => lambda.stop());
+
+    const codebuildServer = await startCodeBuild({
+      projects: {
+        [`${SERVICE}-${STAGE}-plan`]: { environmentVariables: [{ name: 'PUSHGATE_ARTIFACT_BUCKET', value: bucket }] },
+        [`${SERVICE}-${STAGE}-apply`]: { environmentVariables: [{ name: 'PUSHGATE_ARTIFACT_BUCKET', value: bucket }] },
+      },
+      workRoot: join(scratch, 'builds'),
+      extraPath: options.extraPath ?? [],
+      env: {
+        ...s3.env,
+        AWS_REGION: region,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        ...(options.deployRoot ? { PUSHGATE_DEPLOY_ROOT: resolve(options.deployRoot) } : {}),
+        ...options.buildEnv,
+      },
+      // CodeBuild clones https://github.com/<repo>.git; here the local GitHub's clone URL names a bare repo.
+      resolveSourceLocation: (location) => {
+        const match = location.startsWith(`${cloneBase}/`)
+          ? location.slice(cloneBase.length + 1).replace(/\.git$/, '')
+          : undefined;
+        return (match && repositories.get(match.toLowerCase())) ?? location;
+      },
+      ...(options.onBuildLog ? { onLog: options.onBuildLog } : {}),
+    });
+    stops.push(() => codebuildServer.stop());
+
+    const sfn = await startStepFunctions({
+      codebuild: codebuildServer.codebuild,
+      fastRetries: options.fastRetries ?? false,
+      ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    stops.push(() => sfn.stop());
+
+    const api = { url: '' };
+    const env: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      ...dynamodb.env,
+      ...s3.env,
+      ...lambda.env,
+      ...codebuildServer.env,
+      ...sfn.env,
+      GITHUB_API_URL: github.url,
+    };
+    const stateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:${SERVICE}-${STAGE}-deploy`;
+    // The handlers read their configuration from the environment, as on Lambda.
+    Object.assign(process.env, env, {
+      PUSHGATE_LOCAL: '1',
+      AWS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+      TABLE_NAME: tableName,
+      ARTIFACT_BUCKET: bucket,
+      STATE_MACHINE_ARN: stateMachineArn,
+      ALLOWED_REPOS: (options.allowedRepos ?? ['local/*']).join(','),
+      WEBHOOK_SECRET: secret,
+      GITHUB_TOKEN: githubToken,
+      GITHUB_CLONE_URL: cloneBase,
+      SLACK_WEBHOOK_URL: slack.webhookUrl,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+
+    let webhook: HttpApiHandler | undefined;
+    for (const fn of serverlessFunctions()) {
+      const module = (await import(pathToFileURL(fn.module).href)) as Record<string, LocalLambdaHandler>;
+      const handler = module[fn.exportName];
+      if (typeof handler !== 'function') throw new Error(`${fn.module} does not export ${fn.exportName}`);
+      lambda.register(`${SERVICE}-${STAGE}-${fn.name}`, handler);
+      if (fn.name === 'webhook') webhook = handler as HttpApiHandler;
+    }
+    if (!webhook) throw new Error('serverless.yml has no webhook function');
+
+    const definition = loadDefinition(join(ROOT, 'state-machines/deploy.asl.yml'), {
+      functionArn: (name) => `arn:aws:lambda:${region}:000000000000:function:${SERVICE}-${STAGE}-${name}`,
+      functions: serverlessFunctions().map((fn) => fn.name),
+      vars: customVars(),
+      refs: {},
+    });
+    sfn.stepFunctions.createStateMachine(`${SERVICE}-${STAGE}-deploy`, definition);
+
+    const gateway = await startApiGateway({
+      routes: { [WEBHOOK_PATH]: { functionName: `${SERVICE}-${STAGE}-webhook`, handler: webhook } },
+      ...(options.port !== undefined ? { port: options.port } : {}),
+    });
+    stops.push(() => gateway.stop());
+    api.url = gateway.url;
+
+    return {
+      webhookUrl: `${gateway.url}${WEBHOOK_PATH}`,
+      secret,
+      tableName,
+      bucket,
+      stateMachineArn,
+      endpoints: {
+        dynamodb: dynamodb.url,
+        stepfunctions: sfn.url,
+        s3: s3.url,
+        codebuild: codebuildServer.url,
+        lambda: lambda.url,
+        github: github.url,
+        slack: slack.webhookUrl,
+      },
+      env,
+      githubToken,
+      github,
+      slack,
+      stepfunctions: sfn.stepFunctions,
+      codebuild: codebuildServer.codebuild,
+      addRepository(fullName, bareRepoPath) {
+        repositories.set(fullName.toLowerCase(), resolve(bareRepoPath));
+        github.addRepo(fullName, resolve(bareRepoPath));
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

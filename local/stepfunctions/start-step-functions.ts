@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { listenOnLoopback, readBody, sendJson } from '../api-gateway/loopback-server.ts';
+import { toWire } from '../codebuild/to-wire.ts';
+import { createLocalStepFunctions, type LocalStepFunctions, type LocalStepFunctionsOptions } from './create-local-step-functions.ts';
+import { LocalStepFunctionsError } from './errors.ts';
+
+export interface StartStepFunctionsOptions extends LocalStepFunctionsOptions {
+  port?: number;
+  /** State machines to create at start, by name (definitions as objects, e.g. from loadDefinition). */
+  stateMachines?: Record<string, object>;
+}
+
+export interface LocalStepFunctionsServer {
+  url: string;
+  /** What the stack sets so the AWS SDK reaches this endpoint. */
+  env: { AWS_ENDPOINT_URL_SFN: string };
+  stepFunctions: LocalStepFunctions;
+  /** Stops running executions, then the listener. */
+  stop(): Promise<void>;
+}
+
+const CONTENT_TYPE = 'application/x-amz-json-1.0';
+const TARGET_PREFIX = 'AWSStepFunctions.';
+/** Step Functions' request payload quota is 256 KB; a little room for the envelope. */
+const MAX_BODY = 512 * 1024;
+
+const Arn = z.string().min(1);
+const Page = { maxResults: z.number().int().min(0).max(1000).optional(), nextToken: z.string().optional() };
+// Request shapes: https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.html
+const schemas = {
+  CreateStateMachine: z.looseObject({
+    name: z.string(),
+    definition: z.string(),
+    roleArn: z.string().optional(),
+    type: z.literal('STANDARD', { message: 'the local Step Functions runs STANDARD state machines only' }).optional(),
+  }),
+  DescribeStateMachine: z.looseObject({ stateMachineArn: Arn }),
+  ListStateMachines: z.looseObject({ ...Page }),
+  StartExecution: z.looseObject({ stateMachineArn: Arn, name: z.string().optional(), input: z.string().optional() }),
+  DescribeExecution: z.looseObject({ executionArn: Arn }),
+  ListExecutions: z.looseObject({
+    stateMachineArn: Arn,
+    statusFilter: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']).optional(),
+    ...Page,
+  }),
+  GetExecutionHistory: z.looseObject({
+    executionArn: Arn,
+    reverseOrder: z.boolean().optional(),
+    includeExecutionData: z.boolean().optional(),
+    ...Page,
+  }),
+  StopExecution: z.looseObject({ executionArn: Arn, error: z.string().optional(), cause: z.string().optional() }),
+  SendTaskSuccess: z.looseObject({ taskToken: z.string().min(1), output: z.string() }),
+  SendTaskFailure: z.looseObject({ taskToken: z.string().min(1), error: z.string().optional(), cause: z.string().optional() }),
+  SendTaskHeartbeat: z.looseObject({ taskToken: z.string().min(1) }),
+};
+
+/**
+ * Step Functions' JSON 1.0 endpoint on 127.0.0.1 (`X-Amz-Target: AWSStepFunctions.<Operation>`), so
+ * the real `@aws-sdk/client-sfn` works against the local core with AWS_ENDPOINT_URL_SFN.
+ */
+export async function startStepFunctions(options: StartStepFunctionsOptions = {}): Promise<LocalStepFunctionsServer> {
+  const sfn = createLocalStepFunctions(options);
+  const logger = options.logger ?? new Logger({ serviceName: 'pushgate-local-stepfunctions' });
+  for (const [name, definition] of Object.entries(options.stateMachines ?? {})) sfn.createStateMachine(name, definition);
+
+  const operations: { [K in keyof typeof schemas]: (request: z.infer<(typeof schemas)[K]>) => unknown } = {
+    CreateStateMachine: (r) => sfn.createStateMachine(r.name, r.definition, { roleArn: r.roleArn }),
+    DescribeStateMachine: (r) => sfn.describeStateMachine(r.stateMachineArn),
+    ListStateMachines: () => sfn.listStateMachines(),
+    StartExecution: (r) => sfn.startExecution(r),
+    DescribeExecution: (r) => sfn.describeExecution(r.executionArn),
+    ListExecutions: (r) => sfn.listExecutions(r),
+    GetExecutionHistory: (r) => sfn.getExecutionHistory(r),
+    StopExecution: async (r) => {
+      const result = sfn.stopExecution(r);
+      // The execution is ABORTED at once; waiting lets its history end with ExecutionAborted too.
+      await sfn.waitForExecution(r.executionArn);
+      return result;
+    },
+    SendTaskSuccess: (r) => (sfn.sendTaskSuccess(r), {}),
+    SendTaskFailure: (r) => (sfn.sendTaskFailure(r), {}),
+    SendTaskHeartbeat: (r) => (sfn.sendTaskHeartbeat(r), {}),
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const reply = (status: number, body: unknown) =>
+      sendJson(res, status, body, { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId });
+    try {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+      if (req.method !== 'POST' || !(name in schemas)) {
+        await readBody(req, MAX_BODY).catch(() => undefined);
+        reply(400, { __type: 'UnknownOperationException', message: `the local Step Functions does not implement ${target || 'this request'}` });
+        return;
+      }
+      const operation = name as keyof typeof schemas;
+      const text = (await readBody(req, MAX_BODY)).toString('utf8');
+      let body: unknown;
+      try {
+        body = text === '' ? {} : JSON.parse(text);
+      } catch (error) {
+        throw new LocalStepFunctionsError('ValidationException', 'the request body is not JSON', { cause: error });
+      }
+      const parsed = schemas[operation].safeParse(body);
+      if (!parsed.success) {
+        throw new LocalStepFunctionsError('ValidationException', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      }
+      const run = operations[operation] as (request: unknown) => unknown;
+      reply(200, toWire(await run(parsed.data)));
+    } catch (error) {
+      if (error instanceof LocalStepFunctionsError) {
+        reply(400, { __type: error.code, message: error.message });
+        return;
+      }
+      logger.error('local Step Functions request failed', { error });
+      reply(500, { __type: 'InternalFailure', message: (error as Error).message });
+    }
+  }
+
+  const server = await listenOnLoopback((req, res) => void handle(req, res), options.port ?? 0);
+  return {
+    url: server.url,
+    env: { AWS_ENDPOINT_URL_SFN: server.url },
+    stepFunctions: sfn,
+    async stop() {
+      await sfn.close();
+      await server.stop();
+    },
+  };
+}

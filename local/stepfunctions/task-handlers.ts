@@ -1,0 +1,407 @@
+import { randomUUID } from 'node:crypto';
+import type { Build, StartBuildInput } from '@aws-sdk/client-codebuild';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+  type PutItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { CodeBuildApi } from '../codebuild/codebuild-api.ts';
+import { StatesTaskError } from './errors.ts';
+import { json, type ExecutionHistory, type NewHistoryEvent } from './execution-history.ts';
+import { lambdaTaskError, type InvokeLambda } from './lambda-invoker.ts';
+import type { TaskSpec } from './prepare-definition.ts';
+import { HEARTBEAT_TIMEOUT, type TaskTokens } from './task-tokens.ts';
+
+/** What the task handlers call; one set per local Step Functions. */
+export interface TaskDeps {
+  invokeLambda: InvokeLambda;
+  codebuild: CodeBuildApi;
+  dynamodb: DynamoDBClient;
+  tokens: TaskTokens;
+  region: string;
+  /** How often a `.sync` task polls BatchGetBuilds. */
+  pollIntervalMs: number;
+  logError: (message: string, error: unknown) => void;
+}
+
+/** One attempt of a Task state, as the execution saw it when the library evaluated its Parameters. */
+export interface TaskAttempt {
+  input: unknown;
+  /** The task token `$$.Task.Token` produced for this attempt, when the input holds it. */
+  token?: string;
+  /** Ends the attempt; a state entered again later with the same input gets a new EnteredTime. */
+  settle(succeeded: boolean): void;
+}
+
+/** The execution a handler runs in. */
+export interface TaskExecution {
+  /** Aborted when the execution stops (StopExecution, failure, timeout). */
+  signal: AbortSignal;
+  history: ExecutionHistory;
+  /** Must be called synchronously when the library calls the handler (see create-local-step-functions.ts). */
+  beginAttempt(stateName: string, input: unknown): TaskAttempt;
+}
+
+export type LocalTaskHandler = (input: unknown) => Promise<unknown>;
+
+interface TaskCall {
+  spec: TaskSpec;
+  deps: TaskDeps;
+  input: unknown;
+  token?: string;
+  /** Aborted when the execution stops or the library timed the task out: stop the work, record nothing more. */
+  signal: AbortSignal;
+  record(event: NewHistoryEvent): void;
+}
+
+type KindHandler = (call: TaskCall) => Promise<unknown>;
+
+/** Lets the library's States.Timeout win over the cleanup timer below. */
+const TIMEOUT_GRACE_MS = 50;
+
+const KIND_HANDLERS: Record<TaskSpec['kind'], KindHandler> = {
+  lambda: runLambdaFunction,
+  'lambda:invoke': runLambdaInvoke,
+  'lambda:invoke.waitForTaskToken': runLambdaInvokeWaitForToken,
+  'codebuild:startBuild': runCodeBuild,
+  'codebuild:startBuild.sync': runCodeBuild,
+  dynamodb: runDynamoDb,
+};
+
+const DYNAMODB_COMMANDS = {
+  putItem: PutItemCommand,
+  getItem: GetItemCommand,
+  updateItem: UpdateItemCommand,
+  deleteItem: DeleteItemCommand,
+} as const;
+
+/**
+ * The handler that replaces one Task state's Resource in aws-local-stepfunctions
+ * (`overrides.taskResourceLocalHandlers[stateName]`). It calls the service the real integration calls
+ * and fails with the error names the real integration uses, so Retry and Catch behave the same.
+ */
+export function createTaskHandler(spec: TaskSpec, deps: TaskDeps, execution: TaskExecution): LocalTaskHandler {
+  const handler = KIND_HANDLERS[spec.kind];
+  return (rawInput) => {
+    // Synchronous on purpose: the token and EnteredTime of this attempt were produced just before this call.
+    const attempt = execution.beginAttempt(spec.stateName, rawInput);
+    return (async () => {
+      const cancel = new AbortController();
+      const onStop = () => cancel.abort(new Error('the execution stopped'));
+      execution.signal.addEventListener('abort', onStop, { once: true });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        // Lets the execution's event log catch up, so that this task's events follow its StateEntered.
+        await flushEventLog();
+        // aws-local-stepfunctions enforces TimeoutSeconds (States.Timeout, with its own timer, started
+        // before this one); this timer only stops the work behind the task once that has happened.
+        if (spec.timeoutSeconds !== undefined) {
+          timer = setTimeout(() => cancel.abort(new Error('the task timed out')), spec.timeoutSeconds * 1000 + TIMEOUT_GRACE_MS);
+        }
+        const call: TaskCall = {
+          spec,
+          deps,
+          input: attempt.input,
+          token: attempt.token,
+          signal: cancel.signal,
+          record: (event) => {
+            if (!cancel.signal.aborted) execution.history.add(event);
+          },
+        };
+        if (execution.signal.aborted) throw new Error('the execution stopped');
+        const result = await handler(call);
+        await flushEventLog();
+        attempt.settle(true);
+        return result;
+      } catch (error) {
+        attempt.settle(false);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        execution.signal.removeEventListener('abort', onStop);
+      }
+    })();
+  };
+}
+
+function flushEventLog(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+// --- Lambda -----------------------------------------------------------------------------------------
+
+/** `Resource: arn:aws:lambda:…:function:name`: the state input is the event, the result the output. */
+async function runLambdaFunction(call: TaskCall): Promise<unknown> {
+  const { spec, deps, input } = call;
+  call.record({
+    type: 'LambdaFunctionScheduled',
+    lambdaFunctionScheduledEventDetails: {
+      resource: spec.resource,
+      input: json(input),
+      inputDetails: { truncated: false },
+      ...(spec.timeoutSeconds === undefined ? {} : { timeoutInSeconds: spec.timeoutSeconds }),
+    },
+  });
+  call.record({ type: 'LambdaFunctionStarted' });
+  let result: unknown;
+  try {
+    result = toJson(await deps.invokeLambda(functionNameOf(spec.resource), input));
+  } catch (error) {
+    const failure = lambdaTaskError(error);
+    call.record({ type: 'LambdaFunctionFailed', lambdaFunctionFailedEventDetails: failure });
+    throw new StatesTaskError(failure.error, failure.cause, { cause: error });
+  }
+  call.record({ type: 'LambdaFunctionSucceeded', lambdaFunctionSucceededEventDetails: { output: json(result), outputDetails: { truncated: false } } });
+  return result;
+}
+
+/** `arn:aws:states:::lambda:invoke`: Parameters `{ FunctionName, Payload }`, result `{ Payload, StatusCode, … }`. */
+async function runLambdaInvoke(call: TaskCall): Promise<unknown> {
+  const parameters = invokeParameters(call);
+  scheduled(call);
+  if (parameters.invocationType === 'Event') {
+    void call.deps
+      .invokeLambda(parameters.functionName, parameters.payload, { invocationType: 'Event' })
+      .catch((error: unknown) => call.deps.logError(`asynchronous invoke of ${parameters.functionName} failed`, error));
+    return succeeded(call, invokeResult('', 202));
+  }
+  const payload = await invokeOrFail(call, parameters);
+  return succeeded(call, invokeResult(payload, 200));
+}
+
+/** `arn:aws:states:::lambda:invoke.waitForTaskToken`: invokes, then waits for SendTaskSuccess/Failure. */
+async function runLambdaInvokeWaitForToken(call: TaskCall): Promise<unknown> {
+  const { token } = call;
+  if (!token) {
+    throw new StatesTaskError(
+      'States.Runtime',
+      `the Task state ${call.spec.stateName} waits for a task token but its Parameters do not pass $$.Task.Token`,
+    );
+  }
+  const parameters = invokeParameters(call);
+  scheduled(call);
+  const completion = call.deps.tokens.wait(token, { heartbeatSeconds: call.spec.heartbeatSeconds, signal: call.signal });
+  // Observed below; until then a rejection (heartbeat, abort) must not count as unhandled.
+  completion.catch(() => undefined);
+  const payload = await invokeOrFail(call, parameters);
+  call.record({ type: 'TaskSubmitted', taskSubmittedEventDetails: { ...resourceOf(call), output: json(invokeResult(payload, 200)), outputDetails: { truncated: false } } });
+  let output: unknown;
+  try {
+    output = await completion;
+  } catch (error) {
+    if (error instanceof StatesTaskError) {
+      const details = { ...resourceOf(call), error: error.error, cause: error.causeText };
+      if (error.error === HEARTBEAT_TIMEOUT) call.record({ type: 'TaskTimedOut', taskTimedOutEventDetails: details });
+      else call.record({ type: 'TaskFailed', taskFailedEventDetails: details });
+    }
+    throw error;
+  }
+  return succeeded(call, output);
+}
+
+interface InvokeParameters {
+  functionName: string;
+  payload: unknown;
+  invocationType: string;
+}
+
+function invokeParameters(call: TaskCall): InvokeParameters {
+  const parameters = (call.input ?? {}) as Record<string, unknown>;
+  if (typeof parameters.FunctionName !== 'string' || parameters.FunctionName === '') {
+    throw new StatesTaskError('States.Runtime', `the Task state ${call.spec.stateName} has no FunctionName in its Parameters`);
+  }
+  return {
+    functionName: functionNameOf(parameters.FunctionName),
+    payload: parameters.Payload ?? {},
+    invocationType: typeof parameters.InvocationType === 'string' ? parameters.InvocationType : 'RequestResponse',
+  };
+}
+
+async function invokeOrFail(call: TaskCall, parameters: InvokeParameters): Promise<unknown> {
+  try {
+    return toJson(await call.deps.invokeLambda(parameters.functionName, parameters.payload));
+  } catch (error) {
+    const failure = lambdaTaskError(error);
+    call.record({ type: 'TaskFailed', taskFailedEventDetails: { ...resourceOf(call), ...failure } });
+    throw new StatesTaskError(failure.error, failure.cause, { cause: error });
+  }
+}
+
+/** The output of the optimized Lambda integration. */
+function invokeResult(payload: unknown, statusCode: number): Record<string, unknown> {
+  const requestId = randomUUID();
+  return {
+    ExecutedVersion: '$LATEST',
+    Payload: payload,
+    SdkHttpMetadata: { HttpHeaders: { 'x-amzn-RequestId': requestId }, HttpStatusCode: statusCode },
+    SdkResponseMetadata: { RequestId: requestId },
+    StatusCode: statusCode,
+  };
+}
+
+/** `arn:…:function:name[:qualifier]` or a plain name → the function's name. */
+export function functionNameOf(functionNameOrArn: string): string {
+  const match = /(?:^|:)function:([^:]+)/.exec(functionNameOrArn);
+  return match ? match[1]! : functionNameOrArn;
+}
+
+// --- CodeBuild --------------------------------------------------------------------------------------
+
+/**
+ * `arn:aws:states:::codebuild:startBuild[.sync]`: Parameters in the API's PascalCase. `.sync` waits for
+ * the build; its output is `{ Build }` in PascalCase, and a build that does not succeed fails the task
+ * with States.TaskFailed and that same JSON as Cause. A stopped execution stops the build.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/connect-codebuild.html
+ */
+async function runCodeBuild(call: TaskCall): Promise<unknown> {
+  const { deps, signal } = call;
+  scheduled(call);
+  let build: Build | undefined;
+  try {
+    build = (await deps.codebuild.startBuild(camelKeys(call.input) as StartBuildInput)).build;
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'ServiceException';
+    const failure = { error: `CodeBuild.${name}`, cause: error instanceof Error ? error.message : String(error) };
+    call.record({ type: 'TaskFailed', taskFailedEventDetails: { ...resourceOf(call), ...failure } });
+    throw new StatesTaskError(failure.error, failure.cause, { cause: error });
+  }
+  if (call.spec.kind === 'codebuild:startBuild') return succeeded(call, { Build: pascalKeys(build) });
+  call.record({
+    type: 'TaskSubmitted',
+    taskSubmittedEventDetails: { ...resourceOf(call), output: json({ Build: pascalKeys(build) }), outputDetails: { truncated: false } },
+  });
+  const id = build?.id ?? '';
+  try {
+    while (!build?.buildComplete) {
+      await sleep(deps.pollIntervalMs, signal);
+      build = (await deps.codebuild.batchGetBuilds({ ids: [id] })).builds?.[0];
+      if (!build) throw new StatesTaskError('States.TaskFailed', `the build ${id} is gone`);
+    }
+  } catch (error) {
+    if (signal.aborted) {
+      await deps.codebuild.stopBuild({ id }).catch((stopError: unknown) => deps.logError(`could not stop the build ${id}`, stopError));
+    }
+    throw error;
+  }
+  const output = { Build: pascalKeys(build) };
+  if (build.buildStatus === 'SUCCEEDED') return succeeded(call, output);
+  const cause = json(output);
+  call.record({ type: 'TaskFailed', taskFailedEventDetails: { ...resourceOf(call), error: 'States.TaskFailed', cause } });
+  throw new StatesTaskError('States.TaskFailed', cause);
+}
+
+// --- DynamoDB ---------------------------------------------------------------------------------------
+
+/**
+ * `arn:aws:states:::dynamodb:putItem|getItem|updateItem|deleteItem`: the Parameters are the API input
+ * (low-level attribute values); a failure is named `DynamoDB.<Exception>` as the integration names it.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+ */
+async function runDynamoDb(call: TaskCall): Promise<unknown> {
+  // One constructor type stands for the four: the Parameters are that operation's input by construction.
+  const Command = DYNAMODB_COMMANDS[call.spec.operation as keyof typeof DYNAMODB_COMMANDS] as typeof PutItemCommand;
+  scheduled(call);
+  let output: Record<string, unknown>;
+  try {
+    output = { ...(await call.deps.dynamodb.send(new Command(call.input as PutItemCommandInput))) };
+  } catch (error) {
+    const failure = dynamoDbFailure(error);
+    call.record({ type: 'TaskFailed', taskFailedEventDetails: { ...resourceOf(call), ...failure } });
+    throw new StatesTaskError(failure.error, failure.cause, { cause: error });
+  }
+  const { $metadata, ...rest } = output as { $metadata?: { requestId?: string; httpStatusCode?: number } };
+  const requestId = $metadata?.requestId ?? randomUUID();
+  return succeeded(
+    call,
+    toJson({
+      ...rest,
+      SdkHttpMetadata: { HttpHeaders: { 'x-amzn-RequestId': requestId }, HttpStatusCode: $metadata?.httpStatusCode ?? 200 },
+      SdkResponseMetadata: { RequestId: requestId },
+    }),
+  );
+}
+
+function dynamoDbFailure(error: unknown): { error: string; cause: string } {
+  const { name = 'Error', message = String(error), $metadata } = (error ?? {}) as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number; requestId?: string };
+  };
+  if (!$metadata) return { error: 'DynamoDB.SdkClientException', cause: message };
+  return {
+    error: `DynamoDB.${name}`,
+    cause: `${message} (Service: AmazonDynamoDBv2; Status Code: ${$metadata.httpStatusCode ?? 400}; Error Code: ${name}; Request ID: ${$metadata.requestId ?? ''}; Proxy: null)`,
+  };
+}
+
+// --- shared -----------------------------------------------------------------------------------------
+
+function resourceOf(call: TaskCall): { resourceType: string; resource: string } {
+  return { resourceType: call.spec.eventResourceType, resource: call.spec.eventResource };
+}
+
+function scheduled(call: TaskCall): void {
+  const { spec, deps, input } = call;
+  call.record({
+    type: 'TaskScheduled',
+    taskScheduledEventDetails: {
+      ...resourceOf(call),
+      region: deps.region,
+      parameters: json(input),
+      ...(spec.timeoutSeconds === undefined ? {} : { timeoutInSeconds: spec.timeoutSeconds }),
+      ...(spec.heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: spec.heartbeatSeconds }),
+    },
+  });
+  call.record({ type: 'TaskStarted', taskStartedEventDetails: resourceOf(call) });
+}
+
+function succeeded(call: TaskCall, output: unknown): unknown {
+  call.record({ type: 'TaskSucceeded', taskSucceededEventDetails: { ...resourceOf(call), output: json(output), outputDetails: { truncated: false } } });
+  return output;
+}
+
+/** A value as it looks after a trip through JSON, binary as base64 (the wire format). */
+function toJson(value: unknown): unknown {
+  const text = JSON.stringify(value ?? null, (_key, item: unknown) => (item instanceof Uint8Array ? Buffer.from(item).toString('base64') : item));
+  return JSON.parse(text) as unknown;
+}
+
+/** Step Functions passes service parameters in PascalCase even where the API is camelCase. */
+function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [`${key.charAt(0).toLowerCase()}${key.slice(1)}`, camelKeys(item)]));
+}
+
+/** …and returns service results in PascalCase, timestamps in epoch milliseconds. */
+function pascalKeys(value: unknown): unknown {
+  if (value instanceof Date) return value.getTime();
+  if (Array.isArray(value)) return value.map(pascalKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .map(([key, item]) => [`${key.charAt(0).toUpperCase()}${key.slice(1)}`, pascalKeys(item)]),
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
