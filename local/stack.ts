@@ -193,7 +193,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The handlers read their configuration from the environment, as on Lambda.
     Object.assign(process.env, env, {
       PUSHGATE_LOCAL: '1',
-      AWS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
       TABLE_NAME: tableName,
       ARTIFACT_BUCKET: bucket,
       STATE_MACHINE_ARN: stateMachineArn,

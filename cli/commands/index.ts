@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { devCommand } from './dev.ts';
 import { summarizeCommand } from './summarize.ts';
 
 /** Every `pushgate` command, in `--help` order. A new command adds its factory here. */
-export const commands: ReadonlyArray<() => Command> = [summarizeCommand];
+export const commands: ReadonlyArray<() => Command> = [devCommand, summarizeCommand];
