@@ -201,7 +201,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       GITHUB_TOKEN: githubToken,
       GITHUB_CLONE_URL: cloneBase,
       SLACK_WEBHOOK_URL: slack.webhookUrl,
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // The handlers' JSON logs stay quiet unless asked for: progress lines say what happens.
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     });
 
     let webhook: HttpApiHandler | undefined;

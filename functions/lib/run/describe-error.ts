@@ -47,6 +47,11 @@ export function describeError(error: CaughtError): string {
   } else {
     reason = error.Cause ? `${error.Error}: ${error.Cause}` : error.Error;
   }
-  reason = reason.replace(/\s+/g, ' ').trim();
+  // One line for Slack and the record: a list ("has 2 problems:\n a\n b") reads "has 2 problems: a; b".
+  reason = reason
+    .trim()
+    .replace(/:\s*\n\s*/g, ': ')
+    .replace(/\s*\n\s*/g, '; ')
+    .replace(/\s+/g, ' ');
   return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
 }
