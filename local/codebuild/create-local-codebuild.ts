@@ -72,7 +72,11 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
   const builds = new Map<string, BuildRecord>();
   const buildNumbers = new Map<string, number>();
   const baseEnv = {
-    ...Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => INHERITED.test(entry[0]) && entry[1] !== undefined)),
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        (entry): entry is [string, string] => INHERITED.test(entry[0]) && entry[1] !== undefined,
+      ),
+    ),
     ...options.env,
   };
 
@@ -87,7 +91,10 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
     if (!projectName) throw new LocalCodeBuildError('InvalidInputException', 'projectName is required');
     const project = options.projects[projectName];
     if (!project) {
-      throw new LocalCodeBuildError('ResourceNotFoundException', `Project cannot be found: arn:aws:codebuild:${region}:${accountId}:project/${projectName}`);
+      throw new LocalCodeBuildError(
+        'ResourceNotFoundException',
+        `Project cannot be found: arn:aws:codebuild:${region}:${accountId}:project/${projectName}`,
+      );
     }
     const uuid = randomUUID();
     const id = `${projectName}:${uuid}`;
@@ -95,7 +102,10 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
     buildNumbers.set(projectName, buildNumber);
     const now = new Date();
     const timeoutMinutes = input.timeoutInMinutesOverride ?? project.timeoutMinutes ?? 60;
-    const environmentVariables = mergeVariables(project.environmentVariables ?? [], input.environmentVariablesOverride ?? []);
+    const environmentVariables = mergeVariables(
+      project.environmentVariables ?? [],
+      input.environmentVariablesOverride ?? [],
+    );
     const location = input.sourceLocationOverride ?? project.sourceLocation;
     const source = {
       type: input.sourceTypeOverride ?? (location ? 'GITHUB' : 'NO_SOURCE'),
@@ -112,8 +122,15 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
       buildStatus: 'IN_PROGRESS',
       sourceVersion: input.sourceVersion,
       projectName,
-      phases: [{ phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, durationInSeconds: 0 }],
-      source: { type: source.type as NonNullable<Build['source']>['type'], location: source.location, buildspec: source.buildspec, insecureSsl: false },
+      phases: [
+        { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, durationInSeconds: 0 },
+      ],
+      source: {
+        type: source.type as NonNullable<Build['source']>['type'],
+        location: source.location,
+        buildspec: source.buildspec,
+        insecureSsl: false,
+      },
       artifacts: { location: '' },
       cache: { type: 'NO_CACHE' },
       environment: {
@@ -196,7 +213,10 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
 }
 
 /** Project variables, replaced by name by the StartBuild overrides (which take precedence). */
-function mergeVariables(project: LocalCodeBuildProject['environmentVariables'] & object, overrides: EnvironmentVariable[]): EnvironmentVariable[] {
+function mergeVariables(
+  project: NonNullable<LocalCodeBuildProject['environmentVariables']>,
+  overrides: EnvironmentVariable[],
+): EnvironmentVariable[] {
   const merged = new Map<string, EnvironmentVariable>();
   for (const variable of [...project, ...overrides]) {
     if (!variable.name) continue;

@@ -1,7 +1,8 @@
 import { PushgateError } from '../../functions/lib/errors.ts';
 
 /** CodeBuild API error codes the local stand-in answers with (the `__type` of the JSON 1.1 protocol). */
-export type CodeBuildErrorCode = 'InvalidInputException' | 'ResourceNotFoundException' | 'AccountLimitExceededException';
+export type CodeBuildErrorCode =
+  'InvalidInputException' | 'ResourceNotFoundException' | 'AccountLimitExceededException';
 
 /**
  * An error the local CodeBuild returns to its caller, named by the API error code so the server can

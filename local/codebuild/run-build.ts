@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Build, BuildPhase, BuildPhaseType, EnvironmentVariable, StatusType } from '@aws-sdk/client-codebuild';
-import { isInlineBuildspec, parseBuildspec, type Buildspec, type BuildspecPhase, type BuildspecPhaseName } from './buildspec.ts';
+import {
+  isInlineBuildspec,
+  parseBuildspec,
+  type Buildspec,
+  type BuildspecPhase,
+  type BuildspecPhaseName,
+} from './buildspec.ts';
 import { BuildspecError } from './errors.ts';
 import { ShellSession } from './shell-session.ts';
 
@@ -96,7 +102,9 @@ export class BuildRun {
       const provisioned = await this.phase('PROVISIONING', async () => {
         await mkdir(srcDir, { recursive: true });
         await mkdir(scratchDir, { recursive: true });
-        const resolved = this.resolveVariables(this.options.environmentVariables.map((v) => [v.name ?? '', v.value ?? '', v.type ?? 'PLAINTEXT']));
+        const resolved = this.resolveVariables(
+          this.options.environmentVariables.map((v) => [v.name ?? '', v.value ?? '', v.type ?? 'PLAINTEXT']),
+        );
         if ('error' in resolved) return resolved.error;
         env = resolved.values;
         return undefined;
@@ -114,8 +122,12 @@ export class BuildRun {
         }
         const fromBuildspec = this.resolveVariables([
           ...Object.entries(buildspec.env?.variables ?? {}).map(([k, v]) => [k, v, 'PLAINTEXT'] as const),
-          ...Object.entries(buildspec.env?.['parameter-store'] ?? {}).map(([k, v]) => [k, v, 'PARAMETER_STORE'] as const),
-          ...Object.entries(buildspec.env?.['secrets-manager'] ?? {}).map(([k, v]) => [k, v, 'SECRETS_MANAGER'] as const),
+          ...Object.entries(buildspec.env?.['parameter-store'] ?? {}).map(
+            ([k, v]) => [k, v, 'PARAMETER_STORE'] as const,
+          ),
+          ...Object.entries(buildspec.env?.['secrets-manager'] ?? {}).map(
+            ([k, v]) => [k, v, 'SECRETS_MANAGER'] as const,
+          ),
         ]);
         if ('error' in fromBuildspec) return fromBuildspec.error;
         // The start build call wins over the project, which wins over the buildspec.
@@ -150,7 +162,8 @@ export class BuildRun {
       }
       if (skipTo !== 'finalize') {
         await this.phase('UPLOAD_ARTIFACTS', async () => {
-          if (buildspec?.artifacts !== undefined) this.container('artifacts are not uploaded by the local stand-in; use aws s3 cp in a command');
+          if (buildspec?.artifacts !== undefined)
+            this.container('artifacts are not uploaded by the local stand-in; use aws s3 cp in a command');
           return undefined;
         });
       }
@@ -218,7 +231,10 @@ export class BuildRun {
     if (this.interrupted) {
       context = {
         statusCode: this.interrupted === 'TIMED_OUT' ? 'BUILD_TIMED_OUT' : 'BUILD_STOPPED',
-        message: this.interrupted === 'TIMED_OUT' ? `Build has timed out after ${this.options.timeoutMs / 60_000} minutes` : 'Build was stopped',
+        message:
+          this.interrupted === 'TIMED_OUT'
+            ? `Build has timed out after ${this.options.timeoutMs / 60_000} minutes`
+            : 'Build was stopped',
       };
     }
     if (status === 'FAILED') this.failed = true;
@@ -239,7 +255,8 @@ export class BuildRun {
     const current = this.build.phases!.at(-1);
     const message = error instanceof Error ? error.message : String(error);
     this.container(`Local CodeBuild fault: ${message}`);
-    if (current && current.phaseStatus === undefined) this.endPhase(current, 'FAULT', { statusCode: 'CLIENT_ERROR', message });
+    if (current && current.phaseStatus === undefined)
+      this.endPhase(current, 'FAULT', { statusCode: 'CLIENT_ERROR', message });
     this.build.buildStatus = 'FAULT';
   }
 
@@ -267,7 +284,8 @@ export class BuildRun {
     this.endPhase(finalizing, 'SUCCEEDED');
     this.build.phases!.push({ phaseType: 'COMPLETED', startTime: new Date() });
     this.build.currentPhase = 'COMPLETED';
-    if (this.build.buildStatus !== 'FAULT') this.build.buildStatus = this.interrupted ?? (this.failed ? 'FAILED' : 'SUCCEEDED');
+    if (this.build.buildStatus !== 'FAULT')
+      this.build.buildStatus = this.interrupted ?? (this.failed ? 'FAILED' : 'SUCCEEDED');
     this.build.endTime = new Date();
     this.build.buildComplete = true;
     this.container(`Build ${this.build.id} ${this.build.buildStatus}`);
@@ -278,14 +296,18 @@ export class BuildRun {
     if (type === 'NO_SOURCE' || !location) return undefined;
     const from = this.options.resolveSourceLocation?.(location) ?? location;
     const clone = await this.runGit(['clone', '--quiet', '--no-checkout', from, srcDir], this.options.workspace);
-    if (clone.code !== 0) return { statusCode: 'CLIENT_ERROR', message: `git clone of ${location} failed: ${clone.stderr.trim()}` };
+    if (clone.code !== 0)
+      return { statusCode: 'CLIENT_ERROR', message: `git clone of ${location} failed: ${clone.stderr.trim()}` };
     const version = this.build.sourceVersion;
     let checkout = await this.runGit(['checkout', '--quiet', '--force', version ?? 'HEAD'], srcDir);
     if (checkout.code !== 0 && version && !this.interrupted) {
       checkout = await this.runGit(['checkout', '--quiet', '--force', `origin/${version}`], srcDir);
     }
     if (checkout.code !== 0) {
-      return { statusCode: 'CLIENT_ERROR', message: `reference not found for primary source and source version ${version}: ${checkout.stderr.trim()}` };
+      return {
+        statusCode: 'CLIENT_ERROR',
+        message: `reference not found for primary source and source version ${version}: ${checkout.stderr.trim()}`,
+      };
     }
     const head = await this.runGit(['rev-parse', 'HEAD'], srcDir);
     if (head.code !== 0) return { statusCode: 'CLIENT_ERROR', message: head.stderr.trim() };
@@ -299,7 +321,8 @@ export class BuildRun {
     if (value !== undefined && value.trim() !== '' && isInlineBuildspec(value)) return value;
     const path = resolve(srcDir, value?.trim() || 'buildspec.yml');
     const inside = relative(srcDir, path);
-    if (inside.startsWith('..') || isAbsolute(inside)) throw new BuildspecError(`the buildspec path ${value} is outside the source`);
+    if (inside.startsWith('..') || isAbsolute(inside))
+      throw new BuildspecError(`the buildspec path ${value} is outside the source`);
     try {
       return await readFile(path, 'utf8');
     } catch (error) {

@@ -112,8 +112,11 @@ export class ShellSession {
     }
     if (names.length === 0) return {};
     const file = join(this.options.scratchDir, `variables-${this.seq + 1}`);
-    const result = await this.run(`printf '%s\\0' ${names.map((name) => `"\${${name}-}"`).join(' ')} > ${shellQuote(file)}`);
-    if (result.exitCode !== 0) throw new ShellSessionError('could not read the exported variables: the shell session ended');
+    const result = await this.run(
+      `printf '%s\\0' ${names.map((name) => `"\${${name}-}"`).join(' ')} > ${shellQuote(file)}`,
+    );
+    if (result.exitCode !== 0)
+      throw new ShellSessionError('could not read the exported variables: the shell session ended');
     const values = (await readFile(file, 'utf8')).split('\0');
     return Object.fromEntries(names.map((name, index) => [name, values[index] ?? '']));
   }

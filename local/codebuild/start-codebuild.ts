@@ -70,7 +70,10 @@ export async function startCodeBuild(options: StartCodeBuildOptions): Promise<Lo
       const operation = target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
       if (req.method !== 'POST' || !operation) {
         await readBody(req, MAX_BODY).catch(() => undefined);
-        reply(400, { __type: 'UnknownOperationException', message: `the local CodeBuild does not implement ${target || 'this request'}` });
+        reply(400, {
+          __type: 'UnknownOperationException',
+          message: `the local CodeBuild does not implement ${target || 'this request'}`,
+        });
         return;
       }
       const text = (await readBody(req, MAX_BODY)).toString('utf8');
@@ -106,7 +109,10 @@ export async function startCodeBuild(options: StartCodeBuildOptions): Promise<Lo
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    throw new LocalCodeBuildError('InvalidInputException', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new LocalCodeBuildError(
+      'InvalidInputException',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
   }
   return parsed.data;
 }

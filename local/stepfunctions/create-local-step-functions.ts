@@ -17,7 +17,13 @@ import type {
   StartExecutionOutput,
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import { codeBuildApiFromClient, type CodeBuildApi } from '../codebuild/codebuild-api.ts';
 import { LocalStepFunctionsError } from './errors.ts';
 import { ExecutionContext } from './execution-context.ts';
@@ -79,7 +85,11 @@ export interface ListExecutionsRequest {
 }
 
 export interface LocalStepFunctions {
-  createStateMachine(name: string, definition: object | string, options?: { roleArn?: string }): CreateStateMachineOutput;
+  createStateMachine(
+    name: string,
+    definition: object | string,
+    options?: { roleArn?: string },
+  ): CreateStateMachineOutput;
   describeStateMachine(stateMachineArn: string): DescribeStateMachineOutput;
   listStateMachines(): ListStateMachinesOutput;
   startExecution(request: StartExecutionRequest): StartExecutionOutput;
@@ -121,6 +131,7 @@ interface ExecutionRecord extends ExecutionSummary {
 }
 
 /** Names of state machines and executions: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html */
+// eslint-disable-next-line no-control-regex -- control characters are among what a name must not contain
 const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
@@ -156,40 +167,58 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
   };
 
   function machine(arn: string): MachineRecord {
-    if (!/^arn:[^:]+:states:[^:]+:\d{12}:stateMachine:[^:]+$/.test(arn)) throw new LocalStepFunctionsError('InvalidArn', `Invalid Arn: '${arn}'`);
+    if (!/^arn:[^:]+:states:[^:]+:\d{12}:stateMachine:[^:]+$/.test(arn))
+      throw new LocalStepFunctionsError('InvalidArn', `Invalid Arn: '${arn}'`);
     const found = machines.get(arn);
     if (!found) throw new LocalStepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return found;
   }
 
   function execution(arn: string): ExecutionRecord {
-    if (!/^arn:[^:]+:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) throw new LocalStepFunctionsError('InvalidArn', `Invalid Arn: '${arn}'`);
+    if (!/^arn:[^:]+:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn))
+      throw new LocalStepFunctionsError('InvalidArn', `Invalid Arn: '${arn}'`);
     const found = executions.get(arn);
     if (!found) throw new LocalStepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return found;
   }
 
-  function createStateMachine(name: string, definition: object | string, createOptions: { roleArn?: string } = {}): CreateStateMachineOutput {
+  function createStateMachine(
+    name: string,
+    definition: object | string,
+    createOptions: { roleArn?: string } = {},
+  ): CreateStateMachineOutput {
     if (!NAME.test(name)) throw new LocalStepFunctionsError('InvalidName', `Invalid Name: '${name}'`);
     let parsed: Record<string, unknown>;
     try {
-      parsed = (typeof definition === 'string' ? JSON.parse(definition) : structuredClone(definition)) as Record<string, unknown>;
+      parsed = (typeof definition === 'string' ? JSON.parse(definition) : structuredClone(definition)) as Record<
+        string,
+        unknown
+      >;
     } catch (error) {
-      throw new LocalStepFunctionsError('InvalidDefinition', 'Invalid State Machine Definition: the definition is not JSON', { cause: error });
+      throw new LocalStepFunctionsError(
+        'InvalidDefinition',
+        'Invalid State Machine Definition: the definition is not JSON',
+        { cause: error },
+      );
     }
     const definitionText = JSON.stringify(parsed);
     const arn = `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
     const existing = machines.get(arn);
     if (existing) {
       // CreateStateMachine is idempotent for an identical definition.
-      if (existing.definitionText === definitionText) return { stateMachineArn: arn, creationDate: existing.creationDate };
+      if (existing.definitionText === definitionText)
+        return { stateMachineArn: arn, creationDate: existing.creationDate };
       throw new LocalStepFunctionsError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
     }
     try {
       // Validates as the service would (asl-validator, the library's own check).
       new StateMachine(parsed as unknown as StateMachineDefinition);
     } catch (error) {
-      throw new LocalStepFunctionsError('InvalidDefinition', `Invalid State Machine Definition: ${(error as Error).message}`, { cause: error });
+      throw new LocalStepFunctionsError(
+        'InvalidDefinition',
+        `Invalid State Machine Definition: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const prepared = prepareDefinition(parsed);
     const record: MachineRecord = {
@@ -199,7 +228,9 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
       roleArn: createOptions.roleArn ?? `arn:aws:iam::${accountId}:role/pushgate-local-stepfunctions`,
       creationDate: new Date(),
       prepared,
-      runnable: new StateMachine(prepared.runnable as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } }),
+      runnable: new StateMachine(prepared.runnable as unknown as StateMachineDefinition, {
+        validationOptions: { noValidate: true },
+      }),
       overrides: timeOverrides(prepared, options),
     };
     machines.set(arn, record);
@@ -215,14 +246,19 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
     try {
       input = JSON.parse(inputText);
     } catch (error) {
-      throw new LocalStepFunctionsError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${inputText.slice(0, 100)}'`, { cause: error });
+      throw new LocalStepFunctionsError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${inputText.slice(0, 100)}'`,
+        { cause: error },
+      );
     }
     const executionArn = `arn:aws:states:${region}:${accountId}:execution:${sm.name}:${name}`;
     const existing = executions.get(executionArn);
     if (existing) {
       // Idempotent while the execution runs with the same input; otherwise the name is taken.
       // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
-      if (existing.status === 'RUNNING' && existing.input === inputText) return { executionArn, startDate: existing.startDate };
+      if (existing.status === 'RUNNING' && existing.input === inputText)
+        return { executionArn, startDate: existing.startDate };
       throw new LocalStepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const record = run(sm, { executionArn, stateMachineArn: sm.arn, name }, inputText, input);
@@ -252,7 +288,13 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
     const execution = sm.runnable.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, ...sm.overrides },
       context: context.contextObject(
-        { Id: summary.executionArn, Name: summary.name, Input: input, StartTime: startDate.toISOString(), RoleArn: sm.roleArn },
+        {
+          Id: summary.executionArn,
+          Name: summary.name,
+          Input: input,
+          StartTime: startDate.toISOString(),
+          RoleArn: sm.roleArn,
+        },
         { Id: sm.arn, Name: sm.name },
       ),
     });
@@ -285,22 +327,35 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
       try {
         const output = json(await execution.result);
         record.output = output;
-        final = { type: 'ExecutionSucceeded', executionSucceededEventDetails: { output, outputDetails: { truncated: false } } };
+        final = {
+          type: 'ExecutionSucceeded',
+          executionSucceededEventDetails: { output, outputDetails: { truncated: false } },
+        };
         record.status = 'SUCCEEDED';
       } catch (error) {
         if (error instanceof ExecutionAbortedError || stopRequest) {
-          final = { type: 'ExecutionAborted', executionAbortedEventDetails: { error: stopRequest?.error, cause: stopRequest?.cause } };
+          final = {
+            type: 'ExecutionAborted',
+            executionAbortedEventDetails: { error: stopRequest?.error, cause: stopRequest?.cause },
+          };
         } else if (error instanceof ExecutionTimeoutError) {
           record.status = 'TIMED_OUT';
           record.error = 'States.Timeout';
           record.cause = 'The execution ran longer than the TimeoutSeconds of its state machine';
-          final = { type: 'ExecutionTimedOut', executionTimedOutEventDetails: { error: record.error, cause: record.cause } };
+          final = {
+            type: 'ExecutionTimedOut',
+            executionTimedOutEventDetails: { error: record.error, cause: record.cause },
+          };
         } else {
-          const cause = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : (error as Error);
+          const cause =
+            error instanceof ExecutionError && error.cause instanceof Error ? error.cause : (error as Error);
           record.status = 'FAILED';
           record.error = cause.name;
           record.cause = cause.message;
-          final = { type: 'ExecutionFailed', executionFailedEventDetails: { error: record.error, cause: record.cause } };
+          final = {
+            type: 'ExecutionFailed',
+            executionFailedEventDetails: { error: record.error, cause: record.cause },
+          };
         }
       }
       // Tasks still running (other Map iterations of a failed execution) are cancelled: builds stopped.
@@ -345,7 +400,12 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
     },
     listStateMachines() {
       return {
-        stateMachines: [...machines.values()].map((sm) => ({ stateMachineArn: sm.arn, name: sm.name, type: 'STANDARD', creationDate: sm.creationDate })),
+        stateMachines: [...machines.values()].map((sm) => ({
+          stateMachineArn: sm.arn,
+          name: sm.name,
+          type: 'STANDARD',
+          creationDate: sm.creationDate,
+        })),
       };
     },
     startExecution,
@@ -353,7 +413,10 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
     listExecutions(request) {
       const sm = machine(request.stateMachineArn);
       const items: ExecutionListItem[] = [...executions.values()]
-        .filter((record) => record.stateMachineArn === sm.arn && (!request.statusFilter || record.status === request.statusFilter))
+        .filter(
+          (record) =>
+            record.stateMachineArn === sm.arn && (!request.statusFilter || record.status === request.statusFilter),
+        )
         .sort((a, b) => b.startDate.getTime() - a.startDate.getTime())
         .map((record) => {
           const { executionArn, stateMachineArn, name, status, startDate, stopDate } = describe(record);
@@ -386,7 +449,13 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new LocalStepFunctionsError('ValidationException', `${executionArn} is still ${record.status} after ${waitOptions.timeoutMs} ms`)),
+            () =>
+              reject(
+                new LocalStepFunctionsError(
+                  'ValidationException',
+                  `${executionArn} is still ${record.status} after ${waitOptions.timeoutMs} ms`,
+                ),
+              ),
             waitOptions.timeoutMs,
           );
         });
@@ -415,22 +484,32 @@ function timeOverrides(prepared: PreparedDefinition, options: LocalStepFunctions
   for (const [state, retriers] of prepared.retries) {
     if (options.fastRetries) retryIntervalOverrides[state] = 0;
     else if (scale !== 1) {
-      retryIntervalOverrides[state] = retriers.map((retrier) => Math.min(retrier.IntervalSeconds ?? 1, retrier.MaxDelaySeconds ?? Infinity) * 1000 * scale);
+      retryIntervalOverrides[state] = retriers.map(
+        (retrier) => Math.min(retrier.IntervalSeconds ?? 1, retrier.MaxDelaySeconds ?? Infinity) * 1000 * scale,
+      );
     }
   }
   if (scale !== 1) for (const [state, seconds] of prepared.waits) waitTimeOverrides[state] = seconds * 1000 * scale;
   return { retryIntervalOverrides, waitTimeOverrides };
 }
 
-function paginate<T>(items: T[], maxResults: number | undefined, nextToken: string | undefined): { items: T[]; nextToken?: string } {
+function paginate<T>(
+  items: T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+): { items: T[]; nextToken?: string } {
   const size = Math.min(maxResults && maxResults > 0 ? maxResults : DEFAULT_PAGE, MAX_PAGE);
   let start = 0;
   if (nextToken) {
     start = Number(Buffer.from(nextToken, 'base64url').toString('utf8'));
-    if (!Number.isInteger(start) || start < 0) throw new LocalStepFunctionsError('ValidationException', 'Invalid Token: nextToken');
+    if (!Number.isInteger(start) || start < 0)
+      throw new LocalStepFunctionsError('ValidationException', 'Invalid Token: nextToken');
   }
   const end = start + size;
-  return { items: items.slice(start, end), ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString('base64url') } : {}) };
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString('base64url') } : {}),
+  };
 }
 
 /** GetExecutionHistory with includeExecutionData=false leaves out inputs and outputs. */

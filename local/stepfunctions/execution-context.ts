@@ -25,7 +25,10 @@ export class ExecutionContext implements TaskExecution {
   ) {}
 
   /** `$$` for the library; `$$.Execution…` paths are rewritten to `$$.RootExecution…` (prepare-definition.ts). */
-  contextObject(execution: { Id: string; Name: string; Input: unknown; StartTime: string; RoleArn: string }, stateMachine: { Id: string; Name: string }) {
+  contextObject(
+    execution: { Id: string; Name: string; Input: unknown; StartTime: string; RoleArn: string },
+    stateMachine: { Id: string; Name: string },
+  ) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below are called by the library on its own objects
     const self = this;
     return {

@@ -13,7 +13,10 @@ export interface LibraryEvent {
 }
 
 /** A history event before it gets its id; `timestamp` defaults to now. */
-export type NewHistoryEvent = Omit<HistoryEvent, 'id' | 'previousEventId' | 'timestamp'> & { type: HistoryEventType; timestamp?: Date };
+export type NewHistoryEvent = Omit<HistoryEvent, 'id' | 'previousEventId' | 'timestamp'> & {
+  type: HistoryEventType;
+  timestamp?: Date;
+};
 
 const NOT_TRUNCATED = { truncated: false };
 
@@ -60,7 +63,11 @@ export class ExecutionHistory {
           stateEnteredEventDetails: { name: state.name, input: json(state.input), inputDetails: NOT_TRUNCATED },
         });
         if (state.type === 'Map') {
-          this.add({ type: 'MapStateStarted', timestamp, mapStateStartedEventDetails: { length: this.mapLength(state.name, state.input) } });
+          this.add({
+            type: 'MapStateStarted',
+            timestamp,
+            mapStateStartedEventDetails: { length: this.mapLength(state.name, state.input) },
+          });
         } else if (state.type === 'Parallel') {
           this.add({ type: 'ParallelStateStarted', timestamp });
         }
@@ -90,12 +97,21 @@ export class ExecutionHistory {
           const task = this.prepared.tasks.get(state.name);
           const cause = `the task ran longer than its TimeoutSeconds (${task?.timeoutSeconds ?? 'default'})`;
           if (task?.kind === 'lambda') {
-            this.add({ type: 'LambdaFunctionTimedOut', timestamp, lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout', cause } });
+            this.add({
+              type: 'LambdaFunctionTimedOut',
+              timestamp,
+              lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout', cause },
+            });
           } else {
             this.add({
               type: 'TaskTimedOut',
               timestamp,
-              taskTimedOutEventDetails: { resourceType: task?.eventResourceType, resource: task?.eventResource, error: 'States.Timeout', cause },
+              taskTimedOutEventDetails: {
+                resourceType: task?.eventResourceType,
+                resource: task?.eventResource,
+                error: 'States.Timeout',
+                cause,
+              },
             });
           }
         }
@@ -105,9 +121,7 @@ export class ExecutionHistory {
       case 'MapIterationSucceeded':
       case 'MapIterationFailed': {
         const key = `mapIteration${event.type.slice('MapIteration'.length)}EventDetails` as
-          | 'mapIterationStartedEventDetails'
-          | 'mapIterationSucceededEventDetails'
-          | 'mapIterationFailedEventDetails';
+          'mapIterationStartedEventDetails' | 'mapIterationSucceededEventDetails' | 'mapIterationFailedEventDetails';
         this.add({ type: event.type, timestamp, [key]: { name: event.parentState?.name, index: event.index } });
         return;
       }
@@ -137,7 +151,11 @@ function readPath(value: unknown, path: string): unknown {
   if (!path.startsWith('$') || !steps || steps.join('') !== path.slice(1)) return undefined;
   let current = value;
   for (const step of steps) {
-    const key = step.startsWith('.') ? step.slice(1) : step.startsWith("['") ? step.slice(2, -2) : Number(step.slice(1, -1));
+    const key = step.startsWith('.')
+      ? step.slice(1)
+      : step.startsWith("['")
+        ? step.slice(2, -2)
+        : Number(step.slice(1, -1));
     if (current === null || typeof current !== 'object') return undefined;
     current = (current as Record<string | number, unknown>)[key];
   }

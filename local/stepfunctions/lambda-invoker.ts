@@ -9,7 +9,11 @@ export type InvocationType = 'RequestResponse' | 'Event';
  * for a function error and LambdaServiceError for a failure of the Lambda service; anything else it
  * throws is taken as the function's own error, which is what an in-process handler throws.
  */
-export type InvokeLambda = (functionName: string, payload: unknown, options?: { invocationType?: InvocationType }) => Promise<unknown>;
+export type InvokeLambda = (
+  functionName: string,
+  payload: unknown,
+  options?: { invocationType?: InvocationType },
+) => Promise<unknown>;
 
 /** The function ran and failed (Invoke answered with `FunctionError`); `payload` is the runtime's error body. */
 export class LambdaFunctionError extends PushgateError {
@@ -51,7 +55,7 @@ export function createLambdaInvoker(client?: LambdaClient): InvokeLambda {
     }
     if (invocationType === 'Event') return null;
     const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
-    let body: unknown = null;
+    let body: unknown;
     try {
       body = text === '' ? null : JSON.parse(text);
     } catch {

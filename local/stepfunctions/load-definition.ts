@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse, YAMLMap, YAMLSeq, type CollectionTag, type ScalarTag } from 'yaml';
+import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 import { PushgateError } from '../../functions/lib/errors.ts';
 
 /** A reference in the definition that the options do not resolve; the message names it and where it is. */
@@ -52,10 +52,22 @@ const BOOLEAN_FIELDS = new Set(['BooleanEquals', 'End']);
 const CFN_TAGS: Array<ScalarTag | CollectionTag> = [
   { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
   { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) },
-  { tag: '!GetAtt', collection: 'seq', resolve: (value: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ 'Fn::GetAtt': value.toJSON() }) },
+  {
+    tag: '!GetAtt',
+    collection: 'seq',
+    resolve: (value: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ 'Fn::GetAtt': value.toJSON() }),
+  },
   { tag: '!Sub', resolve: (value: string) => ({ 'Fn::Sub': value }) },
-  { tag: '!Sub', collection: 'seq', resolve: (value: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ 'Fn::Sub': value.toJSON() }) },
-  { tag: '!Join', collection: 'seq', resolve: (value: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ 'Fn::Join': value.toJSON() }) },
+  {
+    tag: '!Sub',
+    collection: 'seq',
+    resolve: (value: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ 'Fn::Sub': value.toJSON() }),
+  },
+  {
+    tag: '!Join',
+    collection: 'seq',
+    resolve: (value: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ 'Fn::Join': value.toJSON() }),
+  },
 ] as Array<ScalarTag | CollectionTag>;
 
 /**
@@ -64,7 +76,8 @@ const CFN_TAGS: Array<ScalarTag | CollectionTag> = [
  */
 export function loadDefinition(aslYamlPath: string, options: LoadDefinitionOptions): Record<string, unknown> {
   const document: unknown = parse(readFileSync(aslYamlPath, 'utf8'), { customTags: CFN_TAGS });
-  if (!isObject(document)) throw new DefinitionReferenceError(`${aslYamlPath} does not hold an ASL definition (an object)`);
+  if (!isObject(document))
+    throw new DefinitionReferenceError(`${aslYamlPath} does not hold an ASL definition (an object)`);
   return resolveDefinition(document, options) as Record<string, unknown>;
 }
 
@@ -100,7 +113,8 @@ class Resolver {
     if (Array.isArray(node)) return node.map((item, index) => this.value(item, `${at}[${index}]`, undefined));
     if (!isObject(node)) return node;
     const keys = Object.keys(node);
-    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))) return this.intrinsic(keys[0]!, node[keys[0]!], at);
+    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::')))
+      return this.intrinsic(keys[0]!, node[keys[0]!], at);
     return Object.fromEntries(keys.map((key) => [key, this.value(node[key], `${at}.${key}`, key)]));
   }
 
@@ -109,15 +123,21 @@ class Resolver {
     let rest = text.replace(/#\{([^}]+)\}/g, '${$1}');
     const whole = /^\$\{([^{}]+)\}$/.exec(rest);
     if (whole && isServerlessVariable(whole[1]!)) return coerce(this.variable(whole[1]!, at), field);
-    // Innermost first, so `${opt:stage, ${self:custom.stage}}` works as in serverless.
-    for (let previous = ''; previous !== rest; ) {
+    rest = this.serverlessVariables(rest, at);
+    if (rest.includes('${')) rest = this.substitute(rest, {}, at);
+    return coerce(rest, field) as unknown;
+  }
+
+  /** Replaces serverless variables only, innermost first, so `${opt:stage, ${self:custom.stage}}` works. */
+  private serverlessVariables(text: string, at: string): string {
+    let rest = text;
+    for (let previous = ''; previous !== rest;) {
       previous = rest;
       rest = rest.replace(/\$\{([^{}]+)\}/g, (match, inner: string) =>
         isServerlessVariable(inner) ? String(this.variable(inner, at)) : match,
       );
     }
-    if (rest.includes('${')) rest = this.substitute(rest, {}, at);
-    return coerce(rest, field) as unknown;
+    return rest;
   }
 
   /** A serverless variable with its fallbacks: `${opt:stage, self:custom.stage, 'dev'}`. */
@@ -141,18 +161,28 @@ class Resolver {
       }
       case 'Fn::Sub': {
         const [template, locals] = Array.isArray(argument) ? argument : [argument, {}];
+        if (typeof template !== 'string')
+          throw new DefinitionReferenceError(`the Fn::Sub template at ${at} is not a string`);
         const resolvedLocals = Object.fromEntries(
-          Object.entries(isObject(locals) ? locals : {}).map(([key, value]) => [key, String(this.value(value, `${at}.${key}`, undefined))]),
+          Object.entries(isObject(locals) ? locals : {}).map(([key, value]) => [
+            key,
+            String(this.value(value, `${at}.${key}`, undefined)),
+          ]),
         );
-        return this.substitute(String(this.value(template, at, undefined)), resolvedLocals, at);
+        // The template's own ${…} are substituted with the locals, so only serverless variables go first.
+        const text = this.serverlessVariables(template.replace(/#\{([^}]+)\}/g, '${$1}'), at);
+        return this.substitute(text, resolvedLocals, at);
       }
       case 'Fn::Join': {
         const [separator, parts] = Array.isArray(argument) ? argument : [];
-        if (typeof separator !== 'string' || !Array.isArray(parts)) throw new DefinitionReferenceError(`malformed Fn::Join at ${at}`);
+        if (typeof separator !== 'string' || !Array.isArray(parts))
+          throw new DefinitionReferenceError(`malformed Fn::Join at ${at}`);
         return parts.map((part, index) => String(this.value(part, `${at}[${index}]`, undefined))).join(separator);
       }
       default:
-        throw new DefinitionReferenceError(`${name} at ${at} is not supported locally (Ref, Fn::GetAtt, Fn::Sub and Fn::Join are)`);
+        throw new DefinitionReferenceError(
+          `${name} at ${at} is not supported locally (Ref, Fn::GetAtt, Fn::Sub and Fn::Join are)`,
+        );
     }
   }
 

@@ -1,6 +1,12 @@
 import { LocalStepFunctionsError } from './errors.ts';
 
-export type TaskKind = 'lambda' | 'lambda:invoke' | 'lambda:invoke.waitForTaskToken' | 'codebuild:startBuild' | 'codebuild:startBuild.sync' | 'dynamodb';
+export type TaskKind =
+  | 'lambda'
+  | 'lambda:invoke'
+  | 'lambda:invoke.waitForTaskToken'
+  | 'codebuild:startBuild'
+  | 'codebuild:startBuild.sync'
+  | 'dynamodb';
 
 /** One Task state of the definition, with what the local handler needs to run it. */
 export interface TaskSpec {
@@ -62,17 +68,28 @@ interface Machine {
  * The definition given is not changed.
  */
 export function prepareDefinition(definition: Record<string, unknown>): PreparedDefinition {
-  const prepared: PreparedDefinition = { runnable: {}, tasks: new Map(), retries: new Map(), waits: new Map(), maps: new Map() };
+  const prepared: PreparedDefinition = {
+    runnable: {},
+    tasks: new Map(),
+    retries: new Map(),
+    waits: new Map(),
+    maps: new Map(),
+  };
   prepared.runnable = prepareMachine(definition as Machine, prepared, new Set());
   return prepared;
 }
 
 function prepareMachine(machine: Machine, prepared: PreparedDefinition, names: Set<string>): Record<string, unknown> {
   const { States: states, ...rest } = machine;
-  if (typeof states !== 'object' || states === null) throw new LocalStepFunctionsError('InvalidDefinition', 'a state machine needs States');
+  if (typeof states !== 'object' || states === null)
+    throw new LocalStepFunctionsError('InvalidDefinition', 'a state machine needs States');
   const out: Record<string, unknown> = { ...rest, States: {} };
   for (const [name, state] of Object.entries(states)) {
-    if (names.has(name)) throw new LocalStepFunctionsError('InvalidDefinition', `the state name ${name} is used twice; state names must be unique`);
+    if (names.has(name))
+      throw new LocalStepFunctionsError(
+        'InvalidDefinition',
+        `the state name ${name} is used twice; state names must be unique`,
+      );
     names.add(name);
     const fields = Object.fromEntries(Object.entries(state).filter(([key]) => !SUB_MACHINE_KEYS.includes(key)));
     const copy = rewrite(fields, name) as Record<string, unknown>;
@@ -80,12 +97,14 @@ function prepareMachine(machine: Machine, prepared: PreparedDefinition, names: S
       case 'Task': {
         const spec = classify(name, state);
         prepared.tasks.set(name, spec);
-        if (copy.TimeoutSeconds === undefined && copy.TimeoutSecondsPath === undefined) copy.TimeoutSeconds = UNBOUNDED_TASK_TIMEOUT_SECONDS;
+        if (copy.TimeoutSeconds === undefined && copy.TimeoutSecondsPath === undefined)
+          copy.TimeoutSeconds = UNBOUNDED_TASK_TIMEOUT_SECONDS;
         break;
       }
       case 'Map': {
         const processor = (state.ItemProcessor ?? state.Iterator) as Machine | undefined;
-        if (!processor) throw new LocalStepFunctionsError('InvalidDefinition', `the Map state ${name} has no ItemProcessor`);
+        if (!processor)
+          throw new LocalStepFunctionsError('InvalidDefinition', `the Map state ${name} has no ItemProcessor`);
         copy[state.ItemProcessor ? 'ItemProcessor' : 'Iterator'] = prepareMachine(processor, prepared, names);
         prepared.maps.set(name, { inputPath: asString(state.InputPath), itemsPath: asString(state.ItemsPath) });
         break;
@@ -113,13 +132,19 @@ function classify(stateName: string, state: Record<string, unknown>): TaskSpec {
     timeoutSeconds: typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined,
     heartbeatSeconds: typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined,
   };
-  if (LAMBDA_ARN.test(resource)) return { ...base, kind: 'lambda', eventResourceType: 'lambda', eventResource: resource };
+  if (LAMBDA_ARN.test(resource))
+    return { ...base, kind: 'lambda', eventResourceType: 'lambda', eventResource: resource };
   const match = INTEGRATION.exec(resource);
   if (match) {
     const [, service, action, suffix = ''] = match;
     const eventResource = `${action}${suffix}`;
     const kind = `${service}:${eventResource}`;
-    if (kind === 'lambda:invoke' || kind === 'lambda:invoke.waitForTaskToken' || kind === 'codebuild:startBuild' || kind === 'codebuild:startBuild.sync') {
+    if (
+      kind === 'lambda:invoke' ||
+      kind === 'lambda:invoke.waitForTaskToken' ||
+      kind === 'codebuild:startBuild' ||
+      kind === 'codebuild:startBuild.sync'
+    ) {
       return { ...base, kind, eventResourceType: service!, eventResource };
     }
     if (service === 'dynamodb' && suffix === '' && DYNAMODB_OPERATIONS.has(action!)) {
@@ -135,7 +160,8 @@ function classify(stateName: string, state: Record<string, unknown>): TaskSpec {
 
 function rewrite(value: unknown, stateName: string, key?: string): unknown {
   if (Array.isArray(value)) return value.map((item) => rewrite(item, stateName));
-  if (typeof value === 'string') return isPathField(key) ? value.replace(/\$\$\.Execution\b/g, () => '$$.RootExecution') : value;
+  if (typeof value === 'string')
+    return isPathField(key) ? value.replace(/\$\$\.Execution\b/g, () => '$$.RootExecution') : value;
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [field, item] of Object.entries(value)) {
@@ -146,7 +172,9 @@ function rewrite(value: unknown, stateName: string, key?: string): unknown {
 }
 
 function isPathField(key: string | undefined): boolean {
-  return key !== undefined && (key.endsWith('.$') || key === 'Variable' || (key.endsWith('Path') && key !== 'ResultPath'));
+  return (
+    key !== undefined && (key.endsWith('.$') || key === 'Variable' || (key.endsWith('Path') && key !== 'ResultPath'))
+  );
 }
 
 function asString(value: unknown): string | undefined {

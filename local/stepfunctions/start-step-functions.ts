@@ -4,7 +4,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { listenOnLoopback, readBody, sendJson } from '../api-gateway/loopback-server.ts';
 import { toWire } from '../codebuild/to-wire.ts';
-import { createLocalStepFunctions, type LocalStepFunctions, type LocalStepFunctionsOptions } from './create-local-step-functions.ts';
+import {
+  createLocalStepFunctions,
+  type LocalStepFunctions,
+  type LocalStepFunctionsOptions,
+} from './create-local-step-functions.ts';
 import { LocalStepFunctionsError } from './errors.ts';
 
 export interface StartStepFunctionsOptions extends LocalStepFunctionsOptions {
@@ -54,7 +58,11 @@ const schemas = {
   }),
   StopExecution: z.looseObject({ executionArn: Arn, error: z.string().optional(), cause: z.string().optional() }),
   SendTaskSuccess: z.looseObject({ taskToken: z.string().min(1), output: z.string() }),
-  SendTaskFailure: z.looseObject({ taskToken: z.string().min(1), error: z.string().optional(), cause: z.string().optional() }),
+  SendTaskFailure: z.looseObject({
+    taskToken: z.string().min(1),
+    error: z.string().optional(),
+    cause: z.string().optional(),
+  }),
   SendTaskHeartbeat: z.looseObject({ taskToken: z.string().min(1) }),
 };
 
@@ -65,7 +73,8 @@ const schemas = {
 export async function startStepFunctions(options: StartStepFunctionsOptions = {}): Promise<LocalStepFunctionsServer> {
   const sfn = createLocalStepFunctions(options);
   const logger = options.logger ?? new Logger({ serviceName: 'pushgate-local-stepfunctions' });
-  for (const [name, definition] of Object.entries(options.stateMachines ?? {})) sfn.createStateMachine(name, definition);
+  for (const [name, definition] of Object.entries(options.stateMachines ?? {}))
+    sfn.createStateMachine(name, definition);
 
   const operations: { [K in keyof typeof schemas]: (request: z.infer<(typeof schemas)[K]>) => unknown } = {
     CreateStateMachine: (r) => sfn.createStateMachine(r.name, r.definition, { roleArn: r.roleArn }),
@@ -95,7 +104,10 @@ export async function startStepFunctions(options: StartStepFunctionsOptions = {}
       const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       if (req.method !== 'POST' || !(name in schemas)) {
         await readBody(req, MAX_BODY).catch(() => undefined);
-        reply(400, { __type: 'UnknownOperationException', message: `the local Step Functions does not implement ${target || 'this request'}` });
+        reply(400, {
+          __type: 'UnknownOperationException',
+          message: `the local Step Functions does not implement ${target || 'this request'}`,
+        });
         return;
       }
       const operation = name as keyof typeof schemas;
@@ -108,7 +120,10 @@ export async function startStepFunctions(options: StartStepFunctionsOptions = {}
       }
       const parsed = schemas[operation].safeParse(body);
       if (!parsed.success) {
-        throw new LocalStepFunctionsError('ValidationException', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        throw new LocalStepFunctionsError(
+          'ValidationException',
+          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
       }
       const run = operations[operation] as (request: unknown) => unknown;
       reply(200, toWire(await run(parsed.data)));

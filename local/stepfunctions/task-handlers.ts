@@ -99,7 +99,10 @@ export function createTaskHandler(spec: TaskSpec, deps: TaskDeps, execution: Tas
         // aws-local-stepfunctions enforces TimeoutSeconds (States.Timeout, with its own timer, started
         // before this one); this timer only stops the work behind the task once that has happened.
         if (spec.timeoutSeconds !== undefined) {
-          timer = setTimeout(() => cancel.abort(new Error('the task timed out')), spec.timeoutSeconds * 1000 + TIMEOUT_GRACE_MS);
+          timer = setTimeout(
+            () => cancel.abort(new Error('the task timed out')),
+            spec.timeoutSeconds * 1000 + TIMEOUT_GRACE_MS,
+          );
         }
         const call: TaskCall = {
           spec,
@@ -113,7 +116,6 @@ export function createTaskHandler(spec: TaskSpec, deps: TaskDeps, execution: Tas
         };
         if (execution.signal.aborted) throw new Error('the execution stopped');
         const result = await handler(call);
-        await flushEventLog();
         attempt.settle(true);
         return result;
       } catch (error) {
@@ -122,6 +124,8 @@ export function createTaskHandler(spec: TaskSpec, deps: TaskDeps, execution: Tas
       } finally {
         clearTimeout(timer);
         execution.signal.removeEventListener('abort', onStop);
+        // Ends what the attempt may have left behind, e.g. the token wait of an invoke that failed.
+        cancel.abort(new Error('the task ended'));
       }
     })();
   };
@@ -154,7 +158,10 @@ async function runLambdaFunction(call: TaskCall): Promise<unknown> {
     call.record({ type: 'LambdaFunctionFailed', lambdaFunctionFailedEventDetails: failure });
     throw new StatesTaskError(failure.error, failure.cause, { cause: error });
   }
-  call.record({ type: 'LambdaFunctionSucceeded', lambdaFunctionSucceededEventDetails: { output: json(result), outputDetails: { truncated: false } } });
+  call.record({
+    type: 'LambdaFunctionSucceeded',
+    lambdaFunctionSucceededEventDetails: { output: json(result), outputDetails: { truncated: false } },
+  });
   return result;
 }
 
@@ -183,11 +190,21 @@ async function runLambdaInvokeWaitForToken(call: TaskCall): Promise<unknown> {
   }
   const parameters = invokeParameters(call);
   scheduled(call);
-  const completion = call.deps.tokens.wait(token, { heartbeatSeconds: call.spec.heartbeatSeconds, signal: call.signal });
+  const completion = call.deps.tokens.wait(token, {
+    heartbeatSeconds: call.spec.heartbeatSeconds,
+    signal: call.signal,
+  });
   // Observed below; until then a rejection (heartbeat, abort) must not count as unhandled.
   completion.catch(() => undefined);
   const payload = await invokeOrFail(call, parameters);
-  call.record({ type: 'TaskSubmitted', taskSubmittedEventDetails: { ...resourceOf(call), output: json(invokeResult(payload, 200)), outputDetails: { truncated: false } } });
+  call.record({
+    type: 'TaskSubmitted',
+    taskSubmittedEventDetails: {
+      ...resourceOf(call),
+      output: json(invokeResult(payload, 200)),
+      outputDetails: { truncated: false },
+    },
+  });
   let output: unknown;
   try {
     output = await completion;
@@ -211,7 +228,10 @@ interface InvokeParameters {
 function invokeParameters(call: TaskCall): InvokeParameters {
   const parameters = (call.input ?? {}) as Record<string, unknown>;
   if (typeof parameters.FunctionName !== 'string' || parameters.FunctionName === '') {
-    throw new StatesTaskError('States.Runtime', `the Task state ${call.spec.stateName} has no FunctionName in its Parameters`);
+    throw new StatesTaskError(
+      'States.Runtime',
+      `the Task state ${call.spec.stateName} has no FunctionName in its Parameters`,
+    );
   }
   return {
     functionName: functionNameOf(parameters.FunctionName),
@@ -271,7 +291,11 @@ async function runCodeBuild(call: TaskCall): Promise<unknown> {
   if (call.spec.kind === 'codebuild:startBuild') return succeeded(call, { Build: pascalKeys(build) });
   call.record({
     type: 'TaskSubmitted',
-    taskSubmittedEventDetails: { ...resourceOf(call), output: json({ Build: pascalKeys(build) }), outputDetails: { truncated: false } },
+    taskSubmittedEventDetails: {
+      ...resourceOf(call),
+      output: json({ Build: pascalKeys(build) }),
+      outputDetails: { truncated: false },
+    },
   });
   const id = build?.id ?? '';
   try {
@@ -282,14 +306,19 @@ async function runCodeBuild(call: TaskCall): Promise<unknown> {
     }
   } catch (error) {
     if (signal.aborted) {
-      await deps.codebuild.stopBuild({ id }).catch((stopError: unknown) => deps.logError(`could not stop the build ${id}`, stopError));
+      await deps.codebuild
+        .stopBuild({ id })
+        .catch((stopError: unknown) => deps.logError(`could not stop the build ${id}`, stopError));
     }
     throw error;
   }
   const output = { Build: pascalKeys(build) };
   if (build.buildStatus === 'SUCCEEDED') return succeeded(call, output);
   const cause = json(output);
-  call.record({ type: 'TaskFailed', taskFailedEventDetails: { ...resourceOf(call), error: 'States.TaskFailed', cause } });
+  call.record({
+    type: 'TaskFailed',
+    taskFailedEventDetails: { ...resourceOf(call), error: 'States.TaskFailed', cause },
+  });
   throw new StatesTaskError('States.TaskFailed', cause);
 }
 
@@ -318,14 +347,21 @@ async function runDynamoDb(call: TaskCall): Promise<unknown> {
     call,
     toJson({
       ...rest,
-      SdkHttpMetadata: { HttpHeaders: { 'x-amzn-RequestId': requestId }, HttpStatusCode: $metadata?.httpStatusCode ?? 200 },
+      SdkHttpMetadata: {
+        HttpHeaders: { 'x-amzn-RequestId': requestId },
+        HttpStatusCode: $metadata?.httpStatusCode ?? 200,
+      },
       SdkResponseMetadata: { RequestId: requestId },
     }),
   );
 }
 
 function dynamoDbFailure(error: unknown): { error: string; cause: string } {
-  const { name = 'Error', message = String(error), $metadata } = (error ?? {}) as {
+  const {
+    name = 'Error',
+    message = String(error),
+    $metadata,
+  } = (error ?? {}) as {
     name?: string;
     message?: string;
     $metadata?: { httpStatusCode?: number; requestId?: string };
@@ -359,13 +395,18 @@ function scheduled(call: TaskCall): void {
 }
 
 function succeeded(call: TaskCall, output: unknown): unknown {
-  call.record({ type: 'TaskSucceeded', taskSucceededEventDetails: { ...resourceOf(call), output: json(output), outputDetails: { truncated: false } } });
+  call.record({
+    type: 'TaskSucceeded',
+    taskSucceededEventDetails: { ...resourceOf(call), output: json(output), outputDetails: { truncated: false } },
+  });
   return output;
 }
 
 /** A value as it looks after a trip through JSON, binary as base64 (the wire format). */
 function toJson(value: unknown): unknown {
-  const text = JSON.stringify(value ?? null, (_key, item: unknown) => (item instanceof Uint8Array ? Buffer.from(item).toString('base64') : item));
+  const text = JSON.stringify(value ?? null, (_key, item: unknown) =>
+    item instanceof Uint8Array ? Buffer.from(item).toString('base64') : item,
+  );
   return JSON.parse(text) as unknown;
 }
 
@@ -373,7 +414,9 @@ function toJson(value: unknown): unknown {
 function camelKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camelKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [`${key.charAt(0).toLowerCase()}${key.slice(1)}`, camelKeys(item)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [`${key.charAt(0).toLowerCase()}${key.slice(1)}`, camelKeys(item)]),
+  );
 }
 
 /** …and returns service results in PascalCase, timestamps in epoch milliseconds. */

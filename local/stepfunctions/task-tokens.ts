@@ -93,8 +93,10 @@ export class TaskTokens {
   private waiter(token: string): Waiter {
     const waiter = this.waiting.get(token);
     if (waiter) return waiter;
-    if (this.ended.has(token)) throw new LocalStepFunctionsError('TaskTimedOut', 'Task Timed Out: the task of this token has already ended');
-    if (this.issued.has(token)) throw new LocalStepFunctionsError('TaskDoesNotExist', 'no task is waiting for this token');
+    if (this.ended.has(token))
+      throw new LocalStepFunctionsError('TaskTimedOut', 'Task Timed Out: the task of this token has already ended');
+    if (this.issued.has(token))
+      throw new LocalStepFunctionsError('TaskDoesNotExist', 'no task is waiting for this token');
     throw new LocalStepFunctionsError('InvalidToken', 'Invalid Token');
   }
 }

@@ -35,7 +35,9 @@ async function build(commands: string[]) {
 
 describe('the aws stand-in on the PATH of local builds', () => {
   it('copies a file to S3 and back with aws s3 cp', async () => {
-    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'inputs/vars.json', Body: '{"region":"eu-west-1"}' }));
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: 'inputs/vars.json', Body: '{"region":"eu-west-1"}' }),
+    );
     const { build: done, logs } = await build([
       'printf plan-bytes > plan.bin',
       `aws s3 cp plan.bin s3://${s3.bucket}/runs/run-1/network/staging/plan.bin`,
@@ -47,7 +49,9 @@ describe('the aws stand-in on the PATH of local builds', () => {
     expect(logs).toContain(`upload: plan.bin to s3://${s3.bucket}/runs/run-1/network/staging/plan.bin`);
     expect(logs).toContain('fetched={"region":"eu-west-1"}');
     expect(logs).toContain('round-trip-ok');
-    const object = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'runs/run-1/network/staging/plan.bin' }));
+    const object = await s3.client.send(
+      new GetObjectCommand({ Bucket: s3.bucket, Key: 'runs/run-1/network/staging/plan.bin' }),
+    );
     expect(await object.Body?.transformToString()).toBe('plan-bytes');
   });
 

@@ -23,7 +23,7 @@ let client: CodeBuildClient;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pushgate-codebuild-server-'));
   repo = join(root, 'repo');
-  [sha] = createGitRepo(repo, [{ 'main.tf': '# nothing\n' }]);
+  sha = createGitRepo(repo, [{ 'main.tf': '# nothing\n' }])[0]!;
   server = await startCodeBuild({ projects: { 'pushgate-plan': {} }, workRoot: join(root, 'work') });
   client = new CodeBuildClient({
     endpoint: server.env.AWS_ENDPOINT_URL_CODEBUILD,
@@ -95,7 +95,10 @@ describe('local CodeBuild endpoint (JSON 1.1) with @aws-sdk/client-codebuild', (
 
   it('StopBuild stops a running build', async () => {
     const started = await client.send(
-      new StartBuildCommand({ projectName: 'pushgate-plan', buildspecOverride: 'version: 0.2\nphases:\n  build:\n    commands: [echo started, sleep 300]\n' }),
+      new StartBuildCommand({
+        projectName: 'pushgate-plan',
+        buildspecOverride: 'version: 0.2\nphases:\n  build:\n    commands: [echo started, sleep 300]\n',
+      }),
     );
     const id = started.build!.id!;
     await waitForLog(id, 'started');
@@ -105,9 +108,13 @@ describe('local CodeBuild endpoint (JSON 1.1) with @aws-sdk/client-codebuild', (
   });
 
   it('answers with the API errors the SDK knows', async () => {
-    await expect(client.send(new StartBuildCommand({ projectName: 'unknown-project' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(client.send(new StartBuildCommand({ projectName: 'unknown-project' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
     await expect(client.send(new StartBuildCommand({ projectName: '' }))).rejects.toBeInstanceOf(InvalidInputException);
-    await expect(client.send(new StopBuildCommand({ id: 'pushgate-plan:missing' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(client.send(new StopBuildCommand({ id: 'pushgate-plan:missing' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
     const missing = await client.send(new BatchGetBuildsCommand({ ids: ['pushgate-plan:missing'] }));
     expect(missing.builds).toEqual([]);
     expect(missing.buildsNotFound).toEqual(['pushgate-plan:missing']);

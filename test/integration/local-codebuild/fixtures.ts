@@ -5,10 +5,14 @@ import { dirname, join } from 'node:path';
 /** A git repository with one commit per entry of `commits` (path → content); returns the shas in order. */
 export function createGitRepo(dir: string, commits: Array<Record<string, string>>): string[] {
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=pushgate-test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-    }).trim();
+    execFileSync(
+      'git',
+      ['-c', 'user.name=pushgate-test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    ).trim();
   mkdirSync(dir, { recursive: true });
   git('init', '--quiet');
   return commits.map((files, index) => {

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Build } from '@aws-sdk/client-codebuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_STAND_IN_DIR, createLocalCodeBuild, type LocalCodeBuild } from '../../../local/codebuild/create-local-codebuild.ts';
+import {
+  AWS_STAND_IN_DIR,
+  createLocalCodeBuild,
+  type LocalCodeBuild,
+} from '../../../local/codebuild/create-local-codebuild.ts';
 import { createGitRepo, eventually, isAlive } from './fixtures.ts';
 
 let root: string;
@@ -14,7 +18,13 @@ let codebuild: LocalCodeBuild;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'pushgate-codebuild-test-'));
   repo = join(root, 'repo');
-  shas = createGitRepo(repo, [{ 'README.md': '# infra\n', 'sub/file.txt': 'v1' }, { 'sub/file.txt': 'v2' }]);
+  shas = createGitRepo(repo, [
+    { 'README.md': '# infra\n', 'sub/file.txt': 'v1' },
+    {
+      'sub/file.txt': 'v2',
+      'ci/buildspec.yml': 'version: 0.2\nphases:\n  build:\n    commands: [echo from-the-repo]\n',
+    },
+  ]);
   codebuild = createLocalCodeBuild({
     projects: {
       plan: {
@@ -111,13 +121,20 @@ describe('local CodeBuild', () => {
       ['FINALIZING', 'SUCCEEDED'],
       ['COMPLETED', undefined],
     ]);
-    expect(phase(build, 'BUILD')).toMatchObject({ contexts: [{ statusCode: '', message: '' }], durationInSeconds: expect.any(Number) });
+    expect(phase(build, 'BUILD')).toMatchObject({
+      contexts: [{ statusCode: '', message: '' }],
+      durationInSeconds: expect.any(Number),
+    });
     expect(build.resolvedSourceVersion).toBe(shas[0]);
     expect(build.sourceVersion).toBe(shas[0]);
     expect(build.exportedEnvironmentVariables).toEqual([{ name: 'PLAN_RESULT', value: '42' }]);
     expect(build.logs).toMatchObject({ groupName: '/aws/codebuild/plan', streamName: build.id!.split(':')[1] });
     expect(build.logs?.deepLink).toContain(build.logs!.streamName);
-    expect(build.environment?.environmentVariables).toContainEqual({ name: 'OVERRIDDEN', value: 'override', type: 'PLAINTEXT' });
+    expect(build.environment?.environmentVariables).toContainEqual({
+      name: 'OVERRIDDEN',
+      value: 'override',
+      type: 'PLAINTEXT',
+    });
 
     const lines = logs.split('\n');
     expect(lines).toContain('install succeeding=1');
@@ -125,7 +142,9 @@ describe('local CodeBuild', () => {
     expect(lines).toContain('file=v1');
     expect(lines).toContain('pre=yes shell=shell-var');
     expect(lines).toContain('vars=from-buildspec from-project override run-1 base');
-    expect(lines.find((line) => line.startsWith('id='))).toMatch(new RegExp(`^id=${build.id} src=\\S+/src sha=${shas[0]}$`));
+    expect(lines.find((line) => line.startsWith('id='))).toMatch(
+      new RegExp(`^id=${build.id} src=\\S+/src sha=${shas[0]}$`),
+    );
     expect(lines).toContain(`aws=${AWS_STAND_IN_DIR}/aws`);
     expect(lines).toContain('post in sub');
     expect(logs).toMatch(/\[Container\] \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{6} Entering phase BUILD/);
@@ -139,10 +158,24 @@ describe('local CodeBuild', () => {
     expect(second.build.buildStatus).toBe('SUCCEEDED');
     expect(second.logs.split('\n')).toContain('file=v2');
 
+    // A buildspecOverride that is a path names a file of the source.
+    const fromPath = await run('ci/buildspec.yml', { sourceLocationOverride: repo, sourceVersion: shas[1] });
+    expect(fromPath.logs.split('\n')).toContain('from-the-repo');
+
     const missing = await run(buildspec, { sourceLocationOverride: repo, sourceVersion: 'f'.repeat(40) });
     expect(missing.build.buildStatus).toBe('FAILED');
-    expect(phases(missing.build).map(([type]) => type)).toEqual(['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'FINALIZING', 'COMPLETED']);
-    expect(phase(missing.build, 'DOWNLOAD_SOURCE')).toMatchObject({ phaseStatus: 'FAILED', contexts: [{ statusCode: 'CLIENT_ERROR' }] });
+    expect(phases(missing.build).map(([type]) => type)).toEqual([
+      'SUBMITTED',
+      'QUEUED',
+      'PROVISIONING',
+      'DOWNLOAD_SOURCE',
+      'FINALIZING',
+      'COMPLETED',
+    ]);
+    expect(phase(missing.build, 'DOWNLOAD_SOURCE')).toMatchObject({
+      phaseStatus: 'FAILED',
+      contexts: [{ statusCode: 'CLIENT_ERROR' }],
+    });
   });
 
   it('fails BUILD on a failing command, runs finally and still runs POST_BUILD and UPLOAD_ARTIFACTS', async () => {
@@ -182,7 +215,9 @@ describe('local CodeBuild', () => {
   });
 
   it('skips to FINALIZING after an INSTALL failure, and follows on-failure CONTINUE and ABORT', async () => {
-    const installFails = await run('version: 0.2\nphases:\n  install:\n    commands: [exit 3]\n  build:\n    commands: [echo never]\n');
+    const installFails = await run(
+      'version: 0.2\nphases:\n  install:\n    commands: [exit 3]\n  build:\n    commands: [echo never]\n',
+    );
     expect(installFails.build.buildStatus).toBe('FAILED');
     expect(phases(installFails.build).slice(4)).toEqual([
       ['INSTALL', 'FAILED'],
@@ -200,7 +235,9 @@ describe('local CodeBuild', () => {
     expect(phase(continues.build, 'BUILD')?.phaseStatus).toBe('SUCCEEDED');
     expect(continues.logs.split('\n')).toContain('build succeeding=0');
 
-    const aborts = await run('version: 0.2\nphases:\n  build:\n    on-failure: ABORT\n    commands: ["false"]\n  post_build:\n    commands: [echo never]\n');
+    const aborts = await run(
+      'version: 0.2\nphases:\n  build:\n    on-failure: ABORT\n    commands: ["false"]\n  post_build:\n    commands: [echo never]\n',
+    );
     expect(aborts.build.buildStatus).toBe('FAILED');
     expect(phases(aborts.build).map(([type]) => type)).not.toContain('POST_BUILD');
   });
@@ -208,18 +245,25 @@ describe('local CodeBuild', () => {
   it('fails DOWNLOAD_SOURCE with YAML_FILE_ERROR for a buildspec CodeBuild would reject', async () => {
     const { build } = await run('version: 0.2\nphases:\n  build:\n    comands: [echo typo]\n');
     expect(build.buildStatus).toBe('FAILED');
-    expect(phase(build, 'DOWNLOAD_SOURCE')).toMatchObject({ phaseStatus: 'FAILED', contexts: [{ statusCode: 'YAML_FILE_ERROR' }] });
+    expect(phase(build, 'DOWNLOAD_SOURCE')).toMatchObject({
+      phaseStatus: 'FAILED',
+      contexts: [{ statusCode: 'YAML_FILE_ERROR' }],
+    });
     expect(phase(build, 'DOWNLOAD_SOURCE')?.contexts?.[0]?.message).toContain('phases.build');
   });
 
   it('masks PARAMETER_STORE values in the log, and fails PROVISIONING for an unknown parameter', async () => {
     const buildspec = 'version: 0.2\nphases:\n  build:\n    commands: [echo "token=$TOKEN"]\n';
-    const known = await run(buildspec, { environmentVariablesOverride: [{ name: 'TOKEN', value: '/pushgate/token', type: 'PARAMETER_STORE' }] });
+    const known = await run(buildspec, {
+      environmentVariablesOverride: [{ name: 'TOKEN', value: '/pushgate/token', type: 'PARAMETER_STORE' }],
+    });
     expect(known.build.buildStatus).toBe('SUCCEEDED');
     expect(known.logs.split('\n')).toContain('token=***');
     expect(known.logs).not.toContain('s3cr3t-value');
 
-    const unknown = await run(buildspec, { environmentVariablesOverride: [{ name: 'TOKEN', value: '/pushgate/missing', type: 'PARAMETER_STORE' }] });
+    const unknown = await run(buildspec, {
+      environmentVariablesOverride: [{ name: 'TOKEN', value: '/pushgate/missing', type: 'PARAMETER_STORE' }],
+    });
     expect(unknown.build.buildStatus).toBe('FAILED');
     expect(phase(unknown.build, 'PROVISIONING')?.phaseStatus).toBe('FAILED');
   });
@@ -230,7 +274,10 @@ describe('local CodeBuild', () => {
     const { build } = await codebuild.startBuild({ projectName: 'short', buildspecOverride: buildspec });
     const done = await codebuild.waitForBuild(build!.id!);
     expect(done.buildStatus).toBe('TIMED_OUT');
-    expect(phase(done, 'BUILD')).toMatchObject({ phaseStatus: 'TIMED_OUT', contexts: [{ statusCode: 'BUILD_TIMED_OUT' }] });
+    expect(phase(done, 'BUILD')).toMatchObject({
+      phaseStatus: 'TIMED_OUT',
+      contexts: [{ statusCode: 'BUILD_TIMED_OUT' }],
+    });
     expect(phases(done).map(([type]) => type)).not.toContain('POST_BUILD');
     const pid = Number(readFileSync(pidFile, 'utf8'));
     await eventually(() => !isAlive(pid), `the background sleep ${pid} is gone`);
@@ -240,7 +287,10 @@ describe('local CodeBuild', () => {
     const pidFile = join(root, 'stop.pid');
     const buildspec = `version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 300 & echo $! > ${pidFile}; echo started; sleep 300\n`;
     const { build } = await codebuild.startBuild({ projectName: 'plan', buildspecOverride: buildspec });
-    await eventually(() => codebuild.getLogs(build!.id!).split('\n').includes('started'), 'the build is running its command');
+    await eventually(
+      () => codebuild.getLogs(build!.id!).split('\n').includes('started'),
+      'the build is running its command',
+    );
     const stopped = await codebuild.stopBuild({ id: build!.id! });
     expect(stopped.build?.id).toBe(build!.id);
     const done = await codebuild.waitForBuild(build!.id!);
@@ -254,6 +304,8 @@ describe('local CodeBuild', () => {
   it('answers BatchGetBuilds with buildsNotFound and rejects unknown projects', async () => {
     const result = await codebuild.batchGetBuilds({ ids: ['plan:00000000-0000-0000-0000-000000000000'] });
     expect(result).toEqual({ builds: [], buildsNotFound: ['plan:00000000-0000-0000-0000-000000000000'] });
-    await expect(codebuild.startBuild({ projectName: 'nope' })).rejects.toMatchObject({ code: 'ResourceNotFoundException' });
+    await expect(codebuild.startBuild({ projectName: 'nope' })).rejects.toMatchObject({
+      code: 'ResourceNotFoundException',
+    });
   });
 });

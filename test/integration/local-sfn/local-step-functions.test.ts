@@ -5,7 +5,10 @@ import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalCodeBuild, type LocalCodeBuild } from '../../../local/codebuild/create-local-codebuild.ts';
-import { createLocalStepFunctions, type LocalStepFunctions } from '../../../local/stepfunctions/create-local-step-functions.ts';
+import {
+  createLocalStepFunctions,
+  type LocalStepFunctions,
+} from '../../../local/stepfunctions/create-local-step-functions.ts';
 import { startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 import { createGitRepo, eventually } from '../local-codebuild/fixtures.ts';
 
@@ -54,7 +57,11 @@ function machine(name: string, definition: object): string {
 }
 
 async function execute(stateMachineArn: string, input: unknown, name?: string) {
-  const { executionArn } = sfn.startExecution({ stateMachineArn, input: JSON.stringify(input), ...(name ? { name } : {}) });
+  const { executionArn } = sfn.startExecution({
+    stateMachineArn,
+    input: JSON.stringify(input),
+    ...(name ? { name } : {}),
+  });
   const result = await sfn.waitForExecution(executionArn!, { timeoutMs: 20_000 });
   const history = sfn.getExecutionHistory({ executionArn: executionArn!, maxResults: 1000 }).events!;
   return { ...result, history, types: history.map((event) => event.type) };
@@ -63,7 +70,7 @@ async function execute(stateMachineArn: string, input: unknown, name?: string) {
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pushgate-sfn-test-'));
   repo = join(root, 'repo');
-  [sha] = createGitRepo(repo, [{ 'main.tf': '# infra\n' }]);
+  sha = createGitRepo(repo, [{ 'main.tf': '# infra\n' }])[0]!;
   dynamo = await startDynalite();
   await dynamo.client.send(
     new CreateTableCommand({
@@ -95,8 +102,18 @@ describe('local Step Functions', () => {
   const choiceAndMap = {
     StartAt: 'Double',
     States: {
-      Double: { Type: 'Task', Resource: fn('double'), Parameters: { 'value.$': '$.value' }, ResultPath: '$.doubled', Next: 'Big?' },
-      'Big?': { Type: 'Choice', Choices: [{ Variable: '$.doubled.value', NumericGreaterThan: 10, Next: 'Fan' }], Default: 'Small' },
+      Double: {
+        Type: 'Task',
+        Resource: fn('double'),
+        Parameters: { 'value.$': '$.value' },
+        ResultPath: '$.doubled',
+        Next: 'Big?',
+      },
+      'Big?': {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.doubled.value', NumericGreaterThan: 10, Next: 'Fan' }],
+        Default: 'Small',
+      },
       Small: { Type: 'Pass', Result: 'small', ResultPath: '$.size', End: true },
       Fan: {
         Type: 'Map',
@@ -110,7 +127,12 @@ describe('local Step Functions', () => {
               Resource: 'arn:aws:states:::lambda:invoke',
               Parameters: {
                 FunctionName: fn('echo'),
-                Payload: { 'item.$': '$.item', 'index.$': '$.index', 'run.$': '$$.Execution.Input.run', 'state.$': '$$.State.Name' },
+                Payload: {
+                  'item.$': '$.item',
+                  'index.$': '$.index',
+                  'run.$': '$$.Execution.Input.run',
+                  'state.$': '$$.State.Name',
+                },
               },
               OutputPath: '$.Payload',
               End: true,
@@ -146,10 +168,23 @@ describe('local Step Functions', () => {
       expect(event.previousEventId).toBe(index);
       expect(event.timestamp).toBeInstanceOf(Date);
     });
-    expect(result.history[0]!.executionStartedEventDetails).toMatchObject({ input: '{"value":1}', roleArn: expect.stringContaining(':role/') });
-    expect(result.history[1]!.stateEnteredEventDetails).toEqual({ name: 'Double', input: '{"value":1}', inputDetails: { truncated: false } });
-    expect(result.history[2]!.lambdaFunctionScheduledEventDetails).toMatchObject({ resource: fn('double'), input: '{"value":1}' });
-    expect(result.history[5]!.stateExitedEventDetails).toMatchObject({ name: 'Double', output: '{"value":1,"doubled":{"value":2}}' });
+    expect(result.history[0]!.executionStartedEventDetails).toMatchObject({
+      input: '{"value":1}',
+      roleArn: expect.stringContaining(':role/'),
+    });
+    expect(result.history[1]!.stateEnteredEventDetails).toEqual({
+      name: 'Double',
+      input: '{"value":1}',
+      inputDetails: { truncated: false },
+    });
+    expect(result.history[2]!.lambdaFunctionScheduledEventDetails).toMatchObject({
+      resource: fn('double'),
+      input: '{"value":1}',
+    });
+    expect(result.history[5]!.stateExitedEventDetails).toMatchObject({
+      name: 'Double',
+      output: '{"value":1,"doubled":{"value":2}}',
+    });
     expect(result.history.at(-1)!.executionSucceededEventDetails?.output).toBe(result.output);
     expect(events.filter((event) => event.executionStartedEventDetails?.input === '{"value":1}')).toHaveLength(1);
   });
@@ -164,8 +199,15 @@ describe('local Step Functions', () => {
     ]);
     const started = result.history.find((event) => event.type === 'MapStateStarted');
     expect(started?.mapStateStartedEventDetails).toEqual({ length: 2 });
-    const iterations = result.history.filter((event) => event.type === 'MapIterationStarted').map((event) => event.mapIterationStartedEventDetails);
-    expect(iterations).toEqual(expect.arrayContaining([{ name: 'Fan', index: 0 }, { name: 'Fan', index: 1 }]));
+    const iterations = result.history
+      .filter((event) => event.type === 'MapIterationStarted')
+      .map((event) => event.mapIterationStartedEventDetails);
+    expect(iterations).toEqual(
+      expect.arrayContaining([
+        { name: 'Fan', index: 0 },
+        { name: 'Fan', index: 1 },
+      ]),
+    );
     const scheduled = result.history.filter((event) => event.type === 'TaskScheduled');
     expect(scheduled.map((event) => event.taskScheduledEventDetails)).toEqual([
       expect.objectContaining({ resourceType: 'lambda', resource: 'invoke', region: 'us-east-1' }),
@@ -174,10 +216,27 @@ describe('local Step Functions', () => {
     // Iterations run concurrently, so their events interleave, as on Step Functions.
     const start = result.types.indexOf('MapStateStarted');
     const end = result.types.indexOf('MapStateSucceeded');
-    expect(result.types.slice(start - 1, start + 2)).toEqual(['MapStateEntered', 'MapStateStarted', 'MapIterationStarted']);
-    expect(result.types.slice(end - 1)).toEqual(['MapIterationSucceeded', 'MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
+    expect(result.types.slice(start - 1, start + 2)).toEqual([
+      'MapStateEntered',
+      'MapStateStarted',
+      'MapIterationStarted',
+    ]);
+    expect(result.types.slice(end - 1)).toEqual([
+      'MapIterationSucceeded',
+      'MapStateSucceeded',
+      'MapStateExited',
+      'ExecutionSucceeded',
+    ]);
     const inside = result.types.slice(start + 1, end);
-    for (const type of ['MapIterationStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited', 'MapIterationSucceeded']) {
+    for (const type of [
+      'MapIterationStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'MapIterationSucceeded',
+    ]) {
       expect(inside.filter((candidate) => candidate === type)).toHaveLength(2);
     }
     expect(inside.indexOf('TaskScheduled')).toBeGreaterThan(inside.indexOf('TaskStateEntered'));
@@ -207,10 +266,16 @@ describe('local Step Functions', () => {
     expect(JSON.parse(retried.output!).lock).toEqual({ attempts: 3 });
     expect(retried.types.filter((type) => type === 'LambdaFunctionScheduled')).toHaveLength(3);
     expect(retried.types.filter((type) => type === 'TaskStateEntered')).toHaveLength(1);
-    const failed = retried.history.filter((event) => event.type === 'LambdaFunctionFailed').map((event) => event.lambdaFunctionFailedEventDetails);
+    const failed = retried.history
+      .filter((event) => event.type === 'LambdaFunctionFailed')
+      .map((event) => event.lambdaFunctionFailedEventDetails);
     expect(failed).toHaveLength(2);
     expect(failed[0]?.error).toBe('LockHeldError');
-    expect(JSON.parse(failed[0]!.cause!)).toMatchObject({ errorType: 'LockHeldError', errorMessage: 'held (attempt 1)', trace: expect.any(Array) });
+    expect(JSON.parse(failed[0]!.cause!)).toMatchObject({
+      errorType: 'LockHeldError',
+      errorMessage: 'held (attempt 1)',
+      trace: expect.any(Array),
+    });
     // $$.State.EnteredTime is when the state was entered, the same for every attempt.
     const since = invocations.map((call) => (call.payload as { waitingSince: string }).waitingSince);
     expect(since).toHaveLength(3);
@@ -226,7 +291,10 @@ describe('local Step Functions', () => {
   });
 
   it('fails the execution with the error of an uncaught task failure', async () => {
-    const arn = machine('uncaught', { StartAt: 'Missing', States: { Missing: { Type: 'Task', Resource: fn('not-there'), End: true } } });
+    const arn = machine('uncaught', {
+      StartAt: 'Missing',
+      States: { Missing: { Type: 'Task', Resource: fn('not-there'), End: true } },
+    });
     const result = await execute(arn, {});
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Error');
@@ -241,7 +309,10 @@ describe('local Step Functions', () => {
       Approve: {
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-        Parameters: { FunctionName: fn('request-approval'), Payload: { 'token.$': '$$.Task.Token', 'target.$': '$.target' } },
+        Parameters: {
+          FunctionName: fn('request-approval'),
+          Payload: { 'token.$': '$$.Task.Token', 'target.$': '$.target' },
+        },
         ResultPath: '$.approval',
         End: true,
       },
@@ -259,7 +330,10 @@ describe('local Step Functions', () => {
     const token = await waitForApprovalRequest(approvals.length + 1);
     expect(sfn.describeExecution(executionArn!).status).toBe('RUNNING');
     await eventually(
-      () => sfn.getExecutionHistory({ executionArn: executionArn! }).events!.some((event) => event.type === 'TaskSubmitted'),
+      () =>
+        sfn
+          .getExecutionHistory({ executionArn: executionArn! })
+          .events!.some((event) => event.type === 'TaskSubmitted'),
       'the task is submitted',
     );
     sfn.sendTaskHeartbeat({ taskToken: token });
@@ -278,26 +352,43 @@ describe('local Step Functions', () => {
       'TaskStateExited',
       'ExecutionSucceeded',
     ]);
-    expect(() => sfn.sendTaskSuccess({ taskToken: token, output: '{}' })).toThrow(expect.objectContaining({ code: 'TaskTimedOut' }));
-    expect(() => sfn.sendTaskSuccess({ taskToken: 'not-a-token', output: '{}' })).toThrow(expect.objectContaining({ code: 'InvalidToken' }));
+    expect(() => sfn.sendTaskSuccess({ taskToken: token, output: '{}' })).toThrow(
+      expect.objectContaining({ code: 'TaskTimedOut' }),
+    );
+    expect(() => sfn.sendTaskSuccess({ taskToken: 'not-a-token', output: '{}' })).toThrow(
+      expect.objectContaining({ code: 'InvalidToken' }),
+    );
   });
 
   it('SendTaskFailure fails the task with the error and cause given', async () => {
     const arn = machine('approval', approval);
     const { executionArn } = sfn.startExecution({ stateMachineArn: arn, input: '{"target":"prod"}' });
     const token = await waitForApprovalRequest(approvals.length + 1);
-    expect(() => sfn.sendTaskSuccess({ taskToken: token, output: 'not json' })).toThrow(expect.objectContaining({ code: 'InvalidOutput' }));
+    expect(() => sfn.sendTaskSuccess({ taskToken: token, output: 'not json' })).toThrow(
+      expect.objectContaining({ code: 'InvalidOutput' }),
+    );
     sfn.sendTaskFailure({ taskToken: token, error: 'ApprovalRejected', cause: 'octocat said no' });
     const done = await sfn.waitForExecution(executionArn!);
     expect(done).toMatchObject({ status: 'FAILED', error: 'ApprovalRejected', cause: 'octocat said no' });
   });
 
   it('fails a task without a heartbeat within HeartbeatSeconds, and one past its TimeoutSeconds', async () => {
-    const heartbeat = machine('heartbeat', { ...approval, States: { Approve: { ...approval.States.Approve, HeartbeatSeconds: 1 } } });
-    const timeout = machine('timeout', { ...approval, States: { Approve: { ...approval.States.Approve, TimeoutSeconds: 1 } } });
-    const [missedHeartbeat, timedOut] = await Promise.all([execute(heartbeat, { target: 'a' }), execute(timeout, { target: 'b' })]);
+    const heartbeat = machine('heartbeat', {
+      ...approval,
+      States: { Approve: { ...approval.States.Approve, HeartbeatSeconds: 1 } },
+    });
+    const timeout = machine('timeout', {
+      ...approval,
+      States: { Approve: { ...approval.States.Approve, TimeoutSeconds: 1 } },
+    });
+    const [missedHeartbeat, timedOut] = await Promise.all([
+      execute(heartbeat, { target: 'a' }),
+      execute(timeout, { target: 'b' }),
+    ]);
     expect(missedHeartbeat).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
-    expect(missedHeartbeat.history.find((event) => event.type === 'TaskTimedOut')?.taskTimedOutEventDetails).toMatchObject({
+    expect(
+      missedHeartbeat.history.find((event) => event.type === 'TaskTimedOut')?.taskTimedOutEventDetails,
+    ).toMatchObject({
       resourceType: 'lambda',
       resource: 'invoke.waitForTaskToken',
       error: 'States.HeartbeatTimeout',
@@ -319,7 +410,11 @@ describe('local Step Functions', () => {
           'BuildspecOverride.$': '$.buildspec',
           EnvironmentVariablesOverride: [{ Name: 'TARGET', Type: 'PLAINTEXT', 'Value.$': '$.target' }],
         },
-        ResultSelector: { 'buildId.$': '$.Build.Id', 'status.$': '$.Build.BuildStatus', 'exported.$': '$.Build.ExportedEnvironmentVariables' },
+        ResultSelector: {
+          'buildId.$': '$.Build.Id',
+          'status.$': '$.Build.BuildStatus',
+          'exported.$': '$.Build.ExportedEnvironmentVariables',
+        },
         ResultPath: '$.plan',
         Catch: [{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.error', Next: 'PlanFailed' }],
         End: true,
@@ -334,11 +429,16 @@ describe('local Step Functions', () => {
       repo,
       sha,
       target: 'staging',
-      buildspec: 'version: 0.2\nenv:\n  exported-variables: [RESULT]\nphases:\n  build:\n    commands:\n      - echo "target=$TARGET"\n      - export RESULT=planned\n',
+      buildspec:
+        'version: 0.2\nenv:\n  exported-variables: [RESULT]\nphases:\n  build:\n    commands:\n      - echo "target=$TARGET"\n      - export RESULT=planned\n',
     });
     expect(ok.status).toBe('SUCCEEDED');
     const plan = JSON.parse(ok.output!).plan as { buildId: string; status: string; exported: unknown };
-    expect(plan).toEqual({ buildId: expect.stringMatching(/^plan:/), status: 'SUCCEEDED', exported: [{ Name: 'RESULT', Value: 'planned' }] });
+    expect(plan).toEqual({
+      buildId: expect.stringMatching(/^plan:/),
+      status: 'SUCCEEDED',
+      exported: [{ Name: 'RESULT', Value: 'planned' }],
+    });
     expect(codebuild.getLogs(plan.buildId).split('\n')).toContain('target=staging');
     expect(ok.types).toEqual([
       'ExecutionStarted',
@@ -354,11 +454,18 @@ describe('local Step Functions', () => {
     expect(scheduled).toMatchObject({ resourceType: 'codebuild', resource: 'startBuild.sync' });
     expect(JSON.parse(scheduled.parameters!)).toMatchObject({ ProjectName: 'plan', SourceVersion: sha });
 
-    const failed = await execute(arn, { repo, sha, target: 'prod', buildspec: 'version: 0.2\nphases:\n  build:\n    commands: ["false"]\n' });
+    const failed = await execute(arn, {
+      repo,
+      sha,
+      target: 'prod',
+      buildspec: 'version: 0.2\nphases:\n  build:\n    commands: ["false"]\n',
+    });
     expect(failed.status).toBe('SUCCEEDED');
     const error = JSON.parse(failed.output!).error as { Error: string; Cause: string };
     expect(error.Error).toBe('States.TaskFailed');
-    const cause = JSON.parse(error.Cause) as { Build: { BuildStatus: string; Phases: Array<{ PhaseType: string; PhaseStatus?: string }>; StartTime: number } };
+    const cause = JSON.parse(error.Cause) as {
+      Build: { BuildStatus: string; Phases: Array<{ PhaseType: string; PhaseStatus?: string }>; StartTime: number };
+    };
     expect(cause.Build.BuildStatus).toBe('FAILED');
     expect(cause.Build.Phases).toContainEqual(expect.objectContaining({ PhaseType: 'BUILD', PhaseStatus: 'FAILED' }));
     expect(typeof cause.Build.StartTime).toBe('number');
@@ -390,7 +497,9 @@ describe('local Step Functions', () => {
     });
     const first = await execute(arn, { lockId: 'repo#network#prod' }, 'first-owner');
     expect(JSON.parse(first.output!).result).toBe('acquired');
-    const item = await dynamo.client.send(new GetItemCommand({ TableName: 'locks', Key: { pk: { S: 'repo#network#prod' } } }));
+    const item = await dynamo.client.send(
+      new GetItemCommand({ TableName: 'locks', Key: { pk: { S: 'repo#network#prod' } } }),
+    );
     expect(item.Item).toEqual({ pk: { S: 'repo#network#prod' }, owner: { S: 'first-owner' } });
 
     const second = await execute(arn, { lockId: 'repo#network#prod' }, 'second-owner');
@@ -429,22 +538,40 @@ describe('local Step Functions', () => {
     const { executionArn } = sfn.startExecution({ stateMachineArn: waiting, input: '{"target":"prod"}' });
     const token = await waitForApprovalRequest(approvals.length + 1);
     sfn.stopExecution({ executionArn: executionArn!, error: 'Superseded', cause: 'a newer push' });
-    expect(sfn.describeExecution(executionArn!)).toMatchObject({ status: 'ABORTED', error: 'Superseded', cause: 'a newer push' });
+    expect(sfn.describeExecution(executionArn!)).toMatchObject({
+      status: 'ABORTED',
+      error: 'Superseded',
+      cause: 'a newer push',
+    });
     await sfn.waitForExecution(executionArn!);
     const history = sfn.getExecutionHistory({ executionArn: executionArn!, reverseOrder: true, maxResults: 1 });
-    expect(history.events?.[0]).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Superseded', cause: 'a newer push' } });
+    expect(history.events?.[0]).toMatchObject({
+      type: 'ExecutionAborted',
+      executionAbortedEventDetails: { error: 'Superseded', cause: 'a newer push' },
+    });
     expect(history.nextToken).toBeDefined();
-    expect(() => sfn.sendTaskSuccess({ taskToken: token, output: '{}' })).toThrow(expect.objectContaining({ code: 'TaskTimedOut' }));
+    expect(() => sfn.sendTaskSuccess({ taskToken: token, output: '{}' })).toThrow(
+      expect.objectContaining({ code: 'TaskTimedOut' }),
+    );
 
     const building = machine('plan', planDefinition);
     const build = sfn.startExecution({
       stateMachineArn: building,
-      input: JSON.stringify({ repo, sha, target: 'x', buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo started, sleep 300]\n' }),
+      input: JSON.stringify({
+        repo,
+        sha,
+        target: 'x',
+        buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo started, sleep 300]\n',
+      }),
     });
     let buildId = '';
     await eventually(() => {
-      const submitted = sfn.getExecutionHistory({ executionArn: build.executionArn! }).events!.find((event) => event.type === 'TaskSubmitted');
-      buildId = submitted ? (JSON.parse(submitted.taskSubmittedEventDetails!.output!) as { Build: { Id: string } }).Build.Id : '';
+      const submitted = sfn
+        .getExecutionHistory({ executionArn: build.executionArn! })
+        .events!.find((event) => event.type === 'TaskSubmitted');
+      buildId = submitted
+        ? (JSON.parse(submitted.taskSubmittedEventDetails!.output!) as { Build: { Id: string } }).Build.Id
+        : '';
       return buildId !== '' && codebuild.getLogs(buildId).split('\n').includes('started');
     }, 'the plan build runs');
     sfn.stopExecution({ executionArn: build.executionArn! });
@@ -454,11 +581,21 @@ describe('local Step Functions', () => {
 
   it('rejects definitions it cannot run, naming the state and the resource', () => {
     expect(() =>
-      sfn.createStateMachine('sqs', { StartAt: 'Send', States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true } } }),
-    ).toThrow(expect.objectContaining({ code: 'InvalidDefinition', message: expect.stringMatching(/Send.*arn:aws:states:::sqs:sendMessage/) }));
-    expect(() => sfn.createStateMachine('broken', { StartAt: 'Nowhere', States: {} })).toThrow(expect.objectContaining({ code: 'InvalidDefinition' }));
-    expect(() => sfn.createStateMachine('choice-and-map', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } })).toThrow(
-      expect.objectContaining({ code: 'StateMachineAlreadyExists' }),
+      sfn.createStateMachine('sqs', {
+        StartAt: 'Send',
+        States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true } },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'InvalidDefinition',
+        message: expect.stringMatching(/Send.*arn:aws:states:::sqs:sendMessage/),
+      }),
     );
+    expect(() => sfn.createStateMachine('broken', { StartAt: 'Nowhere', States: {} })).toThrow(
+      expect.objectContaining({ code: 'InvalidDefinition' }),
+    );
+    expect(() =>
+      sfn.createStateMachine('choice-and-map', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }),
+    ).toThrow(expect.objectContaining({ code: 'StateMachineAlreadyExists' }));
   });
 });

@@ -19,7 +19,10 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStepFunctions, type LocalStepFunctionsServer } from '../../../local/stepfunctions/start-step-functions.ts';
+import {
+  startStepFunctions,
+  type LocalStepFunctionsServer,
+} from '../../../local/stepfunctions/start-step-functions.ts';
 import { eventually } from '../local-codebuild/fixtures.ts';
 
 const tokens: string[] = [];
@@ -31,7 +34,12 @@ let stateMachineArn: string;
 const definition = {
   StartAt: 'Greet',
   States: {
-    Greet: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:greet', ResultPath: '$.greeting', Next: 'Approve' },
+    Greet: {
+      Type: 'Task',
+      Resource: 'arn:aws:lambda:us-east-1:000000000000:function:greet',
+      ResultPath: '$.greeting',
+      Next: 'Approve',
+    },
     Approve: {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
@@ -61,7 +69,13 @@ beforeAll(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  const created = await client.send(new CreateStateMachineCommand({ name: 'greeter', definition: JSON.stringify(definition), roleArn: 'arn:aws:iam::000000000000:role/sfn' }));
+  const created = await client.send(
+    new CreateStateMachineCommand({
+      name: 'greeter',
+      definition: JSON.stringify(definition),
+      roleArn: 'arn:aws:iam::000000000000:role/sfn',
+    }),
+  );
   stateMachineArn = created.stateMachineArn!;
 });
 
@@ -84,7 +98,12 @@ describe('local Step Functions endpoint (JSON 1.0) with @aws-sdk/client-sfn', ()
   it('creates, describes and lists state machines', async () => {
     expect(stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:greeter');
     const described = await client.send(new DescribeStateMachineCommand({ stateMachineArn }));
-    expect(described).toMatchObject({ name: 'greeter', status: 'ACTIVE', type: 'STANDARD', roleArn: 'arn:aws:iam::000000000000:role/sfn' });
+    expect(described).toMatchObject({
+      name: 'greeter',
+      status: 'ACTIVE',
+      type: 'STANDARD',
+      roleArn: 'arn:aws:iam::000000000000:role/sfn',
+    });
     expect(JSON.parse(described.definition!)).toEqual(definition);
     expect(described.creationDate).toBeInstanceOf(Date);
     const listed = await client.send(new ListStateMachinesCommand({}));
@@ -92,7 +111,9 @@ describe('local Step Functions endpoint (JSON 1.0) with @aws-sdk/client-sfn', ()
   });
 
   it('runs an execution to the end through SendTaskHeartbeat and SendTaskSuccess, with its history', async () => {
-    const started = await client.send(new StartExecutionCommand({ stateMachineArn, name: 'run-1', input: '{"who":"octocat"}' }));
+    const started = await client.send(
+      new StartExecutionCommand({ stateMachineArn, name: 'run-1', input: '{"who":"octocat"}' }),
+    );
     expect(started.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:greeter:run-1');
     expect(started.startDate).toBeInstanceOf(Date);
     const token = await nextToken(1);
@@ -129,14 +150,23 @@ describe('local Step Functions endpoint (JSON 1.0) with @aws-sdk/client-sfn', ()
     const pages: HistoryEvent[] = [];
     let next: string | undefined;
     do {
-      const page = await client.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, reverseOrder: true, maxResults: 3, nextToken: next }));
+      const page = await client.send(
+        new GetExecutionHistoryCommand({
+          executionArn: started.executionArn,
+          reverseOrder: true,
+          maxResults: 3,
+          nextToken: next,
+        }),
+      );
       expect(page.events!.length).toBeLessThanOrEqual(3);
       pages.push(...page.events!);
       next = page.nextToken;
     } while (next);
     expect(pages.map((event) => event.id)).toEqual(all.events!.map((event) => event.id).reverse());
 
-    const withoutData = await client.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, includeExecutionData: false }));
+    const withoutData = await client.send(
+      new GetExecutionHistoryCommand({ executionArn: started.executionArn, includeExecutionData: false }),
+    );
     expect(withoutData.events?.[1]?.stateEnteredEventDetails).toEqual({ name: 'Greet' });
   });
 
@@ -146,18 +176,26 @@ describe('local Step Functions endpoint (JSON 1.0) with @aws-sdk/client-sfn', ()
     const token = await nextToken(2);
     const again = await client.send(new StartExecutionCommand(request));
     expect(again.executionArn).toBe(first.executionArn);
-    await expect(client.send(new StartExecutionCommand({ ...request, input: '{"who":"someone-else"}' }))).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    await expect(
+      client.send(new StartExecutionCommand({ ...request, input: '{"who":"someone-else"}' })),
+    ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
 
     const running = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING' }));
     expect(running.executions?.map((execution) => execution.name)).toEqual(['run-2']);
 
-    const stopped = await client.send(new StopExecutionCommand({ executionArn: first.executionArn, error: 'Superseded', cause: 'newer push' }));
+    const stopped = await client.send(
+      new StopExecutionCommand({ executionArn: first.executionArn, error: 'Superseded', cause: 'newer push' }),
+    );
     expect(stopped.stopDate).toBeInstanceOf(Date);
     const described = await finished(first.executionArn!);
     expect(described).toMatchObject({ status: 'ABORTED', error: 'Superseded', cause: 'newer push' });
-    const last = await client.send(new GetExecutionHistoryCommand({ executionArn: first.executionArn, reverseOrder: true, maxResults: 1 }));
+    const last = await client.send(
+      new GetExecutionHistoryCommand({ executionArn: first.executionArn, reverseOrder: true, maxResults: 1 }),
+    );
     expect(last.events?.[0]?.type).toBe('ExecutionAborted');
-    await expect(client.send(new SendTaskFailureCommand({ taskToken: token, error: 'Late' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    await expect(client.send(new SendTaskFailureCommand({ taskToken: token, error: 'Late' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
 
     const all = await client.send(new ListExecutionsCommand({ stateMachineArn }));
     expect(all.executions?.map((execution) => [execution.name, execution.status])).toEqual([
@@ -168,15 +206,25 @@ describe('local Step Functions endpoint (JSON 1.0) with @aws-sdk/client-sfn', ()
 
   it('answers with the API errors the SDK knows', async () => {
     await expect(
-      client.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:nope' })),
+      client.send(
+        new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:nope' }),
+      ),
     ).rejects.toBeInstanceOf(StateMachineDoesNotExist);
     await expect(
-      client.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:greeter:nope' })),
+      client.send(
+        new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:greeter:nope' }),
+      ),
     ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
-    await expect(client.send(new SendTaskSuccessCommand({ taskToken: 'bogus', output: '{}' }))).rejects.toBeInstanceOf(InvalidToken);
-    await expect(client.send(new CreateStateMachineCommand({ name: 'bad', definition: '{"StartAt":"X","States":{}}', roleArn: 'r' }))).rejects.toBeInstanceOf(
-      InvalidDefinition,
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: 'bogus', output: '{}' }))).rejects.toBeInstanceOf(
+      InvalidToken,
     );
-    await expect(client.send(new StartExecutionCommand({ stateMachineArn, input: 'not json' }))).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(
+      client.send(
+        new CreateStateMachineCommand({ name: 'bad', definition: '{"StartAt":"X","States":{}}', roleArn: 'r' }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidDefinition);
+    await expect(client.send(new StartExecutionCommand({ stateMachineArn, input: 'not json' }))).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+    });
   });
 });
