@@ -32,6 +32,23 @@ describe('osls package', () => {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
     }
+    // Least privilege: every function has a role of its own, and no statement allows every action.
+    const roles = new Set(functions.map((fn) => JSON.stringify(fn.Properties.Role)));
+    expect(roles.size).toBe(functions.length);
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Role') continue;
+      const actions = JSON.stringify(resource.Properties.Policies ?? []);
+      expect(actions, id).not.toMatch(/"Action":\["?\*"?\]|"Action":"\*"/);
+    }
+    // Plan and apply are two projects with two roles; only the webhook may start executions.
+    expect(template.Resources.PlanProject?.Properties.ServiceRole).not.toEqual(
+      template.Resources.ApplyProject?.Properties.ServiceRole,
+    );
+    const startsExecutions = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('states:StartExecution'))
+      .map(([id]) => id);
+    expect(startsExecutions).toEqual(['WebhookFunctionRole']);
     expect(template.Resources.DeployStateMachine?.Type).toBe('AWS::StepFunctions::StateMachine');
     expect(template.Resources.PushgateTable?.Type).toBe('AWS::DynamoDB::Table');
     // One bundle per function, not one zip of everything.
