@@ -5,7 +5,7 @@ import { commands } from './commands/index.ts';
 /** The `pushgate` program with every command of cli/commands/index.ts. */
 export function createProgram(): Command {
   const program = new Command('pushgate')
-    .description('GitOps for AWS: ask what a plan changes, what is deployed where, and run the stack locally')
+    .description('GitOps for AWS: count what a plan changes, and run the whole stack on this machine')
     .version(packageJson.version);
   for (const createCommand of commands) program.addCommand(createCommand());
   return program;

@@ -3,6 +3,7 @@ import { InvalidConfigError } from '../config/invalid-config-error.ts';
 import type { GitHost } from '../git/git-host.ts';
 import type { RunRequest } from '../run-request.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
+import { runRecordInput } from '../run/run-record-input.ts';
 import type { Store } from '../store/types.ts';
 import type { ValidatedRun } from '../workflow-types.ts';
 import { decideTargets } from './decide-targets.ts';
@@ -103,22 +104,7 @@ async function record(result: ValidatedRun, store: Store, at: Date): Promise<voi
   if (status === undefined) {
     // The webhook intake creates the run before starting the workflow; a scheduled drift check may not.
     try {
-      await store.createRun(
-        {
-          runId: run.runId,
-          repo: run.repo,
-          kind: run.kind,
-          ref: run.ref,
-          branch: run.branch,
-          sha: run.sha,
-          actor: run.actor,
-          deliveryId: run.deliveryId,
-          ...(run.pullRequest ? { pullRequest: run.pullRequest.number } : {}),
-          ...(run.commitMessage === undefined ? {} : { commitMessage: run.commitMessage }),
-          status: 'queued',
-        },
-        at,
-      );
+      await store.createRun(runRecordInput(run), at);
       status = 'queued';
     } catch (error) {
       if (!(error instanceof AlreadyExistsError)) throw error;

@@ -1,5 +1,6 @@
 import { consoleUrl } from '../console-url.ts';
 import type { RunRequest } from '../run-request.ts';
+import { runRecordInput } from '../run/run-record-input.ts';
 import type { Store } from '../store/types.ts';
 import type { Workflow } from '../workflow/workflow.ts';
 import { RepoNotAllowedError, UnavailableError, WebhookConfigError, WebhookError } from './errors.ts';
@@ -134,23 +135,7 @@ export function createIntake(options: IntakeOptions): Intake {
 
       try {
         // With its ARN already: the name is deterministic, and a run whose start fails is marked failed.
-        await store.createRun(
-          {
-            runId: run.runId,
-            repo: run.repo,
-            kind: run.kind,
-            ref: run.ref,
-            branch: run.branch,
-            sha: run.sha,
-            actor: run.actor,
-            deliveryId: run.deliveryId,
-            executionArn,
-            status: 'queued',
-            ...(run.pullRequest ? { pullRequest: run.pullRequest.number } : {}),
-            ...(run.commitMessage === undefined ? {} : { commitMessage: run.commitMessage }),
-          },
-          receivedAt,
-        );
+        await store.createRun(runRecordInput(run, { executionArn }), receivedAt);
       } catch (error) {
         await forget(run);
         throw new UnavailableError('store unavailable; redeliver to retry', { cause: error });

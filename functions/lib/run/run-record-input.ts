@@ -1,0 +1,23 @@
+import type { RunRequest } from '../run-request.ts';
+import type { Store } from '../store/types.ts';
+
+/** What `store.createRun` records of a run request: the webhook intake and Validate create runs alike. */
+export function runRecordInput(
+  run: RunRequest,
+  fields: { executionArn?: string } = {},
+): Parameters<Store['createRun']>[0] {
+  return {
+    runId: run.runId,
+    repo: run.repo,
+    kind: run.kind,
+    ref: run.ref,
+    branch: run.branch,
+    sha: run.sha,
+    actor: run.actor,
+    deliveryId: run.deliveryId,
+    status: 'queued',
+    ...(fields.executionArn === undefined ? {} : { executionArn: fields.executionArn }),
+    ...(run.pullRequest ? { pullRequest: run.pullRequest.number } : {}),
+    ...(run.commitMessage === undefined ? {} : { commitMessage: run.commitMessage }),
+  };
+}
