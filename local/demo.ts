@@ -116,7 +116,10 @@ async function main(): Promise<void> {
     await repo.commit({ 'pushgate.yml': config.replace('engine: command', 'engine: pulumi') }, 'Try another engine');
     const third = await pushAndWait(dev, repo);
     check(third.run.status === 'failed', `run ${third.run.runId} failed`);
-    check((third.run.reason ?? '').includes('projects[0].engine'), `reason: ${third.run.reason ?? ''}`);
+    check(
+      (third.run.reason ?? '').includes('projects[0].engine (line 14)'),
+      'the reason names every problem with its line in pushgate.yml',
+    );
     const locks = await Promise.all(lockKeys.map((key) => dev.store.getLock(key)));
     check(
       locks.every((lock) => lock === undefined),
