@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pullRequestPayload } from '../../../local/git/pull-request-payload.ts';
+import { sendWebhook } from '../../../local/git/send-webhook.ts';
 import { startHarness, terraformConfig, type Harness } from '../../helpers/stack-harness.ts';
 
 // The deploy state machine (state-machines/deploy.asl.yml, unchanged) on the local stack: DynamoDB on
@@ -178,6 +180,44 @@ projects:
     expect(status.staging!.status).toBe('failed');
     expect(status.prod).toMatchObject({ status: 'skipped', reason: expect.stringContaining('staging ended failed') });
     expect(bad.run.status).toBe('failed');
+  });
+
+  it('a pull request plans the base branch environments only: no lock, never Apply', async () => {
+    const environments = { staging: {}, prod: { after: 'staging' } };
+    const repo = await h.repository('pullrequest', { 'pushgate.yml': terraformConfig({ environments }), ...tf });
+    await repo.deploy({}, 'first');
+    const base = await repo.repo.sha();
+    const branch = await repo.push(
+      { 'infra/network/main.tf': 'resource "null_resource" "b" {}\n' },
+      'change',
+      'feature/x',
+    );
+    expect(branch.runIds).toHaveLength(1); // recorded as skipped: no environment is mapped to feature/x
+    const answer = await sendWebhook({
+      url: h.stack.webhookUrl,
+      secret: h.stack.secret,
+      event: 'pull_request',
+      payload: pullRequestPayload({
+        repo: 'local/pullrequest',
+        headRef: 'feature/x',
+        headSha: branch.sha,
+        baseRef: 'main',
+        baseSha: base,
+      }),
+    });
+    expect(answer.status).toBe(202);
+    const result = await repo.finished((answer.body as { runId: string }).runId);
+    expect(result.run).toMatchObject({ kind: 'plan', status: 'succeeded', sha: branch.sha });
+    expect(result.execution.status).toBe('SUCCEEDED');
+    expect(result.states).not.toContain('Apply');
+    expect(result.targets.map((t) => `${t.environment}:${t.status}`).sort()).toEqual([
+      'prod:planned',
+      'staging:planned',
+    ]);
+    for (const exited of result.history.filter((e) => e.stateExitedEventDetails?.name === 'AcquireLock')) {
+      expect(JSON.parse(exited.stateExitedEventDetails!.output!).lock).toEqual({ locked: false });
+    }
+    expect(await h.store.getCurrent('local/pullrequest', 'staging')).toMatchObject([{ sha: base }]);
   });
 
   it('Slack down: the run still succeeds and the failed notification is recorded', async () => {
