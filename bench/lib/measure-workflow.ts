@@ -62,7 +62,7 @@ export async function measureWorkflow(): Promise<WorkflowFigures> {
       scenarios: [
         figures('(a) deploy, 1 target, no approval', single, 'succeeded'),
         figures('(b) no-change run', noChange, 'no_changes'),
-        figures('(c) plan only (pull_request)', planOnly, 'planned'),
+        figures('(c) plan only (pull_request)', planOnly, 'succeeded'),
       ],
       deployMs,
     };
