@@ -5,7 +5,7 @@ import { commands } from './commands/index.ts';
 /** The `pushgate` program with every command of cli/commands/index.ts. */
 export function createProgram(): Command {
   const program = new Command('pushgate')
-    .description('GitOps for AWS: count what a plan changes, and run the whole stack on this machine')
+    .description('GitOps for AWS: what is deployed where, what a plan changes, and the whole stack on this machine')
     .version(packageJson.version);
   for (const createCommand of commands) program.addCommand(createCommand());
   return program;

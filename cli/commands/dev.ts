@@ -51,7 +51,7 @@ export function devCommand(): Command {
         process.stdout.write(`${JSON.stringify(dev.readyInfo())}\n`);
         return;
       }
-      const info = dev.readyInfo() as { webhookUrl: string; endpoints: Record<string, string> };
+      const info = dev.readyInfo() as { webhookUrl: string; tableName: string; endpoints: Record<string, string> };
       out.write(
         [
           `pushgate dev is ready (${Date.now() - started} ms)`,
@@ -63,6 +63,11 @@ export function devCommand(): Command {
           `  git remote add pushgate ${dev.remote}`,
           '  git push pushgate main        # deploys the environments mapped to main',
           '  git push pushgate HEAD:feature/x   # a branch with no environment is recorded as skipped',
+          '',
+          'Ask what is deployed where, from another shell in that repository:',
+          `  export AWS_ENDPOINT_URL_DYNAMODB=${info.endpoints.dynamodb} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+          `  export PUSHGATE_TABLE=${info.tableName} PUSHGATE_REPO=${options.repo}`,
+          '  npx pushgate status              # and: npx pushgate history --env staging',
           '',
           'Press Ctrl-C to stop.',
           '',

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { devCommand } from './dev.ts';
+import { historyCommand } from './history.ts';
+import { statusCommand } from './status.ts';
 import { summarizeCommand } from './summarize.ts';
 
 /** Every `pushgate` command, in `--help` order. A new command adds its factory here. */
-export const commands: ReadonlyArray<() => Command> = [devCommand, summarizeCommand];
+export const commands: ReadonlyArray<() => Command> = [statusCommand, historyCommand, summarizeCommand, devCommand];

@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
+import { readEnvironments } from '../lib/read-environments.ts';
+import { storeFromEnv } from '../lib/store-from-env.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `pushgate status --repo owner/name`: what is deployed now in each environment, and which locks are held. */
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('what is deployed where: the commit each project runs in each environment, and held locks')
+    .requiredOption('--repo <owner/name>', 'the infrastructure repository', process.env.PUSHGATE_REPO)
+    .option('--env <name>', 'an environment (repeatable; default: every environment of ./pushgate.yml)', collect)
+    .option('--table <name>', 'the pushgate table (default: $PUSHGATE_TABLE)')
+    .option('--json', 'print JSON')
+    .action(async (options: { repo: string; env?: string[]; table?: string; json?: boolean }) => {
+      const { store } = storeFromEnv(options.table);
+      const environments = await readEnvironments(options.env);
+      const now = new Date();
+      const report = [];
+      for (const environment of environments) {
+        const deployed = await store.getCurrent(options.repo, environment);
+        const locks = [];
+        for (const { project } of deployed) {
+          const lock = await store.getLock({ repo: options.repo, project, environment }, now);
+          if (lock && !lock.expired) locks.push(lock);
+        }
+        report.push({ environment, deployed, locks });
+      }
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ repo: options.repo, environments: report }, null, 2)}\n`);
+        return;
+      }
+      const lines = [options.repo];
+      for (const { environment, deployed, locks } of report) {
+        lines.push(`  ${environment}`);
+        if (deployed.length === 0) lines.push('    nothing deployed yet');
+        for (const d of deployed) {
+          const summary = d.summary ? `  ${formatSummary(d.summary)}` : '';
+          lines.push(
+            `    ${d.project.padEnd(16)} ${d.sha.slice(0, 7)}  ${d.deployedAt}  by ${d.actor}  run ${d.runId}${summary}`,
+          );
+        }
+        for (const lock of locks) {
+          lines.push(
+            `    ${lock.project} is locked by run ${lock.owner} since ${lock.acquiredAt} (lease until ${lock.leaseExpiresAt})`,
+          );
+        }
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
