@@ -98,7 +98,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         secret,
         endpoints: stack.endpoints,
         tableName: stack.tableName,
+        bucket: stack.bucket,
         stateMachineArn: stack.stateMachineArn,
+        // The local GitHub's token, for Octokit pointed at endpoints.github; it guards nothing real.
+        githubToken: stack.githubToken,
         remote,
         repo,
         deployRoot,

@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, readBody } from '../api-gateway/loopback-server.ts';
+import { listenOnLoopback, readBody, sendJson } from '../api-gateway/loopback-server.ts';
+
+/**
+ * The sink's own control route, for tests that drive `pushgate dev` from outside its process:
+ * `POST /_pushgate/down` with `{ "down": true }` starts an outage (as `setDown(true)`), `{ "down": false }`
+ * ends it; the answer is `{ "down": <now> }`. It lives outside `/services/`, so no Slack client reaches it.
+ */
+export const SLACK_CONTROL_PATH = '/_pushgate/down';
 
 export interface SlackMessage {
   /** The webhook path, e.g. `/services/T000/B000/XXXX`. */
@@ -24,7 +31,7 @@ export interface LocalSlack {
   webhookUrl: string;
   /** Every accepted message, oldest first. */
   messages: SlackMessage[];
-  /** While down, every post is answered 500, as during a Slack outage. */
+  /** While down, every post is answered 500, as during a Slack outage (from outside: SLACK_CONTROL_PATH). */
   setDown(down: boolean): void;
   /** The next `count` posts are answered 500 (transient failures), then posts are accepted again. */
   failNext(count: number): void;
@@ -44,6 +51,7 @@ export async function startSlack(options: StartSlackOptions = {}): Promise<Local
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const body = await readBody(req, 1024 * 1024);
+    if (path === SLACK_CONTROL_PATH) return control(req, body, res);
     if (req.method !== 'POST' || !path.startsWith('/services/')) return answer(res, 404, 'no_service');
     if (down) return answer(res, 500, 'internal_error');
     if (failures > 0) {
@@ -58,6 +66,14 @@ export async function startSlack(options: StartSlackOptions = {}): Promise<Local
     messages.push(message);
     options.onMessage?.(line, message);
     answer(res, 200, 'ok');
+  }
+
+  function control(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+    if (req.method !== 'POST') return answer(res, 405, 'method_not_allowed');
+    const wanted = parsePayload('application/json', body)?.down;
+    if (typeof wanted !== 'boolean') return answer(res, 400, 'expected {"down": true|false}');
+    down = wanted;
+    sendJson(res, 200, { down });
   }
 
   const server = await listenOnLoopback((req, res) => {

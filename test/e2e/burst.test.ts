@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevProcess, type DevProcess } from '../helpers/dev-process.ts';
+import { commandRepo, deployedVersion, ledgerLines } from './support/command-repo.ts';
+import { outside, type Outside } from './support/outside.ts';
+import { pushOneRun, workClone } from './support/work-clone.ts';
+
+// Ten pushes to one environment in quick succession, through `pushgate dev` from outside. In queue
+// mode the runs apply one at a time in push order; a run that reaches the lock after a newer one
+// already deployed is superseded (by design: it must not roll the newer commit back). The deploy
+// tool's ledger shows whether two applies ever overlapped.
+
+const PUSHES = 10;
+
+let dev: DevProcess;
+let aws: Outside;
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'pushgate-e2e-burst-'));
+  dev = await startDevProcess();
+  aws = outside(dev.info);
+});
+afterAll(async () => {
+  aws?.destroy();
+  await dev?.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('pushgate dev, driven from outside: a burst of pushes', () => {
+  it(`${PUSHES} pushes: every run recorded, applies serialised, the last commit deployed`, async () => {
+    const repo = await workClone(join(root, 'burst'), dev.info.remote);
+    const pushes: { sha: string; runId: string }[] = [];
+    for (let version = 1; version <= PUSHES; version += 1) {
+      const files = version === 1 ? commandRepo('burst', { environments: ['burst-staging'] }) : {};
+      const sha = await repo.commit({ ...files, 'app/version': `${version}\n` }, `v${version}`);
+      pushes.push({ sha, runId: await pushOneRun(repo, 'burst') });
+    }
+    const results = await Promise.all(pushes.map(({ runId }) => aws.finished(runId, 55_000)));
+
+    // Every push has its own run on record, for its own commit, and it ended one of the two ways.
+    expect(new Set(results.map((result) => result.run.runId)).size).toBe(PUSHES);
+    results.forEach((result, index) => {
+      expect(result.run.sha).toBe(pushes[index]!.sha);
+      expect(result.execution.status).toBe('SUCCEEDED');
+      expect(['succeeded', 'superseded']).toContain(result.run.status);
+      expect(result.targets).toHaveLength(1);
+      expect(result.targets[0]!.status).toBe(result.run.status);
+    });
+    const last = results.at(-1)!;
+    expect(last.run.status).toBe('succeeded');
+
+    // Applies never overlapped, and went forward only: each a newer version than the one before.
+    const ledger = await ledgerLines(dev.info.deployRoot, 'burst-staging');
+    const applied: number[] = [];
+    for (let line = 0; line < ledger.length; line += 2) {
+      const begin = /^begin (\d+)$/.exec(ledger[line]!);
+      expect(begin, `ledger line ${line}: ${ledger[line]}`).not.toBeNull();
+      expect(ledger[line + 1]).toBe(`end ${begin![1]}`);
+      applied.push(Number(begin![1]));
+    }
+    expect(applied).toEqual([...applied].sort((a, b) => a - b));
+    expect(new Set(applied).size).toBe(applied.length);
+    expect(applied.at(-1)).toBe(PUSHES);
+    // Exactly the runs that succeeded applied, and each of them is in the history.
+    const succeeded = results.filter((result) => result.run.status === 'succeeded');
+    expect(applied).toHaveLength(succeeded.length);
+    expect((await aws.listDeployments('burst-staging')).map((d) => d.runId).sort()).toEqual(
+      succeeded.map((result) => result.run.runId).sort(),
+    );
+
+    expect(await aws.getCurrent('burst-staging', 'app')).toMatchObject({
+      sha: pushes.at(-1)!.sha,
+      runId: last.run.runId,
+    });
+    expect(await deployedVersion(dev.info.deployRoot, 'burst-staging')).toBe(`${PUSHES}\n`);
+    expect((await aws.getLock({ repo: dev.info.repo, project: 'app', environment: 'burst-staging' }))?.owner).toBe(
+      undefined,
+    );
+  }, 90_000);
+});
