@@ -176,6 +176,12 @@ export const PushgateConfig = z
       .enum(['queue', 'supersede'])
       .default('queue')
       .describe('queue: runs for the same target apply in push order; supersede: a newer run replaces a waiting one.'),
+    applyBeforeMerge: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Allow "/pushgate apply" on a pull request to deploy its head to the base branch environments before the merge. Read from the base branch only.',
+      ),
     lockWaitMinutes: z
       .number()
       .int()

@@ -31,6 +31,17 @@ export interface GitHost {
    * its branches or whether it comes from a fork.
    */
   getPullRequest(repo: string, number: number): Promise<PullRequestInfo | undefined>;
+
+  /** A user's role on the repository; `none` when they are not a collaborator. */
+  getPermission(repo: string, login: string): Promise<RepoPermission>;
+}
+
+/** GitHub's repository roles, weakest first. https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user */
+export const REPO_PERMISSIONS = ['none', 'read', 'triage', 'write', 'maintain', 'admin'] as const;
+export type RepoPermission = (typeof REPO_PERMISSIONS)[number];
+
+export function canWrite(permission: RepoPermission): boolean {
+  return REPO_PERMISSIONS.indexOf(permission) >= REPO_PERMISSIONS.indexOf('write');
 }
 
 export interface PullRequestInfo {

@@ -1,5 +1,5 @@
 import { Octokit } from '@octokit/rest';
-import type { GitHost } from './git-host.ts';
+import { REPO_PERMISSIONS, type GitHost, type RepoPermission } from './git-host.ts';
 import { GitHostError } from './git-host-error.ts';
 
 export interface GitHubHostOptions {
@@ -91,6 +91,22 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
       return `${cloneBaseUrl}/${repo}.git`;
     },
 
+    async getPermission(repo, login) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        // role_name distinguishes triage and maintain; `permission` folds them into read and write.
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+          owner,
+          repo: name,
+          username: login,
+        });
+        const role = (data.role_name ?? data.permission) as string;
+        return (REPO_PERMISSIONS as readonly string[]).includes(role) ? (role as RepoPermission) : 'none';
+      } catch (error) {
+        if (statusOf(error) === 404) return 'none';
+        throw toGitHostError(error, `could not read ${login}'s permission on ${repo}`);
+      }
+    },
     async getPullRequest(repo, number) {
       const { owner, name } = splitRepo(repo);
       try {

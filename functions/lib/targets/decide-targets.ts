@@ -16,6 +16,32 @@ export interface DecideTargetsInput {
   /** Where CodeBuild clones from (GitHost.cloneUrl). */
   sourceLocation: string;
   leaseSeconds?: number;
+  /**
+   * `applyBeforeMerge` of the pull request's BASE branch pushgate.yml: a `/pushgate apply` comment
+   * deploys unmerged code only where the base branch allows it, never because the PR's own config says so.
+   */
+  baseAllowsApplyBeforeMerge?: boolean;
+}
+
+/** A run that ends at Validate with a reason: nothing to plan, nobody allowed to ask, … */
+export function skippedRun(
+  run: RunRequest,
+  reason: string,
+  options: { sourceLocation: string; leaseSeconds?: number },
+): ValidatedRun {
+  return {
+    run,
+    settings: {
+      planOnly: true,
+      concurrency: 'queue',
+      leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+      sourceLocation: options.sourceLocation,
+      queuePosition: `${run.receivedAt}#${run.runId}`,
+    },
+    waves: [],
+    targetCount: 0,
+    skipped: reason,
+  };
 }
 
 /**
@@ -24,7 +50,7 @@ export interface DecideTargetsInput {
  */
 export function decideTargets(input: DecideTargetsInput): ValidatedRun {
   const { run, config, changedFiles } = input;
-  const mode = runMode(run);
+  const mode = runMode(run, { applyBeforeMerge: input.baseAllowsApplyBeforeMerge ?? false });
   const settings: RunSettings = {
     planOnly: 'skipped' in mode ? true : mode.planOnly,
     concurrency: config.concurrency,

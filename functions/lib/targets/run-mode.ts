@@ -8,7 +8,7 @@ export type RunMode = { branch: string; planOnly: boolean } | { skipped: string 
  * (a pull request against its base branch's environments). `/pushgate apply`: deploy the base
  * branch's environments before the merge; who may ask is checked before the run starts.
  */
-export function runMode(run: RunRequest): RunMode {
+export function runMode(run: RunRequest, policy: { applyBeforeMerge: boolean } = { applyBeforeMerge: false }): RunMode {
   const baseBranch = run.pullRequest?.baseRef ?? run.branch;
   // A fork's code would run in the plan build with pushgate's (read-only) credentials and could read
   // state or secrets: like Atlantis' default, pull requests from forks are not planned at all.
@@ -28,6 +28,11 @@ export function runMode(run: RunRequest): RunMode {
       const command = run.comment?.command;
       if (command === 'plan') return { branch: baseBranch, planOnly: true };
       if (command === 'apply') {
+        if (!policy.applyBeforeMerge) {
+          return {
+            skipped: `"/pushgate apply" deploys before the merge only where ${baseBranch}'s pushgate.yml sets applyBeforeMerge: true; merge to deploy`,
+          };
+        }
         return { branch: baseBranch, planOnly: false };
       }
       return { skipped: command ? `"/pushgate ${command}" does not start a run` : 'the comment has no command' };

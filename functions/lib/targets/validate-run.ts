@@ -1,12 +1,12 @@
 import { parseConfig } from '../config/parse-config.ts';
 import { InvalidConfigError } from '../config/invalid-config-error.ts';
-import type { GitHost } from '../git/git-host.ts';
+import { canWrite, type GitHost } from '../git/git-host.ts';
 import type { RunRequest } from '../run-request.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
 import { runRecordInput } from '../run/run-record-input.ts';
 import type { Store } from '../store/types.ts';
 import type { ValidatedRun } from '../workflow-types.ts';
-import { decideTargets } from './decide-targets.ts';
+import { decideTargets, skippedRun } from './decide-targets.ts';
 import { UnresolvedCommitError } from './unresolved-commit-error.ts';
 
 export const CONFIG_FILE = 'pushgate.yml';
@@ -33,6 +33,18 @@ export function createValidate(deps: ValidateDeps): Validate {
 
   return async function validate(request) {
     const run = await resolveHead(request, gitHost);
+    const sourceLocation = gitHost.cloneUrl(run.repo);
+    if (run.kind === 'comment') {
+      const denied = await commentDenied(run, gitHost);
+      if (denied !== undefined) {
+        const result = skippedRun(run, denied, {
+          sourceLocation,
+          ...(deps.leaseSeconds ? { leaseSeconds: deps.leaseSeconds } : {}),
+        });
+        await record(result, store, now());
+        return result;
+      }
+    }
     const sha7 = run.sha.slice(0, 7);
     const text = await gitHost.getFile(run.repo, CONFIG_FILE, run.sha);
     if (text === undefined) {
@@ -41,12 +53,14 @@ export function createValidate(deps: ValidateDeps): Validate {
     const parsed = parseConfig(text);
     if (!parsed.ok) throw InvalidConfigError.fromProblems(parsed.problems, `${CONFIG_FILE} at ${sha7}`);
 
+    const baseAllowsApplyBeforeMerge = run.comment?.command === 'apply' && (await baseAllowsApply(run, gitHost));
     const decide = (changedFiles: string[] | undefined) =>
       decideTargets({
         run,
         config: parsed.config,
         changedFiles,
-        sourceLocation: gitHost.cloneUrl(run.repo),
+        sourceLocation,
+        baseAllowsApplyBeforeMerge,
         ...(deps.leaseSeconds === undefined ? {} : { leaseSeconds: deps.leaseSeconds }),
       });
     // With every project counted as changed first: a push to a branch without environments (most
@@ -84,6 +98,28 @@ async function resolveHead(run: RunRequest, gitHost: GitHost): Promise<RunReques
       fromFork: pull.fromFork,
     },
   };
+}
+
+/**
+ * `/pushgate` commands are for people who could push the change themselves: write access or more
+ * (Atlantis' default too). Anyone else's comment is recorded as skipped, with the reason.
+ */
+async function commentDenied(run: RunRequest, gitHost: GitHost): Promise<string | undefined> {
+  const author = run.comment?.author;
+  if (!author) return 'the comment has no author';
+  const permission = await gitHost.getPermission(run.repo, author);
+  if (canWrite(permission)) return undefined;
+  return `${author} has ${permission} access to ${run.repo}: "/pushgate ${run.comment?.command ?? ''}" needs write access`;
+}
+
+/** The policy comes from the base branch: a pull request cannot grant itself apply-before-merge. */
+async function baseAllowsApply(run: RunRequest, gitHost: GitHost): Promise<boolean> {
+  const base = run.pullRequest?.baseSha ?? run.pullRequest?.baseRef;
+  if (!base) return false;
+  const text = await gitHost.getFile(run.repo, CONFIG_FILE, base);
+  if (text === undefined) return false;
+  const parsed = parseConfig(text);
+  return parsed.ok && parsed.config.applyBeforeMerge;
 }
 
 /** Undefined (every project changed) for a first or forced push, a drift check, an unknown base. */

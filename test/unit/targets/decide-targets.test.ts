@@ -127,7 +127,14 @@ projects:
 
   it('comment commands: plan is plan-only, apply deploys the base branch, others start nothing', () => {
     expect(decide(commentRun('plan')).settings.planOnly).toBe(true);
-    const apply = decide(commentRun('apply'));
+    expect(decide(commentRun('apply')).skipped).toMatch(/applyBeforeMerge: true; merge to deploy$/);
+    const apply = decideTargets({
+      run: commentRun('apply'),
+      config,
+      changedFiles: undefined,
+      sourceLocation,
+      baseAllowsApplyBeforeMerge: true,
+    });
     expect(apply.settings.planOnly).toBe(false);
     expect(apply.targetCount).toBe(5);
     expect(apply.waves.flat().every((target) => target.buildspec.apply !== undefined)).toBe(true);

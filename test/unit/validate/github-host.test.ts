@@ -75,6 +75,12 @@ function route(request: IncomingMessage, response: ServerResponse) {
       base: { ref: 'main', sha: BASE, repo: { full_name: 'acme/infra' } },
     });
   }
+  if (path === '/repos/acme/infra/collaborators/octocat/permission') {
+    return send(response, 200, { permission: 'write', role_name: 'maintain', user: { login: 'octocat' } });
+  }
+  if (path === '/repos/acme/infra/collaborators/stranger/permission') {
+    return send(response, 404, { message: 'Not Found' });
+  }
   if (path === '/repos/acme/infra/pulls/9') {
     return send(response, 200, {
       number: 9,
@@ -185,6 +191,12 @@ describe('createGitHubHost', () => {
     });
     expect(await github.getPullRequest('acme/infra', 9)).toMatchObject({ fromFork: true });
     expect(await github.getPullRequest('acme/infra', 8)).toBeUndefined();
+  });
+
+  it("reads a user's role on the repository; someone unknown has none", async () => {
+    const github = host();
+    expect(await github.getPermission('acme/infra', 'octocat')).toBe('maintain');
+    expect(await github.getPermission('acme/infra', 'stranger')).toBe('none');
   });
 
   it('clones from github.com, or from the configured base', () => {

@@ -1,4 +1,4 @@
-import type { GitHost, PullRequestInfo } from '../../../functions/lib/git/git-host.ts';
+import type { GitHost, PullRequestInfo, RepoPermission } from '../../../functions/lib/git/git-host.ts';
 
 /** A GitHost double for the Validate domain: files by commit, comparisons by `base...head`, refs. */
 export interface MemoryGitHost extends GitHost {
@@ -6,6 +6,8 @@ export interface MemoryGitHost extends GitHost {
   comparisons: Map<string, string[]>;
   refs: Map<string, string>;
   pulls: Map<number, PullRequestInfo>;
+  /** Repository roles by login; anyone else is `read`. */
+  permissions: Map<string, RepoPermission>;
   /** Every call, e.g. `getFile pushgate.yml@aaaaaaa`, `changedFiles bbbbbbb...aaaaaaa`. */
   calls: string[];
 }
@@ -15,6 +17,7 @@ export function createMemoryGitHost(): MemoryGitHost {
   const comparisons = new Map<string, string[]>();
   const refs = new Map<string, string>();
   const pulls = new Map<number, PullRequestInfo>();
+  const permissions = new Map<string, RepoPermission>();
   const calls: string[] = [];
   const short = (ref: string) => (/^[0-9a-f]{40}$/.test(ref) ? ref.slice(0, 7) : ref);
   return {
@@ -22,6 +25,7 @@ export function createMemoryGitHost(): MemoryGitHost {
     comparisons,
     refs,
     pulls,
+    permissions,
     calls,
     async getFile(_repo, path, ref) {
       calls.push(`getFile ${path}@${short(ref)}`);
@@ -37,6 +41,10 @@ export function createMemoryGitHost(): MemoryGitHost {
     async resolveRef(_repo, ref) {
       calls.push(`resolveRef ${ref}`);
       return refs.get(ref);
+    },
+    async getPermission(_repo, login) {
+      calls.push(`getPermission ${login}`);
+      return permissions.get(login) ?? 'read';
     },
     async getPullRequest(_repo, number) {
       calls.push(`getPullRequest #${number}`);

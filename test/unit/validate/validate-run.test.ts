@@ -219,9 +219,15 @@ describe('createValidate', () => {
       fromFork: false,
     });
     git.comparisons.set(`main...${HEAD}`, ['dns/zone']);
+    git.permissions.set('octocat', 'write');
     const result = await validate()(comment);
     expect(result.run.sha).toBe(HEAD);
-    expect(git.calls).toEqual(['getPullRequest #7', 'getFile pushgate.yml@aaaaaaa', 'changedFiles main...aaaaaaa']);
+    expect(git.calls).toEqual([
+      'getPullRequest #7',
+      'getPermission octocat',
+      'getFile pushgate.yml@aaaaaaa',
+      'changedFiles main...aaaaaaa',
+    ]);
     expect(result.waves.flat().map((target) => `${target.project}/${target.environment}`)).toEqual(['dns/prod']);
     expect(result.settings.planOnly).toBe(true);
 
@@ -229,6 +235,48 @@ describe('createValidate', () => {
     await expect(validate()({ ...comment, runId: 'gone' })).rejects.toThrow(
       new UnresolvedCommitError('pull request #7 does not exist in acme/infra'),
     );
+  });
+
+  it('a comment command from someone without write access is recorded as skipped, before any config is read', async () => {
+    const comment: RunRequest = {
+      ...push,
+      runId: 'denied',
+      kind: 'comment',
+      pullRequest: { number: 7, baseRef: 'main', baseSha: BEFORE, headRef: 'feature/x', fromFork: false },
+      comment: { id: 1, command: 'apply', args: [], author: 'mallory' },
+    };
+    await intake(comment);
+    git.permissions.set('mallory', 'triage');
+    const result = await validate()(comment);
+    expect(result.skipped).toBe('mallory has triage access to acme/infra: "/pushgate apply" needs write access');
+    expect(result.targetCount).toBe(0);
+    expect(git.calls).toEqual(['getPermission mallory']);
+    expect(await store.getRun('denied')).toMatchObject({ status: 'skipped', reason: result.skipped });
+  });
+
+  it('"/pushgate apply" deploys before the merge only when the BASE branch config allows it', async () => {
+    const apply: RunRequest = {
+      ...push,
+      runId: 'apply-1',
+      kind: 'comment',
+      pullRequest: { number: 7, baseRef: 'main', baseSha: BEFORE, headRef: 'feature/x', fromFork: false },
+      comment: { id: 1, command: 'apply', args: [], author: 'octocat' },
+    };
+    git.permissions.set('octocat', 'admin');
+    // The pull request's own pushgate.yml says yes; the base branch's does not say it: refused.
+    git.files.set(HEAD, new Map([['pushgate.yml', `${fixture('valid.yml')}\napplyBeforeMerge: true\n`]]));
+    git.files.set(BEFORE, new Map([['pushgate.yml', fixture('valid.yml')]]));
+    git.comparisons.set(`${BEFORE}...${HEAD}`, ['dns/zone']);
+    await intake(apply);
+    const refused = await validate()(apply);
+    expect(refused.skipped).toMatch(/only where main's pushgate.yml sets applyBeforeMerge: true/);
+
+    git.files.set(BEFORE, new Map([['pushgate.yml', `${fixture('valid.yml')}\napplyBeforeMerge: true\n`]]));
+    await intake({ ...apply, runId: 'apply-2' });
+    const allowed = await validate()({ ...apply, runId: 'apply-2' });
+    expect(allowed.skipped).toBeUndefined();
+    expect(allowed.settings.planOnly).toBe(false);
+    expect(allowed.waves.flat().every((target) => target.buildspec.apply !== undefined)).toBe(true);
   });
 
   it('creates the run record when nobody did (a scheduled drift check)', async () => {
