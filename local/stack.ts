@@ -11,6 +11,7 @@ import { startApiGateway, type HttpApiHandler } from './api-gateway/start-api-ga
 import { startCodeBuild } from './codebuild/start-codebuild.ts';
 import { startDynamoDB } from './dynamodb/start-dynamodb.ts';
 import { startGitHub } from './github/start-github.ts';
+import { createLambdaContext } from './lambda/create-lambda-context.ts';
 import { startLambda, type LocalLambdaHandler } from './lambda/start-lambda.ts';
 import { startS3 } from './s3/start-s3.ts';
 import { startSlack, type SlackMessage } from './slack/start-slack.ts';
@@ -169,11 +170,59 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(() => codebuildServer.stop());
 
+    // EventBridge on loopback: an execution that is stopped or times out sends "Step Functions
+    // Execution Status Change" to the executionEnded function, as the rule in serverless.yml does.
+    const inputs = new Map<string, string>();
+    let executionEnded: LocalLambdaHandler | undefined;
+    const statusChanges = (event: HistoryEvent, execution: ExecutionSummary) => {
+      if (event.type === 'ExecutionStarted') {
+        inputs.set(execution.executionArn, event.executionStartedEventDetails?.input ?? '{}');
+        return;
+      }
+      const status =
+        event.type === 'ExecutionAborted' ? 'ABORTED' : event.type === 'ExecutionTimedOut' ? 'TIMED_OUT' : undefined;
+      if (!status || !executionEnded) return;
+      const input = inputs.get(execution.executionArn);
+      inputs.delete(execution.executionArn);
+      const cause = event.executionAbortedEventDetails?.cause ?? event.executionTimedOutEventDetails?.cause;
+      const detail = {
+        cause,
+        executionArn: execution.executionArn,
+        stateMachineArn: execution.stateMachineArn,
+        name: execution.name,
+        status,
+        input,
+      };
+      const functionName = `${SERVICE}-${STAGE}-executionEnded`;
+      void Promise.resolve()
+        .then(() =>
+          executionEnded!(
+            {
+              version: '0',
+              id: randomBytes(16).toString('hex'),
+              'detail-type': 'Step Functions Execution Status Change',
+              source: 'aws.states',
+              account: '000000000000',
+              time: new Date().toISOString(),
+              region,
+              resources: [execution.executionArn],
+              detail,
+            },
+            createLambdaContext({ functionName, timeoutMs: 30_000 }),
+            () => undefined,
+          ),
+        )
+        .catch((error: unknown) => process.stderr.write(`pushgate local: ${functionName} failed: ${String(error)}\n`));
+    };
+
     const sfn = await startStepFunctions({
       codebuild: codebuildServer.codebuild,
       fastRetries: options.fastRetries ?? false,
       ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      onEvent: (event, execution) => {
+        options.onEvent?.(event, execution);
+        statusChanges(event, execution);
+      },
     });
     stops.push(() => sfn.stop());
 
@@ -212,6 +261,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (typeof handler !== 'function') throw new Error(`${fn.module} does not export ${fn.exportName}`);
       lambda.register(`${SERVICE}-${STAGE}-${fn.name}`, handler);
       if (fn.name === 'webhook') webhook = handler as HttpApiHandler;
+      if (fn.name === 'executionEnded') executionEnded = handler;
     }
     if (!webhook) throw new Error('serverless.yml has no webhook function');
 

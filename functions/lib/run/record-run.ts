@@ -5,6 +5,9 @@ import type { RunRecord, Store, TargetRecord } from '../store/types.ts';
 import { describeError } from './describe-error.ts';
 import type { CaughtError } from './step-input.ts';
 
+/** The error name the execution-ended handler records for an execution that was stopped. */
+export const STOPPED_ERROR = 'States.Aborted';
+
 export interface RecordRunInput {
   runId: string;
   executionArn?: string;
@@ -23,6 +26,8 @@ export async function recordRun(input: RecordRunInput, deps: { store: Store; now
   const run = await store.getRun(input.runId);
   if (!run) throw new Error(`run ${input.runId} has no record`);
   const errorReason = input.error ? describeError(input.error) : undefined;
+  // Stopped by a person (StopExecution): cancelled, not failed.
+  const stopped = input.error?.Error === STOPPED_ERROR;
 
   const targets: TargetRecord[] = [];
   for (const target of await store.listTargets(run.runId)) {
@@ -35,12 +40,14 @@ export async function recordRun(input: RecordRunInput, deps: { store: Store; now
       targets.push(target);
       continue;
     }
-    const status: Status = target.status === 'queued' ? 'cancelled' : 'failed';
+    const status: Status = target.status === 'queued' || stopped ? 'cancelled' : 'failed';
     const reason = errorReason ?? `the run ended while this target was ${target.status}`;
     targets.push(await store.setTargetStatus(run.runId, target.project, target.environment, status, { reason }, now));
   }
 
-  const { status, reason } = decideRunStatus(run, targets, errorReason);
+  const { status, reason } = stopped
+    ? { status: 'cancelled' as const, reason: errorReason }
+    : decideRunStatus(run, targets, errorReason);
   let recorded = run;
   if (!isFinal(run.status)) {
     recorded = await store.setRunStatus(

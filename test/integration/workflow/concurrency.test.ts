@@ -118,6 +118,28 @@ describe('locks and concurrency', () => {
     expect(result.targets[0]!.status).toBe('succeeded');
   });
 
+  it('a stopped execution (StopExecution) is recorded cancelled and its lock released at once', async () => {
+    const config = terraformConfig({
+      environments: { staging: { approval: { required: true, approvers: ['octocat'] } } },
+    });
+    const repo = await h.repository('stopped', { 'pushgate.yml': config, 'infra/network/main.tf': 'x\n' });
+    const { runIds } = await repo.push({}, 'first');
+    await waitForApproval(runIds[0]!, 'network', 'staging');
+    const key = { repo: 'local/stopped', project: 'network', environment: 'staging' };
+    expect((await h.store.getLock(key))?.owner).toBe(runIds[0]);
+    const run = await h.store.getRun(runIds[0]!);
+    h.stack.stepfunctions.stopExecution({ executionArn: run!.executionArn!, cause: 'wrong commit' });
+    const deadline = Date.now() + 20_000;
+    while ((await h.store.getRun(runIds[0]!))?.status !== 'cancelled' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const result = await repo.finished(runIds[0]!);
+    expect(result.execution.status).toBe('ABORTED');
+    expect(result.run).toMatchObject({ status: 'cancelled', reason: expect.stringContaining('wrong commit') });
+    expect(result.targets[0]).toMatchObject({ status: 'cancelled' });
+    expect(await h.store.getLock(key)).toBeUndefined();
+  });
+
   it('a plan artifact changed after review is refused by Apply, and nothing is applied', async () => {
     const config = terraformConfig({
       environments: { staging: { approval: { required: true, approvers: ['octocat'] } } },

@@ -1,0 +1,46 @@
+import * as z from 'zod';
+import type { Store } from '../store/types.ts';
+import { recordRun, STOPPED_ERROR } from './record-run.ts';
+
+/**
+ * The EventBridge event Step Functions sends when an execution's status changes.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html
+ */
+export const ExecutionStatusChange = z.object({
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  detail: z.object({
+    executionArn: z.string(),
+    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
+    input: z.string().nullish(),
+    cause: z.string().nullish(),
+  }),
+});
+export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;
+
+/**
+ * An execution that was stopped (StopExecution) or timed out never reaches its Catch: no state runs
+ * after it. This closes its run as Record would have — targets left open are cancelled or failed,
+ * every lock it holds is released at once instead of at the end of its lease — so nothing stays
+ * `running`. Executions that ended through the workflow are already recorded; for them this only
+ * repeats the lock release, which is owner-conditioned and harmless.
+ */
+export async function executionEnded(
+  event: ExecutionStatusChange,
+  deps: { store: Store; now?: () => Date },
+): Promise<{ runId?: string; status?: string }> {
+  const { detail } = event;
+  if (detail.status !== 'ABORTED' && detail.status !== 'TIMED_OUT') return {};
+  let runId: string | undefined;
+  try {
+    runId = (JSON.parse(detail.input ?? '{}') as { runId?: unknown }).runId as string | undefined;
+  } catch {
+    runId = undefined;
+  }
+  if (typeof runId !== 'string' || !(await deps.store.getRun(runId))) return {};
+  const error =
+    detail.status === 'ABORTED'
+      ? { Error: STOPPED_ERROR, Cause: `the execution was stopped${detail.cause ? `: ${detail.cause}` : ''}` }
+      : { Error: 'States.Timeout', Cause: 'the execution timed out' };
+  const outcome = await recordRun({ runId, executionArn: detail.executionArn, error }, deps);
+  return { runId, status: outcome.status };
+}
