@@ -179,14 +179,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         inputs.set(execution.executionArn, event.executionStartedEventDetails?.input ?? '{}');
         return;
       }
-      const status =
-        event.type === 'ExecutionAborted' ? 'ABORTED' : event.type === 'ExecutionTimedOut' ? 'TIMED_OUT' : undefined;
+      const status = (
+        { ExecutionAborted: 'ABORTED', ExecutionTimedOut: 'TIMED_OUT', ExecutionFailed: 'FAILED' } as Record<
+          string,
+          string
+        >
+      )[event.type ?? ''];
       if (!status || !executionEnded) return;
       const input = inputs.get(execution.executionArn);
       inputs.delete(execution.executionArn);
-      const cause = event.executionAbortedEventDetails?.cause ?? event.executionTimedOutEventDetails?.cause;
+      const cause =
+        event.executionAbortedEventDetails?.cause ??
+        event.executionTimedOutEventDetails?.cause ??
+        event.executionFailedEventDetails?.cause;
+      const error = event.executionFailedEventDetails?.error;
       const detail = {
         cause,
+        error,
         executionArn: execution.executionArn,
         stateMachineArn: execution.stateMachineArn,
         name: execution.name,

@@ -22,7 +22,7 @@ export function isLocalMode(env: NodeJS.ProcessEnv = process.env): boolean {
  * (the previous webhook secret during a rotation) stay optional.
  */
 export async function getConfiguredSecret(
-  names: { valueEnv: string; parameterEnv: string },
+  names: { valueEnv: string; parameterEnv: string; optional?: boolean },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string | undefined> {
   const direct = env[names.valueEnv];
@@ -47,7 +47,18 @@ export async function getConfiguredSecret(
     if (value === undefined || value === '') throw new Error('the parameter is empty');
     return value;
   } catch (error) {
+    // An optional secret (the previous webhook secret, between rotations) may name a parameter that
+    // does not exist yet or any more: that is "no secret", not an outage.
+    if (names.optional && isNotFound(error)) return undefined;
     // The message names the parameter, never its value.
     throw new SecretConfigError(`could not read ${names.parameterEnv} (${parameter})`, { cause: error });
   }
+}
+
+/** SSM's ParameterNotFound or Secrets Manager's ResourceNotFoundException, however deep Powertools wrapped it. */
+function isNotFound(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current.name === 'ParameterNotFound' || current.name === 'ResourceNotFoundException') return true;
+  }
+  return false;
 }

@@ -33,7 +33,7 @@ export const FINAL_STATUSES: ReadonlySet<Status> = new Set([
 
 /**
  * `planned` is final for a plan-only run (pull request, drift) and moves on for a deploy, so it is
- * not in FINAL_STATUSES; a plan-only run's record says `planned` when it ends.
+ * not in FINAL_STATUSES; a plan-only run's targets end `planned` and the run itself `succeeded`.
  */
 const NEXT: Record<Status, readonly Status[]> = {
   queued: ['running', 'failed', 'cancelled', 'superseded', 'skipped'],

@@ -1,4 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { getConfiguredSecret } from '../lib/secrets.ts';
@@ -66,14 +68,23 @@ function json(statusCode: number, body: unknown, headers?: Record<string, string
 
 const config = readWebhookConfig();
 
+// The function has 10 s. Without request timeouts a hung DynamoDB or Step Functions call would run
+// into the Lambda timeout, where no catch runs and the delivery would stay accepted without a run.
+// Two attempts of at most 3 s each leave time to answer 503 so that GitHub redelivers.
+const clientConfig = { maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } };
+
 export const handler: WebhookHandler = createHandler({
-  store: createDynamoStore({ tableName: config.tableName }),
-  workflow: createSfnWorkflow({ stateMachineArn: config.stateMachineArn }),
+  store: createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(clientConfig) }),
+  workflow: createSfnWorkflow({ stateMachineArn: config.stateMachineArn, client: new SFNClient(clientConfig) }),
   // Read on the first delivery, not at cold start; the Parameters utility caches them for minutes.
   secrets: () =>
     Promise.all([
       getConfiguredSecret({ valueEnv: 'WEBHOOK_SECRET', parameterEnv: 'WEBHOOK_SECRET_PARAMETER' }),
-      getConfiguredSecret({ valueEnv: 'WEBHOOK_SECRET_PREVIOUS', parameterEnv: 'WEBHOOK_SECRET_PREVIOUS_PARAMETER' }),
+      getConfiguredSecret({
+        valueEnv: 'WEBHOOK_SECRET_PREVIOUS',
+        parameterEnv: 'WEBHOOK_SECRET_PREVIOUS_PARAMETER',
+        optional: true,
+      }),
     ]),
   allowedRepos: config.allowedRepos,
   ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),

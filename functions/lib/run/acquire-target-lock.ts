@@ -1,5 +1,11 @@
 import type { LockRecord, Store } from '../store/types.ts';
-import { DependencyFailedError, LockHeldError, LockWaitTimeoutError, SupersededError } from './errors.ts';
+import {
+  DependencyFailedError,
+  LockHeldError,
+  LockLostError,
+  LockWaitTimeoutError,
+  SupersededError,
+} from './errors.ts';
 import type { TargetStepInput } from './step-input.ts';
 
 const DEFAULT_LOCK_WAIT_MINUTES = 60;
@@ -25,6 +31,7 @@ export async function acquireTargetLock(
   const { store } = deps;
   const now = deps.now?.() ?? new Date();
   const { run, target, settings } = input;
+  if (input.renew) return renewTargetLock(input, store, now);
 
   for (const environment of target.after) {
     const earlier = await store.getTarget(run.runId, target.project, environment);
@@ -72,6 +79,36 @@ export async function acquireTargetLock(
       throw new LockHeldError(`${target.project}/${target.environment} is locked: ${holder}`);
     }
   }
+}
+
+/**
+ * `RenewLock`, after an approval that may have taken days: the lease is extended only if this run
+ * still holds the lock. If it was taken over meanwhile (the lease ran out), applying now could race
+ * the new holder, so the target fails instead.
+ */
+async function renewTargetLock(input: TargetStepInput, store: Store, now: Date): Promise<AcquireTargetLockResult> {
+  const { run, target, settings } = input;
+  if (settings.planOnly) return { locked: false };
+  const key = { repo: run.repo, project: target.project, environment: target.environment };
+  const held = await store.getLock(key, now);
+  const lost = (by: string) =>
+    new LockLostError(
+      `${target.project}/${target.environment} was not applied: while this run waited for approval its lock ${by}; push again to plan afresh`,
+    );
+  if (!held || held.owner !== run.runId) throw lost(held ? `was taken over by run ${held.owner}` : 'was released');
+  const result = await store.acquireLock(
+    key,
+    run.runId,
+    { leaseSeconds: settings.leaseSeconds, position: settings.queuePosition, mode: settings.concurrency },
+    now,
+  );
+  if (result.status === 'superseded') {
+    throw new SupersededError(
+      `a newer run (${result.by}) for ${target.project}/${target.environment} is waiting: this approved plan is stale`,
+    );
+  }
+  if (result.status !== 'acquired') throw lost(`is held by run ${result.holder?.owner ?? 'another run'}`);
+  return { locked: true, owner: result.lock.owner, leaseExpiresAt: result.lock.leaseExpiresAt };
 }
 
 function describeHolder(holder: LockRecord | undefined, ahead: number): string {

@@ -21,3 +21,6 @@ export class DependencyFailedError extends RunStepError {}
 
 /** The step's input is not what the state machine should send: a bug, reported plainly. */
 export class StepInputError extends RunStepError {}
+
+/** The lock was taken over while this run waited (its lease ran out): applying now could race another run. */
+export class LockLostError extends RunStepError {}

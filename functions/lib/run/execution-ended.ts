@@ -12,13 +12,15 @@ export const ExecutionStatusChange = z.object({
     executionArn: z.string(),
     status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
     input: z.string().nullish(),
+    error: z.string().nullish(),
     cause: z.string().nullish(),
   }),
 });
 export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;
 
 /**
- * An execution that was stopped (StopExecution) or timed out never reaches its Catch: no state runs
+ * An execution that was stopped (StopExecution), timed out, or failed with an error no Catch takes
+ * (States.Runtime, States.DataLimitExceeded) never reaches Record: no state runs
  * after it. This closes its run as Record would have — targets left open are cancelled or failed,
  * every lock it holds is released at once instead of at the end of its lease — so nothing stays
  * `running`. Executions that ended through the workflow are already recorded; for them this only
@@ -29,7 +31,7 @@ export async function executionEnded(
   deps: { store: Store; now?: () => Date },
 ): Promise<{ runId?: string; status?: string }> {
   const { detail } = event;
-  if (detail.status !== 'ABORTED' && detail.status !== 'TIMED_OUT') return {};
+  if (detail.status !== 'ABORTED' && detail.status !== 'TIMED_OUT' && detail.status !== 'FAILED') return {};
   let runId: string | undefined;
   try {
     runId = (JSON.parse(detail.input ?? '{}') as { runId?: unknown }).runId as string | undefined;
@@ -40,7 +42,11 @@ export async function executionEnded(
   const error =
     detail.status === 'ABORTED'
       ? { Error: STOPPED_ERROR, Cause: `the execution was stopped${detail.cause ? `: ${detail.cause}` : ''}` }
-      : { Error: 'States.Timeout', Cause: 'the execution timed out' };
+      : detail.status === 'TIMED_OUT'
+        ? { Error: 'States.Timeout', Cause: 'the execution timed out' }
+        : { Error: detail.error ?? 'States.Failed', Cause: detail.cause ?? 'the execution failed' };
+  // A run the workflow already recorded keeps its status (recordRun leaves final runs alone); only
+  // its locks are released again, which is owner-conditioned and harmless.
   const outcome = await recordRun({ runId, executionArn: detail.executionArn, error }, deps);
   return { runId, status: outcome.status };
 }

@@ -33,11 +33,20 @@ export const TargetStepInput = z.object({
   target: TargetSpecSchema,
   /** `$$.State.EnteredTime` of AcquireLock: fixed across retries, so it tells how long we have waited. */
   waitingSince: z.string().optional(),
+  /** RenewLock: extend the lease of a lock this run holds, before Apply. */
+  renew: z.boolean().optional(),
   planned: z
     .object({ next: z.enum(['apply', 'approve', 'done']), planSha256: z.string() })
     .passthrough()
     .optional(),
-  planBuild: z.object({ buildId: z.string() }).passthrough().optional(),
+  /** The Plan state's ResultSelector; `exported` is CodeBuild's ExportedEnvironmentVariables (PascalCase). */
+  planBuild: z
+    .object({
+      buildId: z.string(),
+      exported: z.array(z.object({ Name: z.string().optional(), Value: z.string().optional() })).optional(),
+    })
+    .passthrough()
+    .optional(),
   applyBuild: z.object({ buildId: z.string() }).passthrough().optional(),
   error: CaughtError.optional(),
 });

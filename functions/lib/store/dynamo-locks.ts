@@ -219,10 +219,13 @@ export function createDynamoLocks(context: {
           new PutCommand({
             TableName,
             Item: { ...lockKey(key), entity: 'lock', ...item, expiresAt: epochSeconds(leaseEnd) + DAY_SECONDS },
+            // The second half closes the gap between step c's read and this write: a newer run that
+            // released meanwhile left its position behind, and an older run must not slip in after it.
             ConditionExpression:
-              'attribute_not_exists(pk) OR attribute_not_exists(#owner) OR leaseExpiresAt < :now OR #owner = :owner',
+              '(attribute_not_exists(pk) OR attribute_not_exists(#owner) OR leaseExpiresAt < :now OR #owner = :owner)' +
+              ' AND (attribute_not_exists(lastPosition) OR lastPosition <= :position)',
             ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':now': nowIso, ':owner': owner },
+            ExpressionAttributeValues: { ':now': nowIso, ':owner': owner, ':position': options.position },
             // ReturnValuesOnConditionCheckFailure would name the holder without a read, but dynalite
             // lacks it; ALL_OLD on success tells us whose expired lease we took over.
             ReturnValues: 'ALL_OLD',
@@ -263,7 +266,8 @@ export function createDynamoLocks(context: {
             Key: lockKey(key),
             ConditionExpression: '#owner = :owner',
             UpdateExpression:
-              'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none) REMOVE #owner, acquiredAt, leaseExpiresAt, #position',
+              // expiresAt goes too: TTL must not delete the high-water mark a day later.
+              'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none) REMOVE #owner, acquiredAt, leaseExpiresAt, #position, expiresAt',
             ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position' },
             ExpressionAttributeValues: { ':owner': owner, ':none': '' },
           }),

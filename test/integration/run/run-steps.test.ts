@@ -146,6 +146,41 @@ describe('AcquireLock', () => {
   });
 });
 
+describe('RenewLock', () => {
+  it('extends the lease of a lock the run still holds', async () => {
+    await seed('run-1');
+    const first = await acquireTargetLock(stepInput('run-1'), { store, now: () => new Date('2026-11-28T00:00:00Z') });
+    const renewed = await acquireTargetLock(
+      { ...stepInput('run-1'), renew: true },
+      { store, now: () => new Date('2026-11-28T00:05:00Z') },
+    );
+    expect(renewed).toMatchObject({ locked: true, owner: 'run-1' });
+    expect(renewed.leaseExpiresAt! > first.leaseExpiresAt!).toBe(true);
+  });
+
+  it('fails with LockLostError when the lease ran out and another run took the lock over', async () => {
+    await seed('run-1');
+    await seed('run-2');
+    await acquireTargetLock(stepInput('run-1'), { store, now: () => new Date('2026-11-28T00:00:00Z') });
+    // 600 s lease: an hour later the lock is free to take over.
+    const later = () => new Date('2026-11-28T01:00:00Z');
+    const takeover = {
+      ...stepInput('run-2'),
+      settings: { ...stepInput('run-2').settings, queuePosition: '2026-11-28T00:30:00.000Z#run-2' },
+    };
+    expect(await acquireTargetLock(takeover, { store, now: later })).toMatchObject({
+      locked: true,
+      tookOverFrom: 'run-1',
+    });
+    await expect(
+      acquireTargetLock({ ...stepInput('run-1'), renew: true }, { store, now: later }),
+    ).rejects.toMatchObject({
+      name: 'LockLostError',
+      message: expect.stringContaining('was taken over by run run-2'),
+    });
+  });
+});
+
 describe('ReleaseLock and TargetFailed', () => {
   it('records the deployment, releases the lock, and updates what is deployed now', async () => {
     await seed('run-1');

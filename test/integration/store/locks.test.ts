@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDynamoStore } from '../../../functions/lib/store/index.ts';
+import { createDynamoStore, keys } from '../../../functions/lib/store/index.ts';
 import type { AcquireLockOptions, LockKey, Store } from '../../../functions/lib/store/index.ts';
 import { createTestTable, startDynalite } from '../../helpers/dynalite.ts';
 import type { RunningDynalite } from '../../helpers/dynalite.ts';
@@ -219,6 +219,22 @@ describe('locks (access pattern 6)', () => {
       lock: { leaseExpiresAt: at(80).toISOString() },
     });
     expect(await ticketOwners()).toEqual([]);
+  });
+
+  it('a released lock keeps its high-water mark out of reach of TTL', async () => {
+    await store.acquireLock(KEY, 'run-new', queue('p2'), at(0));
+    await store.releaseLock(KEY, 'run-new');
+    const { Items = [] } = await DynamoDBDocumentClient.from(dynamo.client).send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': keys.lockKey(KEY).pk, ':sk': keys.lockKey(KEY).sk },
+      }),
+    );
+    expect(Items).toHaveLength(1);
+    expect(Items[0]).toMatchObject({ lastPosition: 'p2', lastOwner: 'run-new' });
+    expect(Items[0]).not.toHaveProperty('expiresAt');
+    expect(Items[0]).not.toHaveProperty('owner');
   });
 
   it('queue mode: an older run arriving after a newer one deployed and released never applies over it', async () => {
