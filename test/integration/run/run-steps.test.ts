@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { acquireTargetLock } from '../../../functions/lib/run/acquire-target-lock.ts';
 import { describeError } from '../../../functions/lib/run/describe-error.ts';
+import { executionEnded } from '../../../functions/lib/run/execution-ended.ts';
 import { failTarget } from '../../../functions/lib/run/fail-target.ts';
 import { finishTarget } from '../../../functions/lib/run/finish-target.ts';
 import { recordRun } from '../../../functions/lib/run/record-run.ts';
@@ -314,6 +315,42 @@ describe('Record', () => {
       reason: 'no project changed',
       targets: [],
     });
+  });
+});
+
+describe('executionEnded (EventBridge: Step Functions Execution Status Change)', () => {
+  const event = (status: string, runId: string, extra: Record<string, string> = {}) => ({
+    'detail-type': 'Step Functions Execution Status Change' as const,
+    detail: {
+      executionArn: `arn:aws:states:us-east-1:1:execution:deploy:${runId}`,
+      status: status as 'FAILED',
+      input: JSON.stringify({ runId }),
+      ...extra,
+    },
+  });
+
+  it('closes a run that failed outside any Catch, and releases its locks', async () => {
+    await seed('run-1');
+    await acquireTargetLock(stepInput('run-1'), { store });
+    const result = await executionEnded(
+      event('FAILED', 'run-1', { error: 'States.DataLimitExceeded', cause: 'too big' }),
+      { store },
+    );
+    expect(result).toEqual({ runId: 'run-1', status: 'failed' });
+    expect(await store.getRun('run-1')).toMatchObject({
+      status: 'failed',
+      reason: 'States.DataLimitExceeded: too big',
+    });
+    expect((await store.getTarget('run-1', 'network', 'staging'))?.status).toBe('failed');
+    expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
+  });
+
+  it('leaves a run the workflow already recorded as it was, and ignores other statuses and unknown runs', async () => {
+    await seed('run-1');
+    await store.setRunStatus('run-1', 'skipped', { reason: 'nothing to do' });
+    expect(await executionEnded(event('FAILED', 'run-1'), { store })).toMatchObject({ status: 'skipped' });
+    expect(await executionEnded(event('SUCCEEDED', 'run-1'), { store })).toEqual({});
+    expect(await executionEnded(event('ABORTED', 'nobody'), { store })).toEqual({});
   });
 });
 
