@@ -52,4 +52,7 @@ export interface PullRequestInfo {
   baseSha: string;
   /** The head lives in another repository: its code never runs with pushgate's credentials. */
   fromFork: boolean;
+  /** A merged pull request is `closed` too. https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request */
+  state: 'open' | 'closed';
+  merged: boolean;
 }

@@ -119,6 +119,8 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
           baseRef: data.base.ref,
           baseSha: data.base.sha,
           fromFork: (data.head.repo?.full_name ?? '').toLowerCase() !== repo.toLowerCase(),
+          state: data.state,
+          merged: data.merged,
         };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;

@@ -5,11 +5,12 @@ import type { RunRequest } from '../run-request.ts';
 import type { RunSettings, TargetSpec, ValidatedRun } from '../workflow-types.ts';
 import { runMode } from './run-mode.ts';
 
-/** Longer than the longest plan + apply (CodeBuild's own build timeout tops out at 36 hours). */
-export const DEFAULT_LEASE_SECONDS = 7200;
+/** Longer than a plan and an apply at their 60-minute CodeBuild timeouts, with room to spare; an approval wait renews it (RenewLock). */
+export const DEFAULT_LEASE_SECONDS = 4 * 3600;
 
 export interface DecideTargetsInput {
   run: RunRequest;
+  /** The run's pushgate.yml: at its commit, or for `/pushgate apply` the base branch's (applyConfig). */
   config: PushgateConfig;
   /** Paths changed by the run; undefined when unknown (first push, force push): every project counts. */
   changedFiles: string[] | undefined;

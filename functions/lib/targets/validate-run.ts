@@ -1,15 +1,18 @@
-import { parseConfig } from '../config/parse-config.ts';
+import type { PushgateConfig } from '../config/config-schema.ts';
 import { InvalidConfigError } from '../config/invalid-config-error.ts';
-import { canWrite, type GitHost } from '../git/git-host.ts';
+import { parseConfig } from '../config/parse-config.ts';
+import { canWrite, type GitHost, type PullRequestInfo } from '../git/git-host.ts';
 import type { RunRequest } from '../run-request.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
 import { runRecordInput } from '../run/run-record-input.ts';
 import type { Store } from '../store/types.ts';
 import type { ValidatedRun } from '../workflow-types.ts';
+import { applyConfig } from './apply-config.ts';
+import { CONFIG_FILE } from './config-file.ts';
 import { decideTargets, skippedRun } from './decide-targets.ts';
 import { UnresolvedCommitError } from './unresolved-commit-error.ts';
 
-export const CONFIG_FILE = 'pushgate.yml';
+export { CONFIG_FILE } from './config-file.ts';
 
 const ZERO_SHA = /^0+$/;
 
@@ -25,44 +28,43 @@ export type Validate = (run: RunRequest) => Promise<ValidatedRun>;
 /**
  * The Validate step: pushgate.yml at the run's commit → the targets of the run, recorded as
  * queued. Safe to repeat (the workflow retries it): records that already exist are left as they are.
+ * `/pushgate apply` takes its pushgate.yml from the base branch instead (applyConfig) and records a
+ * missing or wrong one as a skipped run.
  * Throws InvalidConfigError for a missing or wrong pushgate.yml, GitHostError when GitHub fails.
  */
 export function createValidate(deps: ValidateDeps): Validate {
   const now = deps.now ?? (() => new Date());
   const { gitHost, store } = deps;
+  const leaseSeconds = deps.leaseSeconds === undefined ? {} : { leaseSeconds: deps.leaseSeconds };
 
   return async function validate(request) {
-    const run = await resolveHead(request, gitHost);
+    const { run, pull } = await resolveHead(request, gitHost);
     const sourceLocation = gitHost.cloneUrl(run.repo);
+    const skip = async (reason: string) => {
+      const result = skippedRun(run, reason, { sourceLocation, ...leaseSeconds });
+      await record(result, store, now());
+      return result;
+    };
+
     if (run.kind === 'comment') {
       const denied = await commentDenied(run, gitHost);
-      if (denied !== undefined) {
-        const result = skippedRun(run, denied, {
-          sourceLocation,
-          ...(deps.leaseSeconds ? { leaseSeconds: deps.leaseSeconds } : {}),
-        });
-        await record(result, store, now());
-        return result;
-      }
+      if (denied !== undefined) return skip(denied);
     }
-    const sha7 = run.sha.slice(0, 7);
-    const text = await gitHost.getFile(run.repo, CONFIG_FILE, run.sha);
-    if (text === undefined) {
-      throw new InvalidConfigError(`no ${CONFIG_FILE} at ${sha7}: add one at the repository root`);
+    let config: PushgateConfig;
+    let baseAllowsApplyBeforeMerge = false;
+    if (run.kind === 'comment' && run.comment?.command === 'apply') {
+      const applying = await applyConfig(run, pull ?? (await pullRequestOf(run, gitHost)), gitHost);
+      if ('skipped' in applying) return skip(applying.skipped);
+      config = applying.config;
+      baseAllowsApplyBeforeMerge = config.applyBeforeMerge;
+    } else {
+      // A pull request's plan (plan-only, no credentials to deploy) shows what its own pushgate.yml
+      // would do: proposing a configuration change is what pull requests are for.
+      config = await configAt(run, gitHost);
     }
-    const parsed = parseConfig(text);
-    if (!parsed.ok) throw InvalidConfigError.fromProblems(parsed.problems, `${CONFIG_FILE} at ${sha7}`);
 
-    const baseAllowsApplyBeforeMerge = run.comment?.command === 'apply' && (await baseAllowsApply(run, gitHost));
     const decide = (changedFiles: string[] | undefined) =>
-      decideTargets({
-        run,
-        config: parsed.config,
-        changedFiles,
-        sourceLocation,
-        baseAllowsApplyBeforeMerge,
-        ...(deps.leaseSeconds === undefined ? {} : { leaseSeconds: deps.leaseSeconds }),
-      });
+      decideTargets({ run, config, changedFiles, sourceLocation, baseAllowsApplyBeforeMerge, ...leaseSeconds });
     // With every project counted as changed first: a push to a branch without environments (most
     // pushes) ends here without asking GitHub for a comparison.
     const everything = decide(undefined);
@@ -73,31 +75,50 @@ export function createValidate(deps: ValidateDeps): Validate {
   };
 }
 
+async function configAt(run: RunRequest, gitHost: GitHost): Promise<PushgateConfig> {
+  const sha7 = run.sha.slice(0, 7);
+  const text = await gitHost.getFile(run.repo, CONFIG_FILE, run.sha);
+  if (text === undefined) {
+    throw new InvalidConfigError(`no ${CONFIG_FILE} at ${sha7}: add one at the repository root`);
+  }
+  const parsed = parseConfig(text);
+  if (!parsed.ok) throw InvalidConfigError.fromProblems(parsed.problems, `${CONFIG_FILE} at ${sha7}`);
+  return parsed.config;
+}
+
 /**
  * An issue comment's webhook names the pull request but carries no commit, branch or fork flag: the
  * intake sends zeros (and `fromFork: true`, so nothing runs with credentials by mistake) and the pull
  * request as it is now is looked up here.
  */
-async function resolveHead(run: RunRequest, gitHost: GitHost): Promise<RunRequest> {
-  if (run.kind !== 'comment' || !ZERO_SHA.test(run.sha)) return run;
+async function resolveHead(run: RunRequest, gitHost: GitHost): Promise<{ run: RunRequest; pull?: PullRequestInfo }> {
+  if (run.kind !== 'comment' || !ZERO_SHA.test(run.sha)) return { run };
+  const pull = await pullRequestOf(run, gitHost);
+  return {
+    run: {
+      ...run,
+      sha: pull.headSha,
+      branch: pull.baseRef,
+      pullRequest: {
+        number: pull.number,
+        baseRef: pull.baseRef,
+        baseSha: pull.baseSha,
+        headRef: pull.headRef,
+        fromFork: pull.fromFork,
+      },
+    },
+    pull,
+  };
+}
+
+async function pullRequestOf(run: RunRequest, gitHost: GitHost): Promise<PullRequestInfo> {
   if (!run.pullRequest)
     throw new UnresolvedCommitError(`cannot find the commit of ${run.ref}: the comment names no pull request`);
   const pull = await gitHost.getPullRequest(run.repo, run.pullRequest.number);
   if (pull === undefined) {
     throw new UnresolvedCommitError(`pull request #${run.pullRequest.number} does not exist in ${run.repo}`);
   }
-  return {
-    ...run,
-    sha: pull.headSha,
-    branch: pull.baseRef,
-    pullRequest: {
-      number: pull.number,
-      baseRef: pull.baseRef,
-      baseSha: pull.baseSha,
-      headRef: pull.headRef,
-      fromFork: pull.fromFork,
-    },
-  };
+  return pull;
 }
 
 /**
@@ -110,16 +131,6 @@ async function commentDenied(run: RunRequest, gitHost: GitHost): Promise<string 
   const permission = await gitHost.getPermission(run.repo, author);
   if (canWrite(permission)) return undefined;
   return `${author} has ${permission} access to ${run.repo}: "/pushgate ${run.comment?.command ?? ''}" needs write access`;
-}
-
-/** The policy comes from the base branch: a pull request cannot grant itself apply-before-merge. */
-async function baseAllowsApply(run: RunRequest, gitHost: GitHost): Promise<boolean> {
-  const base = run.pullRequest?.baseSha ?? run.pullRequest?.baseRef;
-  if (!base) return false;
-  const text = await gitHost.getFile(run.repo, CONFIG_FILE, base);
-  if (text === undefined) return false;
-  const parsed = parseConfig(text);
-  return parsed.ok && parsed.config.applyBeforeMerge;
 }
 
 /** Undefined (every project changed) for a first or forced push, a drift check, an unknown base. */

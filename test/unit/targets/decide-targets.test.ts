@@ -36,7 +36,7 @@ describe('decideTargets', () => {
     expect(result.settings).toEqual({
       planOnly: false,
       concurrency: 'queue',
-      leaseSeconds: 7200,
+      leaseSeconds: 14400,
       lockWaitMinutes: 30,
       sourceLocation,
       queuePosition: `${pushRun.receivedAt}#${pushRun.runId}`,

@@ -71,6 +71,8 @@ function route(request: IncomingMessage, response: ServerResponse) {
   if (path === '/repos/acme/infra/pulls/7') {
     return send(response, 200, {
       number: 7,
+      state: 'open',
+      merged: false,
       head: { ref: 'feature/x', sha: HEAD, repo: { full_name: 'acme/infra' } },
       base: { ref: 'main', sha: BASE, repo: { full_name: 'acme/infra' } },
     });
@@ -84,7 +86,20 @@ function route(request: IncomingMessage, response: ServerResponse) {
   if (path === '/repos/acme/infra/pulls/9') {
     return send(response, 200, {
       number: 9,
+      state: 'open',
+      merged: false,
       head: { ref: 'main', sha: HEAD, repo: { full_name: 'stranger/infra' } },
+      base: { ref: 'main', sha: BASE, repo: { full_name: 'acme/infra' } },
+    });
+  }
+  if (path === '/repos/acme/infra/pulls/10' || path === '/repos/acme/infra/pulls/11') {
+    const merged = path.endsWith('/10');
+    return send(response, 200, {
+      number: merged ? 10 : 11,
+      state: 'closed',
+      merged,
+      merged_at: merged ? '2025-01-01T00:00:00Z' : null,
+      head: { ref: 'feature/old', sha: HEAD, repo: { full_name: 'acme/infra' } },
       base: { ref: 'main', sha: BASE, repo: { full_name: 'acme/infra' } },
     });
   }
@@ -179,7 +194,7 @@ describe('createGitHubHost', () => {
     expect(await github.resolveRef!('acme/infra', 'heads/missing')).toBeUndefined();
   });
 
-  it('reads a pull request: head, base, and whether it comes from a fork', async () => {
+  it('reads a pull request: head, base, state, whether it is merged and whether it comes from a fork', async () => {
     const github = host();
     expect(await github.getPullRequest('acme/infra', 7)).toEqual({
       number: 7,
@@ -188,8 +203,12 @@ describe('createGitHubHost', () => {
       baseRef: 'main',
       baseSha: BASE,
       fromFork: false,
+      state: 'open',
+      merged: false,
     });
     expect(await github.getPullRequest('acme/infra', 9)).toMatchObject({ fromFork: true });
+    expect(await github.getPullRequest('acme/infra', 10)).toMatchObject({ state: 'closed', merged: true });
+    expect(await github.getPullRequest('acme/infra', 11)).toMatchObject({ state: 'closed', merged: false });
     expect(await github.getPullRequest('acme/infra', 8)).toBeUndefined();
   });
 

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../../functions/lib/config/invalid-config-error.ts';
+import type { PullRequestInfo } from '../../../functions/lib/git/git-host.ts';
 import type { RunRequest } from '../../../functions/lib/run-request.ts';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
 import { createValidate } from '../../../functions/lib/targets/validate-run.ts';
 import { UnresolvedCommitError } from '../../../functions/lib/targets/unresolved-commit-error.ts';
+import type { ValidatedRun } from '../../../functions/lib/workflow-types.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 import { createMemoryGitHost, type MemoryGitHost } from './memory-git-host.ts';
 
@@ -217,6 +219,8 @@ describe('createValidate', () => {
       baseRef: 'main',
       baseSha: 'main',
       fromFork: false,
+      state: 'open',
+      merged: false,
     });
     git.comparisons.set(`main...${HEAD}`, ['dns/zone']);
     git.permissions.set('octocat', 'write');
@@ -254,31 +258,6 @@ describe('createValidate', () => {
     expect(await store.getRun('denied')).toMatchObject({ status: 'skipped', reason: result.skipped });
   });
 
-  it('"/pushgate apply" deploys before the merge only when the BASE branch config allows it', async () => {
-    const apply: RunRequest = {
-      ...push,
-      runId: 'apply-1',
-      kind: 'comment',
-      pullRequest: { number: 7, baseRef: 'main', baseSha: BEFORE, headRef: 'feature/x', fromFork: false },
-      comment: { id: 1, command: 'apply', args: [], author: 'octocat' },
-    };
-    git.permissions.set('octocat', 'admin');
-    // The pull request's own pushgate.yml says yes; the base branch's does not say it: refused.
-    git.files.set(HEAD, new Map([['pushgate.yml', `${fixture('valid.yml')}\napplyBeforeMerge: true\n`]]));
-    git.files.set(BEFORE, new Map([['pushgate.yml', fixture('valid.yml')]]));
-    git.comparisons.set(`${BEFORE}...${HEAD}`, ['dns/zone']);
-    await intake(apply);
-    const refused = await validate()(apply);
-    expect(refused.skipped).toMatch(/only where main's pushgate.yml sets applyBeforeMerge: true/);
-
-    git.files.set(BEFORE, new Map([['pushgate.yml', `${fixture('valid.yml')}\napplyBeforeMerge: true\n`]]));
-    await intake({ ...apply, runId: 'apply-2' });
-    const allowed = await validate()({ ...apply, runId: 'apply-2' });
-    expect(allowed.skipped).toBeUndefined();
-    expect(allowed.settings.planOnly).toBe(false);
-    expect(allowed.waves.flat().every((target) => target.buildspec.apply !== undefined)).toBe(true);
-  });
-
   it('creates the run record when nobody did (a scheduled drift check)', async () => {
     const drift: RunRequest = { ...push, runId: 'drift-1', kind: 'drift', before: undefined };
     const result = await validate()(drift);
@@ -286,5 +265,173 @@ describe('createValidate', () => {
     expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa']);
     expect(await store.getRun('drift-1')).toMatchObject({ kind: 'drift', status: 'running', sha: HEAD });
     expect(await storedTargets('drift-1')).toHaveLength(5);
+  });
+});
+
+describe('createValidate: "/pushgate apply" deploys with the base branch configuration', () => {
+  const BASE_BRANCH = 'refs/heads/main';
+  const apply: RunRequest = {
+    ...push,
+    runId: 'apply-1',
+    kind: 'comment',
+    pullRequest: { number: 7, baseRef: 'main', baseSha: BEFORE, headRef: 'feature/x', fromFork: false },
+    comment: { id: 1, command: 'apply', args: [], author: 'octocat' },
+  };
+  const pull: PullRequestInfo = {
+    number: 7,
+    headSha: HEAD,
+    headRef: 'feature/x',
+    baseRef: 'main',
+    baseSha: BEFORE,
+    fromFork: false,
+    state: 'open',
+    merged: false,
+  };
+  const allowing = `${fixture('valid.yml')}\napplyBeforeMerge: true\n`;
+  /** valid.yml as a pull request might rewrite it: prod without approval, dns applying something else. */
+  const rewritten = allowing
+    .replace('    approval: { required: true, approvers: [octocat] }\n', '')
+    .replace('./dns apply "$PUSHGATE_PLAN_FILE"', './exfiltrate-and-apply');
+  const layout = (result: ValidatedRun) =>
+    result.waves.map((wave) => wave.map((target) => `${target.project}/${target.environment}`));
+
+  async function validateApply(overrides: Partial<RunRequest> = {}): Promise<ValidatedRun> {
+    const run = { ...apply, ...overrides };
+    await intake(run);
+    return validate()(run);
+  }
+
+  beforeEach(() => {
+    git.permissions.set('octocat', 'admin');
+    git.pulls.set(7, pull);
+    git.comparisons.set(`${BEFORE}...${HEAD}`, ['dns/zone', 'infra/network/main.tf']);
+  });
+
+  it('is refused unless the base branch sets applyBeforeMerge, whatever the pull request says', async () => {
+    git.files.set(HEAD, new Map([['pushgate.yml', allowing]]));
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', fixture('valid.yml')]]));
+    const refused = await validateApply();
+    expect(refused.skipped).toBe(
+      `"/pushgate apply" deploys before the merge only where main's pushgate.yml sets applyBeforeMerge: true; merge to deploy`,
+    );
+    expect(await store.getRun(apply.runId)).toMatchObject({ status: 'skipped', reason: refused.skipped });
+
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', allowing]]));
+    const allowed = await validateApply({ runId: 'apply-2' });
+    expect(allowed.skipped).toBeUndefined();
+    expect(allowed.settings.planOnly).toBe(false);
+    expect(layout(allowed)).toEqual([['network/staging'], ['network/prod', 'dns/prod']]);
+    expect(allowed.waves.flat().every((target) => target.buildspec.apply !== undefined)).toBe(true);
+    // The code built is the pull request's head; the configuration is the base branch's, as it is now.
+    expect(allowed.run.sha).toBe(HEAD);
+    expect(await store.getTarget('apply-2', 'dns', 'prod')).toMatchObject({ sha: HEAD, status: 'queued' });
+    expect(git.calls.slice(-4)).toEqual([
+      'getPermission octocat',
+      'getPullRequest #7',
+      'getFile pushgate.yml@refs/heads/main',
+      'changedFiles bbbbbbb...aaaaaaa',
+    ]);
+  });
+
+  it("keeps the base branch's approval, after: order and commands when the pull request drops them", async () => {
+    git.files.set(HEAD, new Map([['pushgate.yml', rewritten]]));
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', allowing]]));
+    const result = await validateApply();
+
+    const prod = result.waves.flat().filter((target) => target.environment === 'prod');
+    expect(prod.map((target) => target.project)).toEqual(['network', 'dns']);
+    for (const target of prod) expect(target.approval).toEqual({ required: true, approvers: ['octocat'] });
+    expect(prod[0]?.after).toEqual(['staging']);
+    expect(prod[1]?.buildspec.apply).toContain('./dns apply "$PUSHGATE_PLAN_FILE"');
+    expect(JSON.stringify(result.waves)).not.toContain('exfiltrate');
+    expect(result.settings).toMatchObject({ concurrency: 'queue', lockWaitMinutes: 30 });
+    expect(git.calls).not.toContain('getFile pushgate.yml@aaaaaaa');
+  });
+
+  it("the head's pushgate.yml need not even be valid", async () => {
+    git.files.set(HEAD, new Map([['pushgate.yml', fixture('broken.yml')]]));
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', allowing]]));
+    const result = await validateApply();
+    expect(result.skipped).toBeUndefined();
+    expect(result.targetCount).toBe(3);
+    expect((await store.getRun(apply.runId))?.status).toBe('running');
+  });
+
+  it('a pull request that is closed, or merged, is not applied (that would be a rollback)', async () => {
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', allowing]]));
+    git.pulls.set(7, { ...pull, state: 'closed' });
+    const closed = await validateApply();
+    expect(closed).toMatchObject({
+      waves: [],
+      targetCount: 0,
+      skipped: 'pull request #7 is closed: /pushgate apply only deploys open pull requests',
+    });
+    expect(await store.getRun(apply.runId)).toMatchObject({ status: 'skipped', reason: closed.skipped });
+
+    git.pulls.set(7, { ...pull, state: 'closed', merged: true });
+    const merged = await validateApply({ runId: 'apply-merged' });
+    expect(merged.skipped).toBe('pull request #7 is merged: /pushgate apply only deploys open pull requests');
+    expect(await store.getRun('apply-merged')).toMatchObject({ status: 'skipped', reason: merged.skipped });
+    expect(git.calls.filter((call) => call.startsWith('getFile'))).toEqual([]);
+    expect(await storedTargets(apply.runId)).toEqual([]);
+  });
+
+  it('the pull request is looked up as it is now when the comment carries no commit', async () => {
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', allowing]]));
+    git.pulls.set(7, { ...pull, state: 'closed' });
+    const result = await validateApply({ sha: ZERO, pullRequest: { ...apply.pullRequest!, fromFork: true } });
+    expect(result.skipped).toBe('pull request #7 is closed: /pushgate apply only deploys open pull requests');
+    expect(result.run.sha).toBe(HEAD);
+    // Looked up once, for the head and for the state.
+    expect(git.calls).toEqual(['getPullRequest #7', 'getPermission octocat']);
+  });
+
+  it('a base branch without a valid pushgate.yml skips the apply with the reason', async () => {
+    git.files.set(HEAD, new Map([['pushgate.yml', allowing]]));
+    const missing = await validateApply();
+    expect(missing.skipped).toBe(
+      "no pushgate.yml on main: /pushgate apply deploys with the base branch's pushgate.yml",
+    );
+
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', fixture('invalid.yml')]]));
+    const invalid = await validateApply({ runId: 'apply-invalid' });
+    const [first, ...problems] = invalid.skipped!.split('\n');
+    expect(first).toBe(
+      "/pushgate apply deploys with the base branch's pushgate.yml, and pushgate.yml on main has 6 problems:",
+    );
+    expect(problems).toHaveLength(6);
+    expect(problems[0]).toMatch(/^environments\.prod\.after \(line \d+\)/);
+    expect(await store.getRun('apply-invalid')).toMatchObject({ status: 'skipped', reason: invalid.skipped });
+    expect(await storedTargets('apply-invalid')).toEqual([]);
+  });
+
+  it('a pull request from a fork is still refused', async () => {
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', allowing]]));
+    const result = await validateApply({ pullRequest: { ...apply.pullRequest!, fromFork: true } });
+    expect(result.skipped).toMatch(/^pull request #7 comes from a fork/);
+  });
+
+  it('a pull request that does not exist is an UnresolvedCommitError', async () => {
+    git.pulls.clear();
+    await expect(validateApply()).rejects.toThrow(
+      new UnresolvedCommitError('pull request #7 does not exist in acme/infra'),
+    );
+  });
+
+  it('"/pushgate plan" and pull request runs still plan with the pull request\'s own pushgate.yml', async () => {
+    git.files.set(HEAD, new Map([['pushgate.yml', rewritten]]));
+    git.files.set(BASE_BRANCH, new Map([['pushgate.yml', allowing]]));
+    const plan = await validateApply({ comment: { ...apply.comment!, command: 'plan' } });
+    expect(plan.settings.planOnly).toBe(true);
+    const prod = plan.waves.flat().filter((target) => target.environment === 'prod');
+    expect(prod.map((target) => target.approval.required)).toEqual([false, false]);
+    expect(prod[1]?.buildspec.plan).toBeDefined();
+    expect(git.calls).toContain('getFile pushgate.yml@aaaaaaa');
+    expect(git.calls).not.toContain('getFile pushgate.yml@refs/heads/main');
+    expect(git.calls).not.toContain('getPullRequest #7');
+
+    const pr = await validateApply({ runId: 'pr-1', kind: 'plan', comment: undefined });
+    expect(pr.waves.flat().filter((target) => target.environment === 'prod')).toHaveLength(2);
+    expect(pr.waves.flat().every((target) => !target.approval.required)).toBe(true);
   });
 });
