@@ -10,7 +10,7 @@ const logger = new Logger({ serviceName: 'pushgate-summarize' });
 
 /**
  * Step Functions `Summarize` (ResultPath `$.planned`): `{ run, settings, target }` → PlannedTarget.
- * A PlanFormatError or PlanArtifactMissingError fails the target through the state's Catch.
+ * A PlanFormatError, PlanArtifactMissingError or PlanIntegrityError fails the target through the state's Catch.
  */
 export const handler = async (event: unknown) => {
   const input = parseStepInput(TargetStepInput, event, 'Summarize');

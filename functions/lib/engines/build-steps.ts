@@ -1,5 +1,6 @@
 import type { RunRequest } from '../run-request.ts';
 import type { BuildTarget, EngineOptions } from './engine-types.ts';
+import { PLAN_EXPORTS, type PlanArtifactFile } from './plan-exports.ts';
 import { shellQuote } from './shell-quote.ts';
 
 /**
@@ -20,9 +21,25 @@ function artifactUrl(file: string): string {
   return `"s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/${file}"`;
 }
 
-/** Last commands of a plan build: reached only when every command before them succeeded. */
-export function uploadArtifacts(files: string[]): string[] {
-  return ['sha256sum plan.bin', ...files.map((file) => `aws s3 cp ${file} ${artifactUrl(file)}`)];
+/**
+ * Last commands of a plan build: reached only when every command before them succeeded. Each
+ * artifact's sha256 goes into its exported variable (`planExports`) just before the upload, in the
+ * build's own shell rather than a subshell, because CodeBuild reads exported variables from that
+ * shell when the build ends. `pipefail` inside the substitution: a failing sha256sum fails the command.
+ */
+export function uploadArtifacts(files: PlanArtifactFile[]): string[] {
+  return [
+    ...files.map((file) => {
+      const name = PLAN_EXPORTS[file];
+      return `${name}="$(set -o pipefail; sha256sum ${file} | cut -d ' ' -f 1)" && export ${name} && echo "${file} sha256 $${name}"`;
+    }),
+    ...files.map((file) => `aws s3 cp ${file} ${artifactUrl(file)}`),
+  ];
+}
+
+/** `env.exported-variables` of a plan build that uploads `files` (see uploadArtifacts). */
+export function planExports(files: PlanArtifactFile[]): string[] {
+  return files.map((file) => PLAN_EXPORTS[file]);
 }
 
 export function downloadPlan(): string {

@@ -3,14 +3,18 @@ import {
   buildVariables,
   downloadPlan,
   enterProjectDir,
+  planExports,
   script,
   uploadArtifacts,
   verifyPlanSha256,
 } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
+import type { PlanArtifactFile } from './plan-exports.ts';
 import { expandEnv } from './expand-env.ts';
 import { renderBuildspec } from './render-buildspec.ts';
 import { shellQuote } from './shell-quote.ts';
+
+const ARTIFACTS: PlanArtifactFile[] = ['plan.bin', 'plan.json'];
 
 /**
  * CloudFormation's plan is a change set: created and described in the plan build (its ARN is the
@@ -49,6 +53,7 @@ export function cloudformationBuildspec(
 
   const plan = renderBuildspec({
     variables,
+    exportedVariables: planExports(ARTIFACTS),
     build: [
       enterProjectDir(target.dir),
       `aws cloudformation validate-template --template-body file://${shellQuote(settings.template)} > /dev/null`,
@@ -71,7 +76,7 @@ export function cloudformationBuildspec(
         'fi',
         'aws cloudformation describe-change-set --change-set-name "$arn" --output json > plan.json',
       ]),
-      ...uploadArtifacts(['plan.bin', 'plan.json']),
+      ...uploadArtifacts(ARTIFACTS),
     ],
   });
   if (planOnly) return { plan };

@@ -4,11 +4,13 @@ import {
   buildVariables,
   downloadPlan,
   enterProjectDir,
+  planExports,
   script,
   uploadArtifacts,
   verifyPlanSha256,
 } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
+import type { PlanArtifactFile } from './plan-exports.ts';
 import { renderBuildspec } from './render-buildspec.ts';
 import { shellQuote } from './shell-quote.ts';
 
@@ -29,9 +31,11 @@ export function commandBuildspec(
   const planFile = posix.normalize(settings.planFile);
   const planJson = settings.planJson === undefined ? undefined : posix.normalize(settings.planJson);
   const variables = buildVariables(target, options, run);
+  const artifacts: PlanArtifactFile[] = planJson === undefined ? ['plan.bin'] : ['plan.bin', 'plan.json'];
 
   const plan = renderBuildspec({
     variables,
+    exportedVariables: planExports(artifacts),
     build: [
       enterProjectDir(target.dir),
       ...(settings.validate === undefined ? [] : [settings.validate]),
@@ -44,7 +48,7 @@ export function commandBuildspec(
         ...(planFile === 'plan.bin' ? [] : [`cp -- ${shellQuote(planFile)} plan.bin`]),
         ...(planJson === undefined || planJson === 'plan.json' ? [] : [`cp -- ${shellQuote(planJson)} plan.json`]),
       ]),
-      ...uploadArtifacts(planJson === undefined ? ['plan.bin'] : ['plan.bin', 'plan.json']),
+      ...uploadArtifacts(artifacts),
     ],
   });
   if (planOnly) return { plan };

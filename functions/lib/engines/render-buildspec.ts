@@ -3,6 +3,8 @@ import { stringify } from 'yaml';
 export interface BuildspecContent {
   /** Plain-text variables; a start-build override of the same name wins over these. */
   variables: Record<string, string>;
+  /** Shell variables CodeBuild reads at the end of the build and returns with it (`exported-variables`). */
+  exportedVariables?: string[];
   install?: string[];
   build: string[];
 }
@@ -17,5 +19,12 @@ export function renderBuildspec(content: BuildspecContent): string {
   if (content.install && content.install.length > 0) phases.install = { commands: content.install };
   phases.build = { commands: content.build };
   // lineWidth 0: never fold a long command line.
-  return stringify({ version: 0.2, env: { shell: 'bash', variables: content.variables }, phases }, { lineWidth: 0 });
+  const env = {
+    shell: 'bash',
+    variables: content.variables,
+    ...(content.exportedVariables && content.exportedVariables.length > 0
+      ? { 'exported-variables': content.exportedVariables }
+      : {}),
+  };
+  return stringify({ version: 0.2, env, phases }, { lineWidth: 0 });
 }

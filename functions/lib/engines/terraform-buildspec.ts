@@ -3,14 +3,18 @@ import {
   buildVariables,
   downloadPlan,
   enterProjectDir,
+  planExports,
   script,
   uploadArtifacts,
   verifyPlanSha256,
 } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
+import type { PlanArtifactFile } from './plan-exports.ts';
 import { expandEnv } from './expand-env.ts';
 import { renderBuildspec } from './render-buildspec.ts';
 import { shellQuote } from './shell-quote.ts';
+
+const ARTIFACTS: PlanArtifactFile[] = ['plan.bin', 'plan.json'];
 
 export type TerraformTool = 'terraform' | 'tofu';
 
@@ -55,6 +59,7 @@ export function terraformBuildspec(
 
   const plan = renderBuildspec({
     variables,
+    exportedVariables: planExports(ARTIFACTS),
     install,
     build: [
       enterProjectDir(target.dir),
@@ -62,7 +67,7 @@ export function terraformBuildspec(
       `${tool} validate -no-color`,
       [`${tool} plan -input=false -no-color -lock-timeout=5m -out=plan.bin`, ...varFiles].join(' '),
       `${tool} show -json plan.bin > plan.json`,
-      ...uploadArtifacts(['plan.bin', 'plan.json']),
+      ...uploadArtifacts(ARTIFACTS),
     ],
   });
   if (planOnly) return { plan };

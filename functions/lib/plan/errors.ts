@@ -11,3 +11,10 @@ export class PlanFormatError extends PlanError {}
 
 /** The plan build did not leave the artifact Summarize needs in the artifact bucket. */
 export class PlanArtifactMissingError extends PlanError {}
+
+/**
+ * An artifact in the bucket is not the one its plan build uploaded (its sha256 differs from the one
+ * the build exported): something else wrote it since, so it must be neither reviewed nor applied.
+ * The workflow matches this name (WorkflowErrors.PlanIntegrity).
+ */
+export class PlanIntegrityError extends PlanError {}

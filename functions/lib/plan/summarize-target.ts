@@ -1,43 +1,70 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { PLAN_EXPORTS } from '../engines/plan-exports.ts';
 import type { RunRequest } from '../run-request.ts';
 import type { Status } from '../status.ts';
 import type { PlanSummary, Store } from '../store/types.ts';
 import type { PlannedTarget, RunSettings, TargetSpec } from '../workflow-types.ts';
-import { PlanFormatError } from './errors.ts';
+import { PlanFormatError, PlanIntegrityError } from './errors.ts';
 import { parsePlanJson } from './parse-plan-json.ts';
-import { readPlanArtifacts } from './read-plan-artifacts.ts';
+import { readPlanArtifacts, type UploadedShas } from './read-plan-artifacts.ts';
 import { summarizePlan } from './summarize-plan.ts';
+import { InvalidTransitionError } from '../store/errors.ts';
+
+/** One of CodeBuild's ExportedEnvironmentVariables, in the PascalCase of Step Functions' `.sync` result. */
+export interface ExportedVariable {
+  Name?: string;
+  Value?: string;
+}
+
+/** The Plan state's result (its ResultSelector in state-machines/deploy.asl.yml). */
+export interface PlanBuildResult {
+  buildId: string;
+  exported?: ExportedVariable[];
+}
 
 export interface SummarizeTargetInput {
   run: RunRequest;
   settings: RunSettings;
   target: TargetSpec;
+  planBuild?: PlanBuildResult;
 }
 
 export interface SummarizeTargetDeps {
   s3: S3Client;
   /** The artifact bucket (`ARTIFACT_BUCKET`). */
   bucket: string;
-  store: Pick<Store, 'setTargetStatus'>;
+  store: Pick<Store, 'setTargetStatus' | 'getTarget'>;
   logger?: Pick<Logger, 'info'>;
 }
 
 /**
  * The `Summarize` step: hashes the plan artifact, counts its changes, records both on the target
  * (which is `running`) and tells the workflow what comes next. Only counts and output names are
- * recorded or logged, never a value from the plan.
+ * recorded or logged, never a value from the plan. When the plan build exported the sha256 of what
+ * it uploaded, an artifact that differs fails with PlanIntegrityError before anything is recorded;
+ * a build from an older buildspec exported nothing, and its artifacts are taken as they are.
  */
 export async function summarizeTarget(input: SummarizeTargetInput, deps: SummarizeTargetDeps): Promise<PlannedTarget> {
-  const { run, settings, target } = input;
-  const artifacts = await readPlanArtifacts(deps.s3, deps.bucket, target.artifactPrefix);
+  const { run, settings, target, planBuild } = input;
+  const uploaded = uploadedShas(target, planBuild?.exported);
+  const artifacts = await readPlanArtifacts(deps.s3, deps.bucket, target.artifactPrefix, uploaded);
   const summary = summarizeArtifact(target, artifacts.planJson, artifacts.planBytes);
   const { status, next } = decideNext(settings, target, summary);
-  await deps.store.setTargetStatus(run.runId, target.project, target.environment, status, {
-    summary,
-    planSha256: artifacts.planSha256,
-    planArtifactKey: artifacts.planKey,
-  });
+  try {
+    await deps.store.setTargetStatus(run.runId, target.project, target.environment, status, {
+      summary,
+      planSha256: artifacts.planSha256,
+      planArtifactKey: artifacts.planKey,
+      ...(planBuild ? { planBuildId: planBuild.buildId } : {}),
+    });
+  } catch (error) {
+    // The workflow retries Summarize when Lambda itself fails, possibly after this write landed: the
+    // same plan recorded already is success, not a refused `applying → applying`.
+    if (!(error instanceof InvalidTransitionError)) throw error;
+    const recorded = await deps.store.getTarget(run.runId, target.project, target.environment);
+    if (recorded?.status !== status || recorded.planSha256 !== artifacts.planSha256) throw error;
+  }
   deps.logger?.info('plan summarized', {
     runId: run.runId,
     project: target.project,
@@ -45,6 +72,8 @@ export async function summarizeTarget(input: SummarizeTargetInput, deps: Summari
     status,
     next,
     planSha256: artifacts.planSha256,
+    planVersionId: artifacts.planVersionId,
+    verified: uploaded !== undefined,
     add: summary.add,
     change: summary.change,
     destroy: summary.destroy,
@@ -52,6 +81,27 @@ export async function summarizeTarget(input: SummarizeTargetInput, deps: Summari
     outputChanges: summary.outputChanges.length,
   });
   return { summary, planSha256: artifacts.planSha256, next };
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/** What the plan build says it uploaded; undefined when it exported no PUSHGATE_PLAN_SHA256 at all. */
+function uploadedShas(target: TargetSpec, exported: ExportedVariable[] | undefined): UploadedShas | undefined {
+  const values = new Map((exported ?? []).map(({ Name, Value }) => [Name, Value ?? '']));
+  const planSha256 = values.get(PLAN_EXPORTS['plan.bin']);
+  if (planSha256 === undefined) return undefined;
+  const planJsonSha256 = values.get(PLAN_EXPORTS['plan.json']);
+  for (const [file, value] of [
+    ['plan.bin', planSha256],
+    ['plan.json', planJsonSha256],
+  ] as const) {
+    // Declared but empty or malformed: the build did not finish its uploads as generated.
+    if (value !== undefined && !SHA256_HEX.test(value))
+      throw new PlanIntegrityError(
+        `${target.artifactPrefix}/${file} cannot be verified: its plan build exported no sha256 for it (${value === '' ? 'an empty value' : 'a malformed value'})`,
+      );
+  }
+  return { planSha256, ...(planJsonSha256 === undefined ? {} : { planJsonSha256 }) };
 }
 
 function summarizeArtifact(target: TargetSpec, planJson: string | undefined, planBytes: number): PlanSummary {

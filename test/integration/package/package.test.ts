@@ -49,6 +49,26 @@ describe('osls package', () => {
       .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('states:StartExecution'))
       .map(([id]) => id);
     expect(startsExecutions).toEqual(['WebhookFunctionRole']);
+    // A pull request's plan build runs its own code: its role may not read pushgate's secrets,
+    // records, executions or other runs' artifacts (explicit denies beat ReadOnlyAccess).
+    const planDenies = JSON.stringify(
+      (
+        template.Resources.PlanBuildRole?.Properties.Policies as {
+          PolicyDocument: { Statement: { Effect: string }[] };
+        }[]
+      )
+        .flatMap((policy) => policy.PolicyDocument.Statement)
+        .filter((statement) => statement.Effect === 'Deny'),
+    );
+    for (const action of [
+      'ssm:GetParameter*',
+      'secretsmanager:GetSecretValue',
+      'dynamodb:*',
+      's3:GetObject*',
+      'states:*',
+    ]) {
+      expect(planDenies, action).toContain(action);
+    }
     expect(template.Resources.DeployStateMachine?.Type).toBe('AWS::StepFunctions::StateMachine');
     expect(template.Resources.PushgateTable?.Type).toBe('AWS::DynamoDB::Table');
     // One bundle per function, not one zip of everything.

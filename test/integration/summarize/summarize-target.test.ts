@@ -1,14 +1,19 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PlanArtifactMissingError, PlanFormatError } from '../../../functions/lib/plan/errors.ts';
+import { PlanArtifactMissingError, PlanFormatError, PlanIntegrityError } from '../../../functions/lib/plan/errors.ts';
 import { summarizeTarget, type SummarizeTargetInput } from '../../../functions/lib/plan/summarize-target.ts';
 import type { RunRequest } from '../../../functions/lib/run-request.ts';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
-import type { Engine, RunSettings, TargetSpec } from '../../../functions/lib/workflow-types.ts';
+import {
+  WorkflowErrors,
+  type Engine,
+  type RunSettings,
+  type TargetSpec,
+} from '../../../functions/lib/workflow-types.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 import { startS3, type RunningS3 } from '../../helpers/s3.ts';
 
@@ -102,6 +107,14 @@ async function uploadPlan(
 }
 
 const fixture = (path: string) => readFileSync(path, 'utf8');
+const sha256Of = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+/** The Plan state's result, with CodeBuild's exported variables as Step Functions' `.sync` returns them. */
+const planBuild = (exported?: Record<string, string>) => ({
+  buildId: 'pushgate-dev-plan:0b8f7c1e-5d2a-4c43-9a51-1d2e3f4a5b6c',
+  status: 'SUCCEEDED',
+  ...(exported ? { exported: Object.entries(exported).map(([Name, Value]) => ({ Name, Value })) } : {}),
+});
 const deps = () => ({ s3: s3.client, bucket: s3.bucket, store });
 
 describe('summarizeTarget (s3rver + dynalite)', () => {
@@ -136,6 +149,17 @@ describe('summarizeTarget (s3rver + dynalite)', () => {
       summary,
       planSha256: sha256,
       planArtifactKey: `${target.artifactPrefix}/plan.bin`,
+    });
+  });
+
+  it('a retried Summarize (its first write landed) succeeds with the same answer; a different plan is still refused', async () => {
+    const { run, target } = await runningTarget();
+    await uploadPlan(target, fixture(`${TERRAFORM_PLANS}basic.json`));
+    const first = await summarizeTarget({ run, settings: settings(), target }, deps());
+    expect(await summarizeTarget({ run, settings: settings(), target }, deps())).toEqual(first);
+    await uploadPlan(target, fixture(`${TERRAFORM_PLANS}basic.json`));
+    await expect(summarizeTarget({ run, settings: settings(), target }, deps())).rejects.toMatchObject({
+      name: 'InvalidTransitionError',
     });
   });
 
@@ -221,6 +245,120 @@ describe('summarizeTarget (s3rver + dynalite)', () => {
   });
 });
 
+describe('summarizeTarget: the artifacts must be the ones the plan build uploaded', () => {
+  /** A plan build's uploads and what it exported: the sha256 of both files. */
+  async function planned(target: TargetSpec, planJson = fixture(`${TERRAFORM_PLANS}basic.json`)) {
+    const planBin = randomBytes(2048);
+    await uploadPlan(target, planJson, planBin);
+    return { PUSHGATE_PLAN_SHA256: sha256Of(planBin), PUSHGATE_PLAN_JSON_SHA256: sha256Of(planJson) };
+  }
+
+  it('fails with PlanIntegrityError, recording nothing, when plan.bin was replaced after the build uploaded it', async () => {
+    const { run, target } = await runningTarget({ approval: true });
+    const exported = await planned(target);
+    // Another run's plan build (same role, s3:PutObject on runs/*) swaps in its own plan.
+    const swapped = Buffer.from('attacker plan');
+    await upload(`${target.artifactPrefix}/plan.bin`, swapped);
+
+    const error = await summarizeTarget(
+      { run, settings: settings(), target, planBuild: planBuild(exported) },
+      deps(),
+    ).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(PlanIntegrityError);
+    expect((error as Error).name).toBe(WorkflowErrors.PlanIntegrity);
+    expect((error as Error).message).toBe(
+      `${target.artifactPrefix}/plan.bin changed between the plan build and its review: the build uploaded sha256 ${exported.PUSHGATE_PLAN_SHA256.slice(0, 12)}, the bucket holds ${sha256Of(swapped).slice(0, 12)}`,
+    );
+    const record = await store.getTarget(run.runId, 'network', 'staging');
+    expect(record?.status).toBe('running');
+    expect(record?.summary).toBeUndefined();
+    expect(record?.planSha256).toBeUndefined();
+  });
+
+  it('fails with PlanIntegrityError when only plan.json, what the approver reads, was replaced', async () => {
+    const { run, target } = await runningTarget({ approval: true });
+    const exported = await planned(target, fixture(`${TERRAFORM_PLANS}has_changes.json`));
+    await upload(`${target.artifactPrefix}/plan.json`, fixture(`${TERRAFORM_PLANS}no_changes.json`));
+
+    await expect(
+      summarizeTarget({ run, settings: settings(), target, planBuild: planBuild(exported) }, deps()),
+    ).rejects.toThrow(
+      new RegExp(
+        `^${target.artifactPrefix}/plan\\.json changed between the plan build and its review: the build uploaded sha256 ${exported.PUSHGATE_PLAN_JSON_SHA256.slice(0, 12)}, `,
+      ),
+    );
+    expect((await store.getTarget(run.runId, 'network', 'staging'))?.status).toBe('running');
+
+    const deleted = await runningTarget();
+    const deletedExported = await planned(deleted.target);
+    await s3.client.send(
+      new DeleteObjectCommand({ Bucket: s3.bucket, Key: `${deleted.target.artifactPrefix}/plan.json` }),
+    );
+    await expect(
+      summarizeTarget({ ...deleted, settings: settings(), planBuild: planBuild(deletedExported) }, deps()),
+    ).rejects.toBeInstanceOf(PlanIntegrityError);
+  });
+
+  it('summarizes and records the plan build when the artifacts are the ones it uploaded', async () => {
+    const { run, target } = await runningTarget();
+    const exported = await planned(target);
+    const build = planBuild({ ...exported, PUSHGATE_PLAN_SHA256: exported.PUSHGATE_PLAN_SHA256.toUpperCase() });
+
+    const result = await summarizeTarget({ run, settings: settings(), target, planBuild: build }, deps());
+
+    expect(result).toMatchObject({ planSha256: exported.PUSHGATE_PLAN_SHA256, next: 'apply' });
+    expect(await store.getTarget(run.runId, 'network', 'staging')).toMatchObject({
+      status: 'applying',
+      planSha256: exported.PUSHGATE_PLAN_SHA256,
+      planBuildId: build.buildId,
+    });
+  });
+
+  it('takes the artifacts as they are when the plan build exported nothing (a buildspec from before the export)', async () => {
+    for (const build of [undefined, planBuild(), planBuild({})]) {
+      const { run, target } = await runningTarget();
+      const sha256 = await uploadPlan(target, fixture(`${TERRAFORM_PLANS}basic.json`));
+      const result = await summarizeTarget(
+        { run, settings: settings(), target, ...(build ? { planBuild: build } : {}) },
+        deps(),
+      );
+      expect(result.planSha256).toBe(sha256);
+      expect((await store.getTarget(run.runId, 'network', 'staging'))?.status).toBe('applying');
+    }
+  });
+
+  it('ignores a plan.json that a build exporting only plan.bin did not upload', async () => {
+    const { run, target } = await runningTarget({ engine: 'command' });
+    const planBin = Buffer.from('~ dns/records/example.com\n');
+    await uploadPlan(target, fixture(`${TERRAFORM_PLANS}no_changes.json`), planBin);
+
+    const result = await summarizeTarget(
+      { run, settings: settings(), target, planBuild: planBuild({ PUSHGATE_PLAN_SHA256: sha256Of(planBin) }) },
+      deps(),
+    );
+
+    // Planted plan.json says "no changes"; the build's own plan.bin says otherwise.
+    expect(result).toMatchObject({ summary: { hasChanges: true }, next: 'apply' });
+  });
+
+  it('fails with PlanIntegrityError when the build exported an empty or malformed sha256', async () => {
+    for (const value of ['', 'not-a-sha']) {
+      const { run, target } = await runningTarget();
+      await planned(target);
+      await expect(
+        summarizeTarget(
+          { run, settings: settings(), target, planBuild: planBuild({ PUSHGATE_PLAN_SHA256: value }) },
+          deps(),
+        ),
+      ).rejects.toThrow(
+        `${target.artifactPrefix}/plan.bin cannot be verified: its plan build exported no sha256 for it (${value === '' ? 'an empty value' : 'a malformed value'})`,
+      );
+      expect((await store.getTarget(run.runId, 'network', 'staging'))?.status).toBe('running');
+    }
+  });
+});
+
 describe('Summarize handler', () => {
   afterAll(() => {
     vi.unstubAllEnvs();
@@ -258,5 +396,11 @@ describe('Summarize handler', () => {
     });
     expect((await store.getTarget(run.runId, 'network', 'staging'))?.planSha256).toBe(sha256);
     await expect(handler({ run })).rejects.toThrow(/^Summarize received an input it cannot use/);
+
+    // The Plan state's result as the ASL passes it: the exported sha256 reaches the check.
+    const swapped = await runningTarget();
+    await uploadPlan(swapped.target, fixture(`${OWN_PLANS}pushgate-plan.json`));
+    const event = { ...swapped, settings: settings(), planBuild: planBuild({ PUSHGATE_PLAN_SHA256: 'e'.repeat(64) }) };
+    await expect(handler(event)).rejects.toMatchObject({ name: 'PlanIntegrityError' });
   });
 });

@@ -75,7 +75,29 @@ describe('terraform buildspecs, run with bash', () => {
     ]);
     expect(await readFile(artifact(target, 'plan.json'), 'utf8')).toBe(await readFile(PLAN_FIXTURE, 'utf8'));
     const planBytes = await readFile(artifact(target, 'plan.bin'));
-    expect(result.stdout).toContain(`${sha256(planBytes)}  plan.bin`);
+    expect(result.stdout).toContain(`plan.bin sha256 ${sha256(planBytes)}`);
+  });
+
+  it('plan exports the sha256 of exactly the plan.bin and plan.json it uploaded', async () => {
+    const result = await runBuildspec(plan, overrides(await checkout('plan')));
+    expect(result.code).toBe(0);
+    expect(result.exported).toEqual({
+      PUSHGATE_PLAN_SHA256: sha256(await readFile(artifact(target, 'plan.bin'))),
+      PUSHGATE_PLAN_JSON_SHA256: sha256(await readFile(artifact(target, 'plan.json'))),
+    });
+    expect(result.exported.PUSHGATE_PLAN_SHA256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('plan exports the sha256 of its own plan, whatever the environment held before', async () => {
+    const stale = 'f'.repeat(64);
+    const result = await runBuildspec(
+      plan,
+      overrides(await checkout('plan'), { FAKE_TERRAFORM_PLAN: 'no_changes', PUSHGATE_PLAN_SHA256: stale }),
+    );
+    expect(result.code).toBe(0);
+    const uploaded = sha256(await readFile(artifact(target, 'plan.bin')));
+    expect(result.exported.PUSHGATE_PLAN_SHA256).toBe(uploaded);
+    expect(uploaded).not.toBe(stale);
   });
 
   it('a failing plan uploads nothing', async () => {
@@ -147,10 +169,12 @@ describe('command buildspecs, run with bash', () => {
       },
     };
     const { plan, apply } = buildspecFor(target, { ...options, project }, run, false);
-    expect((await runBuildspec(plan, overrides(await checkout('plan')))).code).toBe(0);
+    const planned = await runBuildspec(plan, overrides(await checkout('plan')));
+    expect(planned.code).toBe(0);
     const planBytes = await readFile(artifact(target, 'plan.bin'));
     expect(planBytes.toString()).toBe('records: 2 for prod');
     expect(existsSync(artifact(target, 'plan.json'))).toBe(false);
+    expect(planned.exported).toEqual({ PUSHGATE_PLAN_SHA256: sha256(planBytes) });
 
     const source = await checkout('apply');
     const result = await runBuildspec(apply!, overrides(source, { PUSHGATE_PLAN_SHA256: sha256(planBytes) }));

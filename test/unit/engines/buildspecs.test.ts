@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildspecFor } from '../../../functions/lib/engines/buildspec-for.ts';
 import { shellQuote } from '../../../functions/lib/engines/shell-quote.ts';
@@ -11,6 +14,9 @@ function buildspecsOf(project: string, environment: string, planOnly = false) {
   const { target, options } = targetOf(config, project, environment);
   return buildspecFor(target, options, run, planOnly);
 }
+
+const HASH_PLAN_BIN = `PUSHGATE_PLAN_SHA256="$(set -o pipefail; sha256sum plan.bin | cut -d ' ' -f 1)" && export PUSHGATE_PLAN_SHA256 && echo "plan.bin sha256 $PUSHGATE_PLAN_SHA256"`;
+const HASH_PLAN_JSON = `PUSHGATE_PLAN_JSON_SHA256="$(set -o pipefail; sha256sum plan.json | cut -d ' ' -f 1)" && export PUSHGATE_PLAN_JSON_SHA256 && echo "plan.json sha256 $PUSHGATE_PLAN_JSON_SHA256"`;
 
 /** The index of the first command containing `text`; fails the test when there is none. */
 function indexOf(commands: string[], text: string): number {
@@ -53,7 +59,8 @@ describe('buildspecFor', () => {
       'terraform validate -no-color',
       "terraform plan -input=false -no-color -lock-timeout=5m -out=plan.bin -var-file='envs/prod.tfvars'",
       'terraform show -json plan.bin > plan.json',
-      'sha256sum plan.bin',
+      HASH_PLAN_BIN,
+      HASH_PLAN_JSON,
       'aws s3 cp plan.bin "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.bin"',
       'aws s3 cp plan.json "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.json"',
     ]);
@@ -133,7 +140,8 @@ describe('buildspecFor', () => {
       'aws cloudformation describe-change-set --change-set-name "$arn" --output json > plan.json',
     );
     expect(commands.slice(3)).toEqual([
-      'sha256sum plan.bin',
+      HASH_PLAN_BIN,
+      HASH_PLAN_JSON,
       'aws s3 cp plan.bin "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.bin"',
       'aws s3 cp plan.json "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.json"',
     ]);
@@ -173,7 +181,9 @@ describe('buildspecFor', () => {
     ]);
     expect(commands[3]).toContain("cp -- 'out/dns.plan' plan.bin");
     expect(commands[3]).toContain("cp -- 'out/plan.json' plan.json");
-    expect(commands.slice(-2)).toEqual([
+    expect(commands.slice(-4)).toEqual([
+      HASH_PLAN_BIN,
+      HASH_PLAN_JSON,
       'aws s3 cp plan.bin "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.bin"',
       'aws s3 cp plan.json "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.json"',
     ]);
@@ -187,6 +197,51 @@ describe('buildspecFor', () => {
       `export PUSHGATE_PLAN_FILE="$PWD"/'out/dns.plan'`,
       './dns apply "$PUSHGATE_PLAN_FILE"',
     ]);
+  });
+
+  it('every plan buildspec, of every engine, exports the sha256 of each artifact it uploads', () => {
+    const plans = {
+      terraform: buildspecsOf('network', 'prod').plan,
+      opentofu: (() => {
+        const { target, options } = targetOf(config, 'network', 'staging');
+        const project = { ...options.project, engine: 'opentofu' as const };
+        return buildspecFor({ ...target, engine: 'opentofu' }, { ...options, project }, run, true).plan;
+      })(),
+      cloudformation: buildspecsOf('app', 'staging').plan,
+      command: buildspecsOf('dns', 'prod').plan,
+    };
+    for (const [engine, plan] of Object.entries(plans)) {
+      const commands = commandsOf(plan);
+      const uploadsJson = commands.some((command) => command.startsWith('aws s3 cp plan.json '));
+      expect(parseBuildspec(plan).env?.['exported-variables'], engine).toEqual(
+        uploadsJson ? ['PUSHGATE_PLAN_SHA256', 'PUSHGATE_PLAN_JSON_SHA256'] : ['PUSHGATE_PLAN_SHA256'],
+      );
+      // Hashed in the build's own shell (not a subshell), after plan.bin exists and before its upload.
+      const hash = commands.indexOf(HASH_PLAN_BIN);
+      expect(hash, engine).toBeGreaterThan(0);
+      expect(hash, engine).toBeLessThan(indexOf(commands, 'aws s3 cp plan.bin '));
+      expect(commands.slice(0, hash).join('\n'), engine).toMatch(/plan\.bin/);
+    }
+    expect(parseBuildspec(plans.command).env?.['exported-variables']).toEqual(['PUSHGATE_PLAN_SHA256']);
+  });
+
+  it('the hash command fails, rather than export an empty sha256, when plan.bin is missing', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'pushgate-hash-'));
+    try {
+      expect(() => execFileSync('bash', ['-c', HASH_PLAN_BIN], { cwd: empty, stdio: 'pipe' })).toThrow();
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('apply buildspecs export nothing', () => {
+    for (const [project, environment] of [
+      ['network', 'prod'],
+      ['app', 'prod'],
+      ['dns', 'prod'],
+    ] as const) {
+      expect(parseBuildspec(buildspecsOf(project, environment).apply!).env?.['exported-variables']).toBeUndefined();
+    }
   });
 
   it('every generated buildspec is valid bash', () => {
