@@ -10,7 +10,7 @@ import { BenchError } from './lib/bench-error.ts';
 import { NOOP_PROJECT, noopRepository } from './lib/noop-config.ts';
 import { pollUntil } from './lib/poll-until.ts';
 import { printTable } from './lib/print-table.ts';
-import { runIdsIn } from './lib/run-ids-in.ts';
+import { runIdsIn } from '../local/git/hooked-repository.ts';
 import { startDevProcess, type DevReadyInfo } from './lib/start-dev-process.ts';
 import { summarizeTimes } from './lib/summarize-times.ts';
 import { timeProcess } from './lib/time-process.ts';

@@ -9,6 +9,7 @@ import { formatSummary } from '../functions/lib/plan/format-summary.ts';
 import { isFinal } from '../functions/lib/status.ts';
 import type { RunRecord, TargetRecord } from '../functions/lib/store/types.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
+import { runIdsIn } from './git/hooked-repository.ts';
 import { createLocalRepository, git, type LocalRepository } from './git/local-repository.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/infra-repo/', import.meta.url));
@@ -31,7 +32,7 @@ async function pushAndWait(
 ): Promise<{ run: RunRecord; targets: TargetRecord[] }> {
   const { stdout, stderr } = await git(repo.work, 'push', '--quiet', 'pushgate', 'main');
   const output = `${stdout}${stderr}`;
-  const runId = /pushgate: run (\S+) started/.exec(output)?.[1];
+  const runId = runIdsIn(output)[0];
   if (!runId) throw new Error(`the push started no run; the hook said:\n${output}`);
   const deadline = Date.now() + 45_000;
   for (;;) {

@@ -5,11 +5,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { createDynamoStore } from '../../functions/lib/store/index.ts';
 import type { RunRecord, Store } from '../../functions/lib/store/types.ts';
-import { installPostReceiveHook } from '../../local/git/install-hook.ts';
-import { createLocalRepository } from '../../local/git/local-repository.ts';
+import { createHookedRepository, runIdsIn } from '../../local/git/hooked-repository.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { BenchError } from './bench-error.ts';
-import { runIdsIn } from './run-ids-in.ts';
 
 export interface Push {
   sha: string;
@@ -81,13 +79,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     ended,
     async repository(name, seed) {
       const fullName = `local/${name}`;
-      const repo = await createLocalRepository(join(root, 'repos', name));
-      stack.addRepository(fullName, repo.bare);
-      await installPostReceiveHook(repo.bare, {
-        webhookUrl: stack.webhookUrl,
-        secret: stack.secret,
-        repoFullName: fullName,
-      });
+      const repo = await createHookedRepository(stack, root, fullName);
       let seeded = false;
       return {
         fullName,

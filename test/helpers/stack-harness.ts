@@ -7,8 +7,8 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { createDynamoStore } from '../../functions/lib/store/index.ts';
 import type { RunRecord, Store, TargetRecord } from '../../functions/lib/store/types.ts';
 import { isFinal } from '../../functions/lib/status.ts';
-import { installPostReceiveHook } from '../../local/git/install-hook.ts';
-import { createLocalRepository, type LocalRepository } from '../../local/git/local-repository.ts';
+import { createHookedRepository, runIdsIn } from '../../local/git/hooked-repository.ts';
+import type { LocalRepository } from '../../local/git/local-repository.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.ts';
 
 /** Stand-ins for terraform / tofu / aws that replay fixture plans (terraform cannot be installed here). */
@@ -105,13 +105,7 @@ export async function startHarness(options: LocalStackOptions = {}): Promise<Har
     },
     async repository(name, files) {
       const fullName = `local/${name}`;
-      const repo = await createLocalRepository(join(root, 'repos', name));
-      stack.addRepository(fullName, repo.bare);
-      await installPostReceiveHook(repo.bare, {
-        webhookUrl: stack.webhookUrl,
-        secret: stack.secret,
-        repoFullName: fullName,
-      });
+      const repo = await createHookedRepository(stack, root, fullName);
       let seeded = false;
       const self: HarnessRepo = {
         repo,
@@ -121,8 +115,7 @@ export async function startHarness(options: LocalStackOptions = {}): Promise<Har
           seeded = true;
           const { stdout, stderr } = await repo.push('origin', `HEAD:refs/heads/${branch}`);
           const output = `${stdout}${stderr}`;
-          const runIds = [...output.matchAll(/pushgate: run (\S+) started/g)].map((match) => match[1]!);
-          return { sha, runIds, output };
+          return { sha, runIds: runIdsIn(output), output };
         },
         finished,
         async deploy(changes, message) {

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { runIdsIn } from '../../../local/git/hooked-repository.ts';
 import { git } from '../../../local/git/local-repository.ts';
 
 /** A user's working copy with `pushgate dev`'s remote added as `pushgate`. */
@@ -37,7 +38,7 @@ export async function workClone(dir: string, remote: string): Promise<WorkClone>
       const target = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
       const { stdout, stderr } = await git(dir, 'push', 'pushgate', `HEAD:${target}`);
       const output = `${stdout}${stderr}`;
-      return { output, runIds: [...output.matchAll(/pushgate: run (\S+) started/g)].map((match) => match[1]!) };
+      return { output, runIds: runIdsIn(output) };
     },
   };
 }
