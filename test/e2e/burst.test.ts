@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevProcess, type DevProcess } from '../helpers/dev-process.ts';
+import { describe, expect, it } from 'vitest';
+import type { DevProcess } from '../helpers/dev-process.ts';
+import { useDevSession } from './support/dev-session.ts';
 import { commandRepo, deployedVersion, ledgerLines } from './support/command-repo.ts';
-import { outside, type Outside } from './support/outside.ts';
+import type { Outside } from './support/outside.ts';
 import { pushOneRun, workClone } from './support/work-clone.ts';
 
 // Ten pushes to one environment in quick succession, through `pushgate dev` from outside. In queue
@@ -17,16 +16,7 @@ const PUSHES = 10;
 let dev: DevProcess;
 let aws: Outside;
 let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pushgate-e2e-burst-'));
-  dev = await startDevProcess();
-  aws = outside(dev.info);
-});
-afterAll(async () => {
-  aws?.destroy();
-  await dev?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
-});
+useDevSession('burst', (session) => ({ dev, aws, root } = session));
 
 describe('pushgate dev, driven from outside: a burst of pushes', () => {
   it(`${PUSHES} pushes: every run recorded, applies serialised, the last commit deployed`, async () => {

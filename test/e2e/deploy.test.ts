@@ -1,11 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevProcess, type DevProcess } from '../helpers/dev-process.ts';
+import { describe, expect, it } from 'vitest';
+import type { DevProcess } from '../helpers/dev-process.ts';
+import { useDevSession } from './support/dev-session.ts';
 import { commandRepo, deployedVersion, ledgerLines } from './support/command-repo.ts';
-import { outside, type Outside } from './support/outside.ts';
+import type { Outside } from './support/outside.ts';
 import { pushOneRun, workClone, type WorkClone } from './support/work-clone.ts';
 
 // The workflow's scenarios through the whole path, driven only from outside a `pushgate dev`
@@ -16,16 +15,7 @@ import { pushOneRun, workClone, type WorkClone } from './support/work-clone.ts';
 let dev: DevProcess;
 let aws: Outside;
 let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pushgate-e2e-deploy-'));
-  dev = await startDevProcess();
-  aws = outside(dev.info);
-});
-afterAll(async () => {
-  aws?.destroy();
-  await dev?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
-});
+useDevSession('deploy', (session) => ({ dev, aws, root } = session));
 
 async function clone(name: string): Promise<WorkClone> {
   return workClone(join(root, name), dev.info.remote);

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pullRequestPayload } from '../../local/git/pull-request-payload.ts';
 import { buildPushPayload, ZERO_SHA } from '../../local/git/push-payload.ts';
 import { sendWebhook } from '../../local/git/send-webhook.ts';
-import { startDevProcess, type DevProcess } from '../helpers/dev-process.ts';
+import type { DevProcess } from '../helpers/dev-process.ts';
+import { useDevSession } from './support/dev-session.ts';
 import { commandRepo, deployedVersion } from './support/command-repo.ts';
-import { outside, type Outside } from './support/outside.ts';
+import type { Outside } from './support/outside.ts';
 import { pushOneRun, workClone } from './support/work-clone.ts';
 
 // Webhooks sent by hand to a `pushgate dev` process, signed with the secret it printed, as GitHub
@@ -19,16 +18,7 @@ import { pushOneRun, workClone } from './support/work-clone.ts';
 let dev: DevProcess;
 let aws: Outside;
 let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pushgate-e2e-intake-'));
-  dev = await startDevProcess();
-  aws = outside(dev.info);
-});
-afterAll(async () => {
-  aws?.destroy();
-  await dev?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
-});
+useDevSession('intake', (session) => ({ dev, aws, root } = session));
 
 function deliver(event: string, payload: unknown, deliveryId: string) {
   return sendWebhook({ url: dev.info.webhookUrl, secret: dev.info.secret, event, payload, deliveryId });

@@ -1,14 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lockKey } from '../../functions/lib/store/keys.ts';
 import { SLACK_CONTROL_PATH } from '../../local/slack/start-slack.ts';
-import { startDevProcess, type DevProcess } from '../helpers/dev-process.ts';
+import type { DevProcess } from '../helpers/dev-process.ts';
+import { useDevSession } from './support/dev-session.ts';
 import { commandRepo, deployedVersion, ledgerLines } from './support/command-repo.ts';
-import { outside, type Outside } from './support/outside.ts';
+import type { Outside } from './support/outside.ts';
 import { pushOneRun, workClone, type WorkClone } from './support/work-clone.ts';
 
 // Locks, supersede, plan integrity and a Slack outage through a `pushgate dev` process, from outside:
@@ -18,16 +17,7 @@ import { pushOneRun, workClone, type WorkClone } from './support/work-clone.ts';
 let dev: DevProcess;
 let aws: Outside;
 let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pushgate-e2e-locks-'));
-  dev = await startDevProcess();
-  aws = outside(dev.info);
-});
-afterAll(async () => {
-  aws?.destroy();
-  await dev?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
-});
+useDevSession('locks', (session) => ({ dev, aws, root } = session));
 
 async function clone(name: string): Promise<WorkClone> {
   return workClone(join(root, name), dev.info.remote);
