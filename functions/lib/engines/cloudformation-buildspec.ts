@@ -1,17 +1,9 @@
 import type { RunRequest } from '../run-request.ts';
-import {
-  buildVariables,
-  downloadPlan,
-  enterProjectDir,
-  planExports,
-  script,
-  uploadArtifacts,
-  verifyPlanSha256,
-} from './build-steps.ts';
+import { buildVariables, script } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
 import type { PlanArtifactFile } from './plan-exports.ts';
 import { expandEnv } from './expand-env.ts';
-import { renderBuildspec } from './render-buildspec.ts';
+import { planAndApply } from './plan-and-apply.ts';
 import { shellQuote } from './shell-quote.ts';
 
 const ARTIFACTS: PlanArtifactFile[] = ['plan.bin', 'plan.json'];
@@ -51,65 +43,58 @@ export function cloudformationBuildspec(
     '--query Id --output text',
   ];
 
-  const plan = renderBuildspec({
-    variables,
-    exportedVariables: planExports(ARTIFACTS),
-    build: [
-      enterProjectDir(target.dir),
-      `aws cloudformation validate-template --template-body file://${shellQuote(settings.template)} > /dev/null`,
-      script([
-        `stack=${stack}`,
-        stackStatus(),
-        // A stack left in REVIEW_IN_PROGRESS by an unexecuted CREATE change set still takes CREATE.
-        'if [ -z "$status" ] || [ "$status" = REVIEW_IN_PROGRESS ]; then type=CREATE; else type=UPDATE; fi',
-        ...(parameters.length > 0
-          ? ['parameters="$(mktemp)"', `printf '%s' ${shellQuote(JSON.stringify(parameters))} > "$parameters"`]
-          : []),
-        `aws cloudformation create-change-set ${createArgs.join(' ')} > plan.bin`,
-        'arn="$(cat plan.bin)"',
-        'if ! aws cloudformation wait change-set-create-complete --change-set-name "$arn"; then',
-        `  reason="$(aws cloudformation describe-change-set --change-set-name "$arn" --query StatusReason --output text)"`,
-        '  case "$reason" in',
-        `    *"didn't contain changes"* | *"No updates are to be performed"*) echo "no changes: $reason" ;;`,
-        '    *) echo "change set failed: $reason" >&2; exit 1 ;;',
-        '  esac',
-        'fi',
-        'aws cloudformation describe-change-set --change-set-name "$arn" --output json > plan.json',
-      ]),
-      ...uploadArtifacts(ARTIFACTS),
-    ],
-  });
-  if (planOnly) return { plan };
-
-  const apply = renderBuildspec({
-    variables,
-    build: [
-      enterProjectDir(target.dir),
-      downloadPlan(),
-      verifyPlanSha256(),
-      script([
-        `stack=${stack}`,
-        'arn="$(cat plan.bin)"',
-        'state="$(aws cloudformation describe-change-set --change-set-name "$arn" --query Status --output text)"',
-        'if [ "$state" = FAILED ]; then',
-        // The plan build accepts a failed change set only when it had no changes.
-        '  echo "the change set has no changes: nothing to apply"',
-        'elif [ "$state" = CREATE_COMPLETE ]; then',
-        `  ${stackStatus()}`,
-        '  aws cloudformation execute-change-set --change-set-name "$arn"',
-        '  if [ "$status" = REVIEW_IN_PROGRESS ]; then',
-        '    aws cloudformation wait stack-create-complete --stack-name "$stack"',
-        '  else',
-        '    aws cloudformation wait stack-update-complete --stack-name "$stack"',
-        '  fi',
-        'else',
-        '  echo "change set $arn is $state: cannot apply it" >&2',
-        '  exit 1',
-        'fi',
-      ]),
-    ],
-  });
-  return { plan, apply };
+  return planAndApply(
+    {
+      variables,
+      dir: target.dir,
+      plan: [
+        `aws cloudformation validate-template --template-body file://${shellQuote(settings.template)} > /dev/null`,
+        script([
+          `stack=${stack}`,
+          stackStatus(),
+          // A stack left in REVIEW_IN_PROGRESS by an unexecuted CREATE change set still takes CREATE.
+          'if [ -z "$status" ] || [ "$status" = REVIEW_IN_PROGRESS ]; then type=CREATE; else type=UPDATE; fi',
+          ...(parameters.length > 0
+            ? ['parameters="$(mktemp)"', `printf '%s' ${shellQuote(JSON.stringify(parameters))} > "$parameters"`]
+            : []),
+          `aws cloudformation create-change-set ${createArgs.join(' ')} > plan.bin`,
+          'arn="$(cat plan.bin)"',
+          'if ! aws cloudformation wait change-set-create-complete --change-set-name "$arn"; then',
+          `  reason="$(aws cloudformation describe-change-set --change-set-name "$arn" --query StatusReason --output text)"`,
+          '  case "$reason" in',
+          `    *"didn't contain changes"* | *"No updates are to be performed"*) echo "no changes: $reason" ;;`,
+          '    *) echo "change set failed: $reason" >&2; exit 1 ;;',
+          '  esac',
+          'fi',
+          'aws cloudformation describe-change-set --change-set-name "$arn" --output json > plan.json',
+        ]),
+      ],
+      artifacts: ARTIFACTS,
+      apply: [
+        script([
+          `stack=${stack}`,
+          'arn="$(cat plan.bin)"',
+          'state="$(aws cloudformation describe-change-set --change-set-name "$arn" --query Status --output text)"',
+          'if [ "$state" = FAILED ]; then',
+          // The plan build accepts a failed change set only when it had no changes.
+          '  echo "the change set has no changes: nothing to apply"',
+          'elif [ "$state" = CREATE_COMPLETE ]; then',
+          `  ${stackStatus()}`,
+          '  aws cloudformation execute-change-set --change-set-name "$arn"',
+          '  if [ "$status" = REVIEW_IN_PROGRESS ]; then',
+          '    aws cloudformation wait stack-create-complete --stack-name "$stack"',
+          '  else',
+          '    aws cloudformation wait stack-update-complete --stack-name "$stack"',
+          '  fi',
+          'else',
+          '  echo "change set $arn is $state: cannot apply it" >&2',
+          '  exit 1',
+          'fi',
+        ]),
+      ],
+    },
+    planOnly,
+  );
 }
 
 /** `$status`: the stack's status, empty when it does not exist. */

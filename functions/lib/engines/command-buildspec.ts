@@ -1,17 +1,9 @@
 import { posix } from 'node:path';
 import type { RunRequest } from '../run-request.ts';
-import {
-  buildVariables,
-  downloadPlan,
-  enterProjectDir,
-  planExports,
-  script,
-  uploadArtifacts,
-  verifyPlanSha256,
-} from './build-steps.ts';
+import { buildVariables, script } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
 import type { PlanArtifactFile } from './plan-exports.ts';
-import { renderBuildspec } from './render-buildspec.ts';
+import { planAndApply } from './plan-and-apply.ts';
 import { shellQuote } from './shell-quote.ts';
 
 /**
@@ -33,38 +25,31 @@ export function commandBuildspec(
   const variables = buildVariables(target, options, run);
   const artifacts: PlanArtifactFile[] = planJson === undefined ? ['plan.bin'] : ['plan.bin', 'plan.json'];
 
-  const plan = renderBuildspec({
-    variables,
-    exportedVariables: planExports(artifacts),
-    build: [
-      enterProjectDir(target.dir),
-      ...(settings.validate === undefined ? [] : [settings.validate]),
-      settings.plan,
-      script([
-        `if [ ! -f ${shellQuote(planFile)} ]; then`,
-        `  echo ${shellQuote(`the plan command did not write ${planFile}`)} >&2`,
-        '  exit 1',
-        'fi',
-        ...(planFile === 'plan.bin' ? [] : [`cp -- ${shellQuote(planFile)} plan.bin`]),
-        ...(planJson === undefined || planJson === 'plan.json' ? [] : [`cp -- ${shellQuote(planJson)} plan.json`]),
-      ]),
-      ...uploadArtifacts(artifacts),
-    ],
-  });
-  if (planOnly) return { plan };
-
-  const apply = renderBuildspec({
-    variables,
-    build: [
-      enterProjectDir(target.dir),
-      downloadPlan(),
-      verifyPlanSha256(),
-      ...(planFile === 'plan.bin'
-        ? []
-        : [`mkdir -p -- ${shellQuote(posix.dirname(planFile))} && cp -- plan.bin ${shellQuote(planFile)}`]),
-      `export PUSHGATE_PLAN_FILE="$PWD"/${shellQuote(planFile)}`,
-      settings.apply,
-    ],
-  });
-  return { plan, apply };
+  return planAndApply(
+    {
+      variables,
+      dir: target.dir,
+      plan: [
+        ...(settings.validate === undefined ? [] : [settings.validate]),
+        settings.plan,
+        script([
+          `if [ ! -f ${shellQuote(planFile)} ]; then`,
+          `  echo ${shellQuote(`the plan command did not write ${planFile}`)} >&2`,
+          '  exit 1',
+          'fi',
+          ...(planFile === 'plan.bin' ? [] : [`cp -- ${shellQuote(planFile)} plan.bin`]),
+          ...(planJson === undefined || planJson === 'plan.json' ? [] : [`cp -- ${shellQuote(planJson)} plan.json`]),
+        ]),
+      ],
+      artifacts,
+      apply: [
+        ...(planFile === 'plan.bin'
+          ? []
+          : [`mkdir -p -- ${shellQuote(posix.dirname(planFile))} && cp -- plan.bin ${shellQuote(planFile)}`]),
+        `export PUSHGATE_PLAN_FILE="$PWD"/${shellQuote(planFile)}`,
+        settings.apply,
+      ],
+    },
+    planOnly,
+  );
 }

@@ -1,17 +1,9 @@
 import type { RunRequest } from '../run-request.ts';
-import {
-  buildVariables,
-  downloadPlan,
-  enterProjectDir,
-  planExports,
-  script,
-  uploadArtifacts,
-  verifyPlanSha256,
-} from './build-steps.ts';
+import { buildVariables, script } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
 import type { PlanArtifactFile } from './plan-exports.ts';
 import { expandEnv } from './expand-env.ts';
-import { renderBuildspec } from './render-buildspec.ts';
+import { planAndApply } from './plan-and-apply.ts';
 import { shellQuote } from './shell-quote.ts';
 
 const ARTIFACTS: PlanArtifactFile[] = ['plan.bin', 'plan.json'];
@@ -57,33 +49,22 @@ export function terraformBuildspec(
     `${tool} workspace select -or-create ${shellQuote(workspace)}`,
   ];
 
-  const plan = renderBuildspec({
-    variables,
-    exportedVariables: planExports(ARTIFACTS),
-    install,
-    build: [
-      enterProjectDir(target.dir),
-      ...prepare,
-      `${tool} validate -no-color`,
-      [`${tool} plan -input=false -no-color -lock-timeout=5m -out=plan.bin`, ...varFiles].join(' '),
-      `${tool} show -json plan.bin > plan.json`,
-      ...uploadArtifacts(ARTIFACTS),
-    ],
-  });
-  if (planOnly) return { plan };
-
-  const apply = renderBuildspec({
-    variables,
-    install,
-    build: [
-      enterProjectDir(target.dir),
-      downloadPlan(),
-      verifyPlanSha256(),
-      ...prepare,
-      `${tool} apply -input=false -no-color -lock-timeout=5m plan.bin`,
-    ],
-  });
-  return { plan, apply };
+  return planAndApply(
+    {
+      variables,
+      ...(install ? { install } : {}),
+      dir: target.dir,
+      plan: [
+        ...prepare,
+        `${tool} validate -no-color`,
+        [`${tool} plan -input=false -no-color -lock-timeout=5m -out=plan.bin`, ...varFiles].join(' '),
+        `${tool} show -json plan.bin > plan.json`,
+      ],
+      artifacts: ARTIFACTS,
+      apply: [...prepare, `${tool} apply -input=false -no-color -lock-timeout=5m plan.bin`],
+    },
+    planOnly,
+  );
 }
 
 function installCommand(tool: TerraformTool, version: string): string {
