@@ -80,6 +80,7 @@ function nullWorkflow(): Workflow {
   return {
     executionArn: (name) => executionArn(STATE_MACHINE_ARN, name),
     start: async (_input, name) => ({ executionArn: executionArn(STATE_MACHINE_ARN, name), alreadyStarted: false }),
+    runIdOf: async () => undefined,
   };
 }
 

@@ -13,9 +13,16 @@ export function createMemoryWorkflow(stateMachineArn = TEST_STATE_MACHINE_ARN): 
     started,
     executionArn: (name) => executionArn(stateMachineArn, name),
     async start(input, name) {
-      const alreadyStarted = started.has(name);
-      if (!alreadyStarted) started.set(name, input);
-      return { executionArn: executionArn(stateMachineArn, name), alreadyStarted };
+      const existing = started.get(name);
+      if (!existing) started.set(name, input);
+      return {
+        executionArn: executionArn(stateMachineArn, name),
+        alreadyStarted: existing !== undefined,
+        ...(existing ? { runId: existing.runId } : {}),
+      };
+    },
+    async runIdOf(arn) {
+      return started.get(arn.split(':').pop() ?? '')?.runId;
     },
   };
 }

@@ -145,6 +145,11 @@ export function createIntake(options: IntakeOptions): Intake {
       try {
         started = await workflow.start(run, name);
       } catch (error) {
+        // The call can fail after Step Functions started the execution (a lost response): then it is ours.
+        const existing = await workflow.runIdOf(executionArn).catch(() => undefined);
+        if (existing === run.runId) {
+          return answer(202, { runId: run.runId, executionArn, consoleUrl: consoleUrl(executionArn) }, 'started');
+        }
         const reason = `the workflow did not start: ${error instanceof Error ? error.message : String(error)}`;
         try {
           await store.setRunStatus(run.runId, 'failed', { reason });
@@ -154,8 +159,20 @@ export function createIntake(options: IntakeOptions): Intake {
         await forget(run);
         throw new UnavailableError('could not start the workflow; redeliver to retry', { cause: error });
       }
-      if (started.alreadyStarted)
+      if (started.alreadyStarted) {
         logger.warn('execution already existed', { ...context, executionArn: started.executionArn });
+        // An earlier attempt of this delivery started it under another run id (its answer was lost and
+        // the delivery forgotten): that run is the one going on, and this record must not stay queued.
+        if (started.runId !== undefined && started.runId !== run.runId) {
+          try {
+            await store.setRunStatus(run.runId, 'cancelled', { reason: `a duplicate of run ${started.runId}` });
+          } catch (markError) {
+            logger.warn('could not cancel the duplicate run', { ...context, error: markError });
+          }
+          context.runId = started.runId;
+          return answer(200, { duplicate: true, runId: started.runId }, 'duplicate');
+        }
+      }
       return answer(
         202,
         { runId: run.runId, executionArn: started.executionArn, consoleUrl: consoleUrl(started.executionArn) },

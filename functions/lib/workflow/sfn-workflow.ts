@@ -1,4 +1,9 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { RunRequest } from '../run-request.ts';
 import { WorkflowError } from './errors.ts';
 import { executionArn } from './execution-arn.ts';
@@ -29,6 +34,19 @@ export function createSfnWorkflow(options: SfnWorkflowOptions): Workflow {
   executionArn(stateMachineArn, 'probe');
   return {
     executionArn: (name) => executionArn(stateMachineArn, name),
+    async runIdOf(arn: string) {
+      const client = options.client ?? sharedClient();
+      try {
+        const output = await client.send(new DescribeExecutionCommand({ executionArn: arn }));
+        const runId = (JSON.parse(output.input ?? '{}') as { runId?: unknown }).runId;
+        return typeof runId === 'string' ? runId : undefined;
+      } catch (error) {
+        if ((error as { name?: unknown })?.name === 'ExecutionDoesNotExist') return undefined;
+        throw new WorkflowError(`could not describe execution ${arn}: ${(error as Error)?.message ?? String(error)}`, {
+          cause: error,
+        });
+      }
+    },
     async start(input: RunRequest, name: string) {
       const client = options.client ?? sharedClient();
       try {
@@ -42,7 +60,11 @@ export function createSfnWorkflow(options: SfnWorkflowOptions): Workflow {
           error instanceof ExecutionAlreadyExists ||
           (error as { name?: unknown })?.name === 'ExecutionAlreadyExists'
         ) {
-          return { executionArn: executionArn(stateMachineArn, name), alreadyStarted: true };
+          // Same name: an earlier attempt of this delivery (or a concurrent copy) started it. Which run
+          // it belongs to decides whether this request is that run or a duplicate of it.
+          const arn = executionArn(stateMachineArn, name);
+          const runId = await this.runIdOf(arn).catch(() => undefined);
+          return { executionArn: arn, alreadyStarted: true, ...(runId ? { runId } : {}) };
         }
         if (error instanceof WorkflowError) throw error;
         throw new WorkflowError(`could not start execution ${name}: ${(error as Error)?.message ?? String(error)}`, {

@@ -476,6 +476,52 @@ describe('intake: failures of the store and the workflow', () => {
     expect(logger.lines).toMatchObject([{ level: 'warn', message: 'execution already existed' }]);
   });
 
+  it('a start whose answer was lost (the execution exists with this run) is a start, not a failure', async () => {
+    const deliveryId = randomUUID();
+    const lostAnswer = intake({
+      workflow: {
+        ...workflow,
+        start: async (input, name) => {
+          await workflow.start(input, name);
+          throw new Error('socket hang up');
+        },
+      },
+    });
+    const response = await lostAnswer(request('push', branchPush(), { deliveryId }));
+    expect(response).toMatchObject({ statusCode: 202, outcome: 'started' });
+    expect(store.runs.get(response.body.runId as string)?.status).toBe('queued');
+    expect(store.deliveries.has(deliveryId)).toBe(true);
+  });
+
+  it('a redelivery after a lost answer that could not be checked is a duplicate of the run that started', async () => {
+    const deliveryId = randomUUID();
+    const blind = intake({
+      workflow: {
+        ...workflow,
+        start: async (input, name) => {
+          await workflow.start(input, name);
+          throw new Error('socket hang up');
+        },
+        runIdOf: async () => {
+          throw new Error('still down');
+        },
+      },
+    });
+    const first = await blind(request('push', branchPush(), { deliveryId }));
+    expect(first.statusCode).toBe(503);
+    const firstRunId = [...store.runs.keys()][0]!;
+
+    const redelivery = await intake()(request('push', branchPush(), { deliveryId }));
+    expect(redelivery).toMatchObject({
+      statusCode: 200,
+      outcome: 'duplicate',
+      body: { duplicate: true, runId: firstRunId },
+    });
+    const second = [...store.runs.values()].find((run) => run.runId !== firstRunId);
+    expect(second).toMatchObject({ status: 'cancelled', reason: `a duplicate of run ${firstRunId}` });
+    expect(workflow.started.size).toBe(1);
+  });
+
   it('answers an unexpected error 500 with a generic message and logs it without the body or the secret', async () => {
     const failing = intake({
       workflow: {

@@ -1,18 +1,18 @@
-import { ExecutionAlreadyExists, InvalidArn, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRequest } from '../../../functions/lib/run-request.ts';
 import { WorkflowError } from '../../../functions/lib/workflow/errors.ts';
 import { executionArn } from '../../../functions/lib/workflow/execution-arn.ts';
 import { createSfnWorkflow } from '../../../functions/lib/workflow/sfn-workflow.ts';
+import {
+  startStepFunctions,
+  type LocalStepFunctionsServer,
+} from '../../../local/stepfunctions/start-step-functions.ts';
 
-// Mocked at the SDK transport: there is no local Step Functions endpoint in the repository yet
-// (DESIGN.md plans one in local/). Switch to it once it exists.
-const sfn = mockClient(SFNClient);
-
+// Against the local Step Functions endpoint (local/stepfunctions), with the real SFN client: a state
+// machine whose executions wait, so that a second start of the same name finds the first running.
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:pushgate-deploy';
 const NAME = 'infra-push-ec26c3e-72d3162e-cc78-11e3-81ab-4c9367dc0958';
-const EXECUTION = `arn:aws:states:eu-west-1:123456789012:execution:pushgate-deploy:${NAME}`;
 const input = {
   runId: '01J00000000000000000000000',
   deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
@@ -25,74 +25,94 @@ const input = {
   receivedAt: '2025-01-01T00:00:00.000Z',
 } satisfies RunRequest;
 
-beforeEach(() => sfn.reset());
+let server: LocalStepFunctionsServer;
+let client: SFNClient;
+let stateMachineArn: string;
+
+beforeAll(async () => {
+  server = await startStepFunctions({});
+  stateMachineArn = server.stepFunctions.createStateMachine('pushgate-deploy', {
+    StartAt: 'Hold',
+    States: { Hold: { Type: 'Wait', Seconds: 30, End: true } },
+  }).stateMachineArn!;
+  client = new SFNClient({
+    region: 'us-east-1',
+    endpoint: server.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+});
+afterAll(async () => {
+  client?.destroy();
+  await server?.stop();
+});
 
 describe('executionArn', () => {
   it('turns a state machine ARN into the ARN of one of its executions', () => {
-    expect(executionArn(STATE_MACHINE, NAME)).toBe(EXECUTION);
+    expect(executionArn(STATE_MACHINE, NAME)).toBe(
+      `arn:aws:states:eu-west-1:123456789012:execution:pushgate-deploy:${NAME}`,
+    );
     expect(executionArn('arn:aws-cn:states:cn-north-1:123456789012:stateMachine:x', 'n')).toBe(
       'arn:aws-cn:states:cn-north-1:123456789012:execution:x:n',
     );
   });
 
-  it.each(['', 'pushgate-deploy', 'arn:aws:lambda:eu-west-1:123456789012:function:x', `${EXECUTION}`])(
-    'refuses %j',
-    (arn) => {
-      expect(() => executionArn(arn, NAME)).toThrow(WorkflowError);
-    },
-  );
+  it.each([
+    '',
+    'pushgate-deploy',
+    'arn:aws:lambda:eu-west-1:123456789012:function:x',
+    executionArn(STATE_MACHINE, NAME),
+  ])('refuses %j', (arn) => {
+    expect(() => executionArn(arn, NAME)).toThrow(WorkflowError);
+  });
 });
 
 describe('createSfnWorkflow', () => {
-  const client = new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-
   it('refuses a malformed state machine ARN at creation', () => {
     expect(() => createSfnWorkflow({ stateMachineArn: 'nope', client })).toThrow(WorkflowError);
   });
 
   it('starts an execution with the given name and the run request as input', async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
-    const workflow = createSfnWorkflow({ stateMachineArn: STATE_MACHINE, client });
-    expect(workflow.executionArn(NAME)).toBe(EXECUTION);
-    await expect(workflow.start(input, NAME)).resolves.toEqual({ executionArn: EXECUTION, alreadyStarted: false });
-    const calls = sfn.commandCalls(StartExecutionCommand);
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.args[0].input).toEqual({
-      stateMachineArn: STATE_MACHINE,
-      name: NAME,
-      input: JSON.stringify(input),
+    const workflow = createSfnWorkflow({ stateMachineArn, client });
+    const started = await workflow.start(input, `${NAME}-a`);
+    expect(started).toEqual({ executionArn: workflow.executionArn(`${NAME}-a`), alreadyStarted: false });
+    const described = server.stepFunctions.describeExecution(started.executionArn);
+    expect(JSON.parse(described.input!)).toEqual(input);
+    expect(await workflow.runIdOf(started.executionArn)).toBe(input.runId);
+  });
+
+  it('answers the existing execution, and whose run it is, when another attempt of the delivery started it', async () => {
+    const workflow = createSfnWorkflow({ stateMachineArn, client });
+    await workflow.start(input, `${NAME}-b`);
+    const again = await workflow.start({ ...input, runId: '01J99999999999999999999999' }, `${NAME}-b`);
+    expect(again).toEqual({
+      executionArn: workflow.executionArn(`${NAME}-b`),
+      alreadyStarted: true,
+      runId: input.runId,
     });
   });
 
-  it('answers the existing execution when a concurrent delivery started it', async () => {
-    sfn
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: `Execution Already Exists: '${EXECUTION}'`, $metadata: {} }));
-    const workflow = createSfnWorkflow({ stateMachineArn: STATE_MACHINE, client });
-    await expect(workflow.start(input, NAME)).resolves.toEqual({ executionArn: EXECUTION, alreadyStarted: true });
+  it('knows no run for an execution that does not exist', async () => {
+    const workflow = createSfnWorkflow({ stateMachineArn, client });
+    expect(await workflow.runIdOf(workflow.executionArn('never-started'))).toBeUndefined();
   });
 
   it('wraps any other failure in a WorkflowError that keeps the cause', async () => {
-    const cause = new InvalidArn({ message: 'Invalid Arn', $metadata: {} });
-    sfn.on(StartExecutionCommand).rejects(cause);
-    const workflow = createSfnWorkflow({ stateMachineArn: STATE_MACHINE, client });
+    const missing = stateMachineArn.replace(/pushgate-deploy$/, 'no-such-machine');
+    const workflow = createSfnWorkflow({ stateMachineArn: missing, client });
     const error = await workflow.start(input, NAME).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(WorkflowError);
-    expect((error as WorkflowError).name).toBe('WorkflowError');
-    expect((error as WorkflowError).message).toBe(`could not start execution ${NAME}: Invalid Arn`);
-    expect((error as WorkflowError).cause).toBe(cause);
+    expect((error as WorkflowError).message).toMatch(new RegExp(`^could not start execution ${NAME}: `));
+    expect(((error as WorkflowError).cause as Error).name).toBe('StateMachineDoesNotExist');
   });
 
-  it('treats an answer without an ARN as a failure', async () => {
-    sfn.on(StartExecutionCommand).resolves({});
-    const workflow = createSfnWorkflow({ stateMachineArn: STATE_MACHINE, client });
-    await expect(workflow.start(input, NAME)).rejects.toThrow('StartExecution returned no executionArn');
-  });
-
-  it('uses a shared client when none is injected', async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
-    const workflow = createSfnWorkflow({ stateMachineArn: STATE_MACHINE });
-    await expect(workflow.start(input, NAME)).resolves.toMatchObject({ alreadyStarted: false });
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  it('uses a shared client honouring AWS_ENDPOINT_URL_SFN when none is injected', async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SFN: server.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    const workflow = createSfnWorkflow({ stateMachineArn });
+    await expect(workflow.start(input, `${NAME}-c`)).resolves.toMatchObject({ alreadyStarted: false });
   });
 });
