@@ -253,6 +253,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       PUSHGATE_LOCAL: '1',
       TABLE_NAME: tableName,
       ARTIFACT_BUCKET: bucket,
+      APPLY_PROJECT_NAME: `${SERVICE}-${STAGE}-apply`,
       STATE_MACHINE_ARN: stateMachineArn,
       ALLOWED_REPOS: (options.allowedRepos ?? ['local/*']).join(','),
       WEBHOOK_SECRET: secret,

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Build, EnvironmentVariable, EnvironmentVariableType, StartBuildInput } from '@aws-sdk/client-codebuild';
+import type {
+  Build,
+  EnvironmentVariable,
+  EnvironmentVariableType,
+  ListBuildsForProjectInput,
+  ListBuildsForProjectOutput,
+  StartBuildInput,
+} from '@aws-sdk/client-codebuild';
 import type { CodeBuildApi } from './codebuild-api.ts';
 import { LocalCodeBuildError } from './errors.ts';
 import { BuildRun } from './run-build.ts';
@@ -41,6 +48,8 @@ export interface LocalCodeBuildOptions {
 }
 
 export interface LocalCodeBuild extends CodeBuildApi {
+  /** Build ids of a project, newest first (what executionEnded reads to stop a run's apply). */
+  listBuildsForProject(input: ListBuildsForProjectInput): Promise<ListBuildsForProjectOutput>;
   /** The build's log as CodeBuild would send it to CloudWatch Logs. */
   getLogs(buildId: string): string;
   /** Resolves with the build once it is complete. */
@@ -62,7 +71,7 @@ interface BuildRecord {
 }
 
 /**
- * CodeBuild's StartBuild / BatchGetBuilds / StopBuild on this machine: each build clones its source
+ * CodeBuild's StartBuild / BatchGetBuilds / ListBuildsForProject / StopBuild on this machine: each build clones its source
  * into a fresh workspace and runs the buildspec with bash (see BuildRun). Builds run in the background;
  * the returned objects are snapshots in the API's shape.
  */
@@ -189,6 +198,20 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
         else notFound.push(id);
       }
       return { builds: found, buildsNotFound: notFound };
+    },
+    async listBuildsForProject(input) {
+      if (!input.projectName || !options.projects[input.projectName]) {
+        throw new LocalCodeBuildError(
+          'ResourceNotFoundException',
+          `Project cannot be found: ${input.projectName ?? ''}`,
+        );
+      }
+      // Newest first, as CodeBuild's default sortOrder DESCENDING; one page (the workflow reads the newest 100).
+      const ids = [...builds.values()]
+        .filter((record) => record.build.projectName === input.projectName)
+        .map((record) => record.build.id!)
+        .reverse();
+      return { ids: input.sortOrder === 'ASCENDING' ? ids.reverse() : ids.slice(0, 100) };
     },
     async stopBuild(input) {
       if (!input.id) throw new LocalCodeBuildError('InvalidInputException', 'id is required');

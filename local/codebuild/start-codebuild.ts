@@ -44,6 +44,11 @@ const StartBuild = z.looseObject({
 });
 const BatchGetBuilds = z.object({ ids: z.array(z.string()).min(1).max(100) });
 const StopBuild = z.object({ id: z.string().min(1) });
+const ListBuildsForProject = z.object({
+  projectName: z.string().min(1),
+  sortOrder: z.enum(['ASCENDING', 'DESCENDING']).optional(),
+  nextToken: z.string().optional(),
+});
 
 /**
  * CodeBuild's JSON 1.1 endpoint on 127.0.0.1 for StartBuild, BatchGetBuilds and StopBuild, so the
@@ -59,6 +64,7 @@ export async function startCodeBuild(options: StartCodeBuildOptions): Promise<Lo
     StartBuild: (body) => codebuild.startBuild(parse(StartBuild, body) as StartBuildInput),
     BatchGetBuilds: (body) => codebuild.batchGetBuilds(parse(BatchGetBuilds, body)),
     StopBuild: (body) => codebuild.stopBuild(parse(StopBuild, body)),
+    ListBuildsForProject: (body) => codebuild.listBuildsForProject(parse(ListBuildsForProject, body)),
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -28,7 +28,7 @@ export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;
  */
 export async function executionEnded(
   event: ExecutionStatusChange,
-  deps: { store: Store; now?: () => Date },
+  deps: { store: Store; now?: () => Date; stopApplyBuilds?: (runId: string) => Promise<unknown> },
 ): Promise<{ runId?: string; status?: string }> {
   const { detail } = event;
   if (detail.status !== 'ABORTED' && detail.status !== 'TIMED_OUT' && detail.status !== 'FAILED') return {};
@@ -47,6 +47,15 @@ export async function executionEnded(
         : { Error: detail.error ?? 'States.Failed', Cause: detail.cause ?? 'the execution failed' };
   // A run the workflow already recorded keeps its status (recordRun leaves final runs alone); only
   // its locks are released again, which is owner-conditioned and harmless.
+  // Before any lock is released: an apply still running must have ended (ApplyStillRunningError makes
+  // EventBridge's asynchronous invocation try again later; the lock stays held until then).
+  const targets = await deps.store.listTargets(runId);
+  if (
+    deps.stopApplyBuilds &&
+    targets.some((target) => target.status === 'applying' || target.status === 'awaiting_approval')
+  ) {
+    await deps.stopApplyBuilds(runId);
+  }
   const outcome = await recordRun({ runId, executionArn: detail.executionArn, error }, deps);
   return { runId, status: outcome.status };
 }

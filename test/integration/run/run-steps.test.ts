@@ -345,6 +345,32 @@ describe('executionEnded (EventBridge: Step Functions Execution Status Change)',
     expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
   });
 
+  it('stops the apply build first, and keeps the lock when the build would not stop', async () => {
+    await seed('run-1');
+    await acquireTargetLock(stepInput('run-1'), { store });
+    await store.setTargetStatus('run-1', 'network', 'staging', 'applying');
+    const key = { repo: 'acme/infra', project: 'network', environment: 'staging' };
+    const stuck = async () => {
+      throw Object.assign(new Error('apply build still running'), { name: 'ApplyStillRunningError' });
+    };
+    await expect(executionEnded(event('ABORTED', 'run-1'), { store, stopApplyBuilds: stuck })).rejects.toMatchObject({
+      name: 'ApplyStillRunningError',
+    });
+    expect((await store.getLock(key))?.owner).toBe('run-1');
+    const stopped: string[] = [];
+    const result = await executionEnded(event('ABORTED', 'run-1'), {
+      store,
+      stopApplyBuilds: async (runId) => {
+        stopped.push(runId);
+        // The lock is still held while the build is being stopped.
+        expect((await store.getLock(key))?.owner).toBe('run-1');
+      },
+    });
+    expect(stopped).toEqual(['run-1']);
+    expect(result.status).toBe('cancelled');
+    expect(await store.getLock(key)).toBeUndefined();
+  });
+
   it('leaves a run the workflow already recorded as it was, and ignores other statuses and unknown runs', async () => {
     await seed('run-1');
     await store.setRunStatus('run-1', 'skipped', { reason: 'nothing to do' });
