@@ -28,6 +28,23 @@ export interface DevServerOptions {
   onEvent?: LocalStackOptions['onEvent'];
 }
 
+/** What `pushgate dev --json` prints, as one line, when it is ready. */
+export interface DevReadyInfo {
+  webhookUrl: string;
+  secret: string;
+  endpoints: LocalStack['endpoints'];
+  tableName: string;
+  /** The artifact bucket (plan.bin / plan.json under runs/<runId>/…). */
+  bucket: string;
+  stateMachineArn: string;
+  /** The local GitHub's token, for Octokit pointed at endpoints.github; it guards nothing real. */
+  githubToken: string;
+  /** The bare repository to push to. */
+  remote: string;
+  repo: string;
+  deployRoot: string;
+}
+
 export interface DevServer {
   stack: LocalStack;
   store: Store;
@@ -36,7 +53,7 @@ export interface DevServer {
   repo: string;
   deployRoot: string;
   /** The `--json` ready line. */
-  readyInfo(): Record<string, unknown>;
+  readyInfo(): DevReadyInfo;
   stop(): Promise<void>;
 }
 
@@ -100,7 +117,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         tableName: stack.tableName,
         bucket: stack.bucket,
         stateMachineArn: stack.stateMachineArn,
-        // The local GitHub's token, for Octokit pointed at endpoints.github; it guards nothing real.
         githubToken: stack.githubToken,
         remote,
         repo,

@@ -3,23 +3,14 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BenchError } from './bench-error.ts';
+import type { DevReadyInfo } from '../../local/dev-server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /** The line `pushgate dev --json` prints on stdout once it is ready (cli/commands/dev.ts). */
-export interface DevReadyInfo {
-  webhookUrl: string;
-  secret: string;
-  endpoints: { dynamodb: string } & Record<string, string>;
-  tableName: string;
-  stateMachineArn: string;
-  /** The bare repository whose post-receive hook sends the push webhooks. */
-  remote: string;
-  repo: string;
-  deployRoot: string;
-}
+export type { DevReadyInfo };
 
 export interface DevProcess {
   info: DevReadyInfo;

@@ -51,7 +51,7 @@ export function devCommand(): Command {
         process.stdout.write(`${JSON.stringify(dev.readyInfo())}\n`);
         return;
       }
-      const info = dev.readyInfo() as { webhookUrl: string; tableName: string; endpoints: Record<string, string> };
+      const info = dev.readyInfo();
       out.write(
         [
           `pushgate dev is ready (${Date.now() - started} ms)`,

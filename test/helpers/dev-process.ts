@@ -2,35 +2,14 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { DevReadyInfo } from '../../local/dev-server.ts';
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 
-/** The ready line `pushgate dev --json` prints on stdout (cli/commands/dev.ts). */
-export interface DevInfo {
-  webhookUrl: string;
-  secret: string;
-  endpoints: {
-    dynamodb: string;
-    stepfunctions: string;
-    s3: string;
-    codebuild: string;
-    lambda: string;
-    github: string;
-    slack: string;
-  };
-  tableName: string;
-  /** The artifact bucket (plan.bin / plan.json under runs/<runId>/…). */
-  bucket: string;
-  stateMachineArn: string;
-  /** Token of the local GitHub, for Octokit on endpoints.github. */
-  githubToken: string;
-  /** The bare repository to push to. */
-  remote: string;
-  repo: string;
-  deployRoot: string;
-}
+/** The ready line `pushgate dev --json` prints on stdout. */
+export type DevInfo = DevReadyInfo;
 
 export interface DevProcessOptions {
   /** `--data DIR`. */

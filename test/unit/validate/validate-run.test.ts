@@ -10,6 +10,7 @@ import { UnresolvedCommitError } from '../../../functions/lib/targets/unresolved
 import type { ValidatedRun } from '../../../functions/lib/workflow-types.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 import { createMemoryGitHost, type MemoryGitHost } from './memory-git-host.ts';
+import { runRecordInput } from '../../../functions/lib/run/run-record-input.ts';
 
 /** The domain against the real store on dynalite, with an in-memory GitHost double. */
 const HEAD = 'a'.repeat(40);
@@ -51,16 +52,7 @@ beforeEach(async () => {
 
 /** The run record as the webhook intake creates it before starting the workflow. */
 async function intake(run: RunRequest): Promise<void> {
-  await store.createRun({
-    runId: run.runId,
-    repo: run.repo,
-    kind: run.kind,
-    ref: run.ref,
-    branch: run.branch,
-    sha: run.sha,
-    actor: run.actor,
-    deliveryId: run.deliveryId,
-  });
+  await store.createRun(runRecordInput(run));
 }
 
 const validate = () => createValidate({ store, gitHost: git, now: () => NOW });
