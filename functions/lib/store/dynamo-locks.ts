@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './epoch-seconds.ts';
 import { StoreError } from './errors.ts';
 import { lockKey, lockPk, TICKET_SK_PREFIX, ticketKey } from './keys.ts';
-import { queryItems } from './query-items.ts';
+import { queryAll, queryItems } from './query-items.ts';
 import { isConditionalCheckFailed, storeCall } from './store-call.ts';
 import type { AcquireLockOptions, AcquireLockResult, LockKey, LockRecord, Store } from './types.ts';
 
@@ -85,17 +85,14 @@ export function createDynamoLocks(context: {
   }
 
   async function deleteTickets(key: LockKey, owner: string): Promise<void> {
-    const tickets: TicketItem[] = [];
-    for await (const item of queryItems(client, {
+    const tickets = (await queryAll(client, {
       TableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       FilterExpression: '#owner = :owner',
       ExpressionAttributeNames: { '#owner': 'owner' },
       ExpressionAttributeValues: { ':pk': lockPk(key), ':prefix': TICKET_SK_PREFIX, ':owner': owner },
       ConsistentRead: true,
-    })) {
-      tickets.push(item as unknown as TicketItem);
-    }
+    })) as unknown as TicketItem[];
     await Promise.all(
       tickets.map((ticket) => client.send(new DeleteCommand({ TableName, Key: { pk: ticket.pk, sk: ticket.sk } }))),
     );

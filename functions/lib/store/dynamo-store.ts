@@ -23,7 +23,7 @@ import {
   targetKey,
 } from './keys.ts';
 import type { ItemKey } from './keys.ts';
-import { queryItems } from './query-items.ts';
+import { queryAll, queryItems } from './query-items.ts';
 import { statusUpdate } from './status-update.ts';
 import { isConditionalCheckFailed, storeCall } from './store-call.ts';
 import type { DeploymentRecord, RunRecord, Store, TargetRecord } from './types.ts';
@@ -322,16 +322,13 @@ export function createDynamoStore(options: {
 
     listTargets(runId) {
       return storeCall(`listTargets ${runId}`, async () => {
-        const targets: TargetRecord[] = [];
-        for await (const item of queryItems(client, {
+        const items = await queryAll(client, {
           TableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':prefix': TARGET_SK_PREFIX },
           ConsistentRead: true,
-        })) {
-          targets.push(itemRecord<TargetRecord>(item));
-        }
-        return targets;
+        });
+        return items.map((item) => itemRecord<TargetRecord>(item));
       });
     },
 
@@ -407,33 +404,27 @@ export function createDynamoStore(options: {
 
     getCurrent(repo, environment) {
       return storeCall(`getCurrent ${repo} ${environment}`, async () => {
-        const deployments: DeploymentRecord[] = [];
-        for await (const item of queryItems(client, {
+        const items = await queryAll(client, {
           TableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': currentPk(repo, environment) },
           ConsistentRead: true,
-        })) {
-          deployments.push(itemRecord<DeploymentRecord>(item));
-        }
-        return deployments;
+        });
+        return items.map((item) => itemRecord<DeploymentRecord>(item));
       });
     },
 
     findRunsBySha(repo, sha) {
       return storeCall(`findRunsBySha ${repo} ${sha}`, async () => {
-        const runs: RunRecord[] = [];
         // A GSI is eventually consistent: a run created a moment ago may be missing.
-        for await (const item of queryItems(client, {
+        const items = await queryAll(client, {
           TableName,
           IndexName: GSI1,
           KeyConditionExpression: 'gsi1pk = :pk',
           ExpressionAttributeValues: { ':pk': shaIndexPk(repo, sha) },
           ScanIndexForward: false,
-        })) {
-          runs.push(itemRecord<RunRecord>(item));
-        }
-        return runs;
+        });
+        return items.map((item) => itemRecord<RunRecord>(item));
       });
     },
 

@@ -14,3 +14,13 @@ export async function* queryItems(
     yield* page.Items ?? [];
   }
 }
+
+/** Every item a Query matches, across pages, as one array. */
+export async function queryAll(
+  client: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for await (const item of queryItems(client, input)) items.push(item);
+  return items;
+}
