@@ -77,15 +77,22 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-interface ServerlessFunctions {
+interface ServerlessConfig {
   functions: Record<string, { handler: string }>;
+  custom: Record<string, unknown>;
+}
+
+/** serverless.yml, read once; its CloudFormation tags (!Ref) are read as plain values, they are not needed here. */
+function readServerlessConfig(): ServerlessConfig {
+  return parse(
+    readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub|Join)\b/g, ''),
+  ) as ServerlessConfig;
 }
 
 /** The functions of serverless.yml, by name, with the module and export of their handler. */
-export function serverlessFunctions(): { name: string; module: string; exportName: string }[] {
-  // serverless.yml uses CloudFormation tags (!Ref): read them as plain values, they are not needed here.
-  const text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub|Join)\b/g, '');
-  const config = parse(text) as ServerlessFunctions;
+export function serverlessFunctions(
+  config: ServerlessConfig = readServerlessConfig(),
+): { name: string; module: string; exportName: string }[] {
   return Object.entries(config.functions).map(([name, { handler }]) => {
     const dot = handler.lastIndexOf('.');
     return { name, module: join(ROOT, `${handler.slice(0, dot)}.ts`), exportName: handler.slice(dot + 1) };
@@ -93,11 +100,9 @@ export function serverlessFunctions(): { name: string; module: string; exportNam
 }
 
 /** The ASL's `${self:custom.*}` values, as serverless.yml resolves them for stage `local`. */
-function customVars(): Record<string, string | number> {
-  const text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub|Join)\b/g, '');
-  const custom = (parse(text) as { custom: Record<string, unknown> }).custom;
+function customVars(config: ServerlessConfig): Record<string, string | number> {
   const vars: Record<string, string | number> = { 'self:service': SERVICE, 'sls:stage': STAGE };
-  for (const [key, value] of Object.entries(custom)) {
+  for (const [key, value] of Object.entries(config.custom)) {
     if (typeof value === 'number') vars[`self:custom.${key}`] = value;
     else if (typeof value === 'string') {
       vars[`self:custom.${key}`] = value.replace('${self:service}', SERVICE).replace('${sls:stage}', STAGE);
@@ -265,7 +270,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     let webhook: HttpApiHandler | undefined;
-    for (const fn of serverlessFunctions()) {
+    const serverless = readServerlessConfig();
+    const functions = serverlessFunctions(serverless);
+    for (const fn of functions) {
       const module = (await import(pathToFileURL(fn.module).href)) as Record<string, LocalLambdaHandler>;
       const handler = module[fn.exportName];
       if (typeof handler !== 'function') throw new Error(`${fn.module} does not export ${fn.exportName}`);
@@ -277,8 +284,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const definition = loadDefinition(join(ROOT, 'state-machines/deploy.asl.yml'), {
       functionArn: (name) => `arn:aws:lambda:${region}:000000000000:function:${SERVICE}-${STAGE}-${name}`,
-      functions: serverlessFunctions().map((fn) => fn.name),
-      vars: customVars(),
+      functions: functions.map((fn) => fn.name),
+      vars: customVars(serverless),
       refs: {},
     });
     sfn.stepFunctions.createStateMachine(`${SERVICE}-${STAGE}-deploy`, definition);
