@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { StartBuildInput } from '@aws-sdk/client-codebuild';
 import { z } from 'zod';
-import { listenOnLoopback, readBody, sendJson } from '../api-gateway/loopback-server.ts';
+import { listenOnLoopback } from '../api-gateway/loopback-server.ts';
+import { awsJsonListener, parseInput } from '../aws/aws-json-listener.ts';
 import { createLocalCodeBuild, type LocalCodeBuild, type LocalCodeBuildOptions } from './create-local-codebuild.ts';
 import { LocalCodeBuildError } from './errors.ts';
-import { toWire } from './to-wire.ts';
 
 export interface StartCodeBuildOptions extends LocalCodeBuildOptions {
   port?: number;
@@ -59,48 +57,26 @@ export async function startCodeBuild(options: StartCodeBuildOptions): Promise<Lo
   const codebuild = createLocalCodeBuild(options);
   const logger = options.logger ?? new Logger({ serviceName: 'pushgate-local-codebuild' });
 
-  const operations: Record<string, (body: unknown) => Promise<unknown>> = {
+  const invalidInput = (message: string) => new LocalCodeBuildError('InvalidInputException', message);
+  const listener = awsJsonListener({
+    service: 'CodeBuild',
+    targetPrefix: TARGET_PREFIX,
+    contentType: CONTENT_TYPE,
+    maxBodyBytes: MAX_BODY,
     // The schema checks what the local build reads; the rest of the input passes through as sent.
-    StartBuild: (body) => codebuild.startBuild(parse(StartBuild, body) as StartBuildInput),
-    BatchGetBuilds: (body) => codebuild.batchGetBuilds(parse(BatchGetBuilds, body)),
-    StopBuild: (body) => codebuild.stopBuild(parse(StopBuild, body)),
-    ListBuildsForProject: (body) => codebuild.listBuildsForProject(parse(ListBuildsForProject, body)),
-  };
+    operations: {
+      StartBuild: (body) => codebuild.startBuild(parseInput(StartBuild, body, invalidInput) as StartBuildInput),
+      BatchGetBuilds: (body) => codebuild.batchGetBuilds(parseInput(BatchGetBuilds, body, invalidInput)),
+      StopBuild: (body) => codebuild.stopBuild(parseInput(StopBuild, body, invalidInput)),
+      ListBuildsForProject: (body) =>
+        codebuild.listBuildsForProject(parseInput(ListBuildsForProject, body, invalidInput)),
+    },
+    isServiceError: (error): error is LocalCodeBuildError => error instanceof LocalCodeBuildError,
+    invalidInput,
+    logger,
+  });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    const reply = (status: number, body: unknown) =>
-      sendJson(res, status, body, { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId });
-    try {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const operation = target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
-      if (req.method !== 'POST' || !operation) {
-        await readBody(req, MAX_BODY).catch(() => undefined);
-        reply(400, {
-          __type: 'UnknownOperationException',
-          message: `the local CodeBuild does not implement ${target || 'this request'}`,
-        });
-        return;
-      }
-      const text = (await readBody(req, MAX_BODY)).toString('utf8');
-      let body: unknown;
-      try {
-        body = text === '' ? {} : JSON.parse(text);
-      } catch {
-        throw new LocalCodeBuildError('InvalidInputException', 'the request body is not JSON');
-      }
-      reply(200, toWire(await operation(body)));
-    } catch (error) {
-      if (error instanceof LocalCodeBuildError) {
-        reply(400, { __type: error.code, message: error.message });
-        return;
-      }
-      logger.error('local CodeBuild request failed', { error: error as Error });
-      reply(500, { __type: 'InternalFailure', message: (error as Error).message });
-    }
-  }
-
-  const server = await listenOnLoopback((req, res) => void handle(req, res), options.port ?? 0);
+  const server = await listenOnLoopback(listener, options.port ?? 0);
   return {
     url: server.url,
     env: { AWS_ENDPOINT_URL_CODEBUILD: server.url },
@@ -110,15 +86,4 @@ export async function startCodeBuild(options: StartCodeBuildOptions): Promise<Lo
       await server.stop();
     },
   };
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    throw new LocalCodeBuildError(
-      'InvalidInputException',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  }
-  return parsed.data;
 }

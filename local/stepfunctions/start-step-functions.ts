@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { listenOnLoopback, readBody, sendJson } from '../api-gateway/loopback-server.ts';
-import { toWire } from '../codebuild/to-wire.ts';
+import { listenOnLoopback } from '../api-gateway/loopback-server.ts';
+import { awsJsonListener, parseInput } from '../aws/aws-json-listener.ts';
 import {
   createLocalStepFunctions,
   type LocalStepFunctions,
@@ -95,49 +93,27 @@ export async function startStepFunctions(options: StartStepFunctionsOptions = {}
     SendTaskHeartbeat: (r) => (sfn.sendTaskHeartbeat(r), {}),
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    const reply = (status: number, body: unknown) =>
-      sendJson(res, status, body, { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId });
-    try {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-      if (req.method !== 'POST' || !(name in schemas)) {
-        await readBody(req, MAX_BODY).catch(() => undefined);
-        reply(400, {
-          __type: 'UnknownOperationException',
-          message: `the local Step Functions does not implement ${target || 'this request'}`,
-        });
-        return;
-      }
-      const operation = name as keyof typeof schemas;
-      const text = (await readBody(req, MAX_BODY)).toString('utf8');
-      let body: unknown;
-      try {
-        body = text === '' ? {} : JSON.parse(text);
-      } catch (error) {
-        throw new LocalStepFunctionsError('ValidationException', 'the request body is not JSON', { cause: error });
-      }
-      const parsed = schemas[operation].safeParse(body);
-      if (!parsed.success) {
-        throw new LocalStepFunctionsError(
-          'ValidationException',
-          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        );
-      }
-      const run = operations[operation] as (request: unknown) => unknown;
-      reply(200, toWire(await run(parsed.data)));
-    } catch (error) {
-      if (error instanceof LocalStepFunctionsError) {
-        reply(400, { __type: error.code, message: error.message });
-        return;
-      }
-      logger.error('local Step Functions request failed', { error });
-      reply(500, { __type: 'InternalFailure', message: (error as Error).message });
-    }
-  }
+  const invalidInput = (message: string) => new LocalStepFunctionsError('ValidationException', message);
+  const listener = awsJsonListener({
+    service: 'Step Functions',
+    targetPrefix: TARGET_PREFIX,
+    contentType: CONTENT_TYPE,
+    maxBodyBytes: MAX_BODY,
+    operations: Object.fromEntries(
+      (Object.keys(schemas) as (keyof typeof schemas)[]).map((name) => [
+        name,
+        (body: unknown) =>
+          (operations[name] as (request: unknown) => unknown)(
+            parseInput(schemas[name] as z.ZodType<unknown>, body, invalidInput),
+          ),
+      ]),
+    ),
+    isServiceError: (error): error is LocalStepFunctionsError => error instanceof LocalStepFunctionsError,
+    invalidInput,
+    logger,
+  });
 
-  const server = await listenOnLoopback((req, res) => void handle(req, res), options.port ?? 0);
+  const server = await listenOnLoopback(listener, options.port ?? 0);
   return {
     url: server.url,
     env: { AWS_ENDPOINT_URL_SFN: server.url },
