@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Callback, Context } from 'aws-lambda';
 import { createLambdaContext, LOCAL_ACCOUNT_ID } from '../lambda/create-lambda-context.ts';
 import { noCallback, type LocalLogger } from '../lambda/start-lambda.ts';
-import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from './loopback-server.ts';
+import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
 import { toHttpApiEvent } from './to-http-api-event.ts';
 import { toHttpResponse } from './to-http-response.ts';
 

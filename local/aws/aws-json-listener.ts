@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { readBody, sendJson } from '../api-gateway/loopback-server.ts';
+import { readBody, sendJson } from '../http/loopback-server.ts';
 import { toWire } from './to-wire.ts';
 
 /** An error the service answers with 400 and its error code, as AWS does. */

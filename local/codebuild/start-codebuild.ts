@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { StartBuildInput } from '@aws-sdk/client-codebuild';
 import { z } from 'zod';
-import { listenOnLoopback } from '../api-gateway/loopback-server.ts';
+import { listenOnLoopback } from '../http/loopback-server.ts';
 import { awsJsonListener, parseInput } from '../aws/aws-json-listener.ts';
 import { createLocalCodeBuild, type LocalCodeBuild, type LocalCodeBuildOptions } from './create-local-codebuild.ts';
 import { LocalCodeBuildError } from './errors.ts';

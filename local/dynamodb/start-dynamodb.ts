@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { PushgateError } from '../../functions/lib/errors.ts';
-import { closeServer } from '../api-gateway/loopback-server.ts';
+import { closeServer } from '../http/loopback-server.ts';
 import { createTableFromDefinition } from '../create-table.ts';
 
 export class LocalDynamoDBError extends PushgateError {}

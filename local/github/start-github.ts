@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { PushgateError } from '../../functions/lib/errors.ts';
-import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../api-gateway/loopback-server.ts';
+import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
 import { GitRepository } from './git-repository.ts';
 import {
   commitJson,

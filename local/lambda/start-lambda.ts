@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Callback, ClientContext, Context } from 'aws-lambda';
-import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../api-gateway/loopback-server.ts';
+import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
 import { createLambdaContext, LOCAL_ACCOUNT_ID } from './create-lambda-context.ts';
 import { toFunctionError, type FunctionErrorPayload } from './to-function-error.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import S3rver from 's3rver';
-import { listenOnLoopback } from '../api-gateway/loopback-server.ts';
+import { listenOnLoopback } from '../http/loopback-server.ts';
 
 export interface StartS3Options {
   /** The artifact bucket (plans, their JSON), created at start. */

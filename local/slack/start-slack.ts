@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, readBody, sendJson } from '../api-gateway/loopback-server.ts';
+import { listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
 
 /**
  * The sink's own control route, for tests that drive `pushgate dev` from outside its process:

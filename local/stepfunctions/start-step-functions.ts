@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { listenOnLoopback } from '../api-gateway/loopback-server.ts';
+import { listenOnLoopback } from '../http/loopback-server.ts';
 import { awsJsonListener, parseInput } from '../aws/aws-json-listener.ts';
 import {
   createLocalStepFunctions,

@@ -8,7 +8,7 @@ import {
   readBody,
   sendJson,
   type LoopbackServer,
-} from '../../../local/api-gateway/loopback-server.ts';
+} from '../../../local/http/loopback-server.ts';
 import { HookInstallError, installPostReceiveHook } from '../../../local/git/install-hook.ts';
 import { sendWebhook } from '../../../local/git/send-webhook.ts';
 import { createRepoFixture, type RepoFixture } from './helpers/git-fixture.ts';
