@@ -3,12 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { verify } from '@octokit/webhooks-methods';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  listenOnLoopback,
-  readBody,
-  sendJson,
-  type LoopbackServer,
-} from '../../../local/http/loopback-server.ts';
+import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from '../../../local/http/loopback-server.ts';
 import { HookInstallError, installPostReceiveHook } from '../../../local/git/install-hook.ts';
 import { sendWebhook } from '../../../local/git/send-webhook.ts';
 import { createRepoFixture, type RepoFixture } from './helpers/git-fixture.ts';
