@@ -4,25 +4,57 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT, REGION, TemplateResolver, type Template } from './cloudformation.ts';
+import { decide, decideFor, managedPolicy, rolePolicies, type Decision, type Request } from './iam.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'pushgate-package-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-// `npm run package` is `osls package`: offline, no AWS credentials. It validates the state machine
-// (stepFunctions.validate) and bundles every function with esbuild.
+const APPLY_ROLES = ['arn:aws:iam::111111111111:role/deploy-staging', 'arn:aws:iam::222222222222:role/deploy-prod'];
+const PLAN_ROLE = 'arn:aws:iam::222222222222:role/plan-prod';
+const STATE_BUCKET = 'acme-terraform-state';
+const LOCK_TABLE = 'terraform-locks';
+
+// `npm run package` is `osls package`: offline, no AWS credentials (empty ones, so that nothing
+// waits on the credential chain). It validates the state machine (stepFunctions.validate) and
+// bundles every function with esbuild.
+function osls(args: string[], directory: string) {
+  return promisify(execFile)('npx', ['osls', 'package', '--package', directory, ...args], {
+    cwd: root,
+    env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', SLS_TELEMETRY_DISABLED: '1' },
+    maxBuffer: 10 * 1024 * 1024,
+  });
+}
+
+// Packaging takes most of a minute: once, for every test of this file.
+const packaged = osls(
+  [
+    `--param=applyRoleArns=${APPLY_ROLES.join(',')}`,
+    `--param=planRoleArns=${PLAN_ROLE}`,
+    `--param=stateBucket=${STATE_BUCKET}`,
+    `--param=stateLockTable=${LOCK_TABLE}`,
+  ],
+  out,
+).then(({ stdout, stderr }) => ({
+  output: `${stdout}${stderr}`,
+  template: JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template,
+}));
+// A rejection is reported by the tests that await it.
+packaged.catch(() => undefined);
+
+let template: Template;
+let cfn: TemplateResolver;
+beforeAll(async () => {
+  ({ template } = await packaged);
+  cfn = new TemplateResolver(template);
+}, 180_000);
+
 describe('osls package', () => {
-  it('packages every function and the deploy state machine', { timeout: 180_000 }, async () => {
-    const { stdout, stderr } = await promisify(execFile)('npx', ['osls', 'package', '--package', out], {
-      cwd: root,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', SLS_TELEMETRY_DISABLED: '1' },
-      maxBuffer: 10 * 1024 * 1024,
-    });
-    expect(`${stdout}${stderr}`).toContain('State machine "deploy" definition is valid');
-    const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-    };
+  it('packages every function and the deploy state machine', async () => {
+    const { output } = await packaged;
+    expect(output).toContain('State machine "deploy" definition is valid');
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     const handlers = readdirSync(join(root, 'functions'), { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && entry.name !== 'lib')
@@ -50,28 +82,499 @@ describe('osls package', () => {
       .map(([id]) => id);
     expect(startsExecutions).toEqual(['WebhookFunctionRole']);
     // A pull request's plan build runs its own code: its role may not read pushgate's secrets,
-    // records, executions or other runs' artifacts (explicit denies beat ReadOnlyAccess).
+    // records, executions or other runs' artifacts (explicit denies beat ReadOnlyAccess). The
+    // denies are its own and those of the PushgateProtectPolicy attached to it.
     const planDenies = JSON.stringify(
-      (
-        template.Resources.PlanBuildRole?.Properties.Policies as {
-          PolicyDocument: { Statement: { Effect: string }[] };
-        }[]
-      )
-        .flatMap((policy) => policy.PolicyDocument.Statement)
+      rolePolicies(cfn, 'PlanBuildRole')
+        .flatMap((policy) => (policy.policy as { Statement: { Effect: string }[] }).Statement)
         .filter((statement) => statement.Effect === 'Deny'),
     );
-    for (const action of [
-      'ssm:GetParameter*',
-      'secretsmanager:GetSecretValue',
-      'dynamodb:*',
-      's3:GetObject*',
-      'states:*',
-    ]) {
-      expect(planDenies, action).toContain(action);
+    for (const action of ['ssm:*', 'ssm:GetParameter*', 'secretsmanager:*', 'dynamodb:*', 's3:*', 'states:*']) {
+      expect(planDenies, action).toContain(`"${action}"`);
     }
     expect(template.Resources.DeployStateMachine?.Type).toBe('AWS::StepFunctions::StateMachine');
     expect(template.Resources.PushgateTable?.Type).toBe('AWS::DynamoDB::Table');
     // One bundle per function, not one zip of everything.
     expect(readdirSync(out).filter((file) => file.endsWith('.zip')).length).toBe(handlers.length);
+  });
+
+  it('refuses to package without applyRoleArns, and says so', { timeout: 120_000 }, async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'pushgate-package-'));
+    try {
+      const failure = await osls([], elsewhere).then(
+        () => undefined,
+        (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+      );
+      expect(failure, 'osls package succeeded without applyRoleArns').toBeDefined();
+      expect(failure).toMatch(/Cannot resolve variable at "custom\.applyRoleArns": Value not found at "param" source/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Requests no build may make, whatever role it holds (PushgateProtectPolicy). */
+function forbidden(): Request[] {
+  const table = cfn.getAtt('PushgateTable', 'Arn');
+  const bucket = cfn.getAtt('ArtifactBucket', 'Arn');
+  const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
+  return [
+    { action: 'dynamodb:GetItem', resource: table },
+    { action: 'dynamodb:PutItem', resource: table },
+    { action: 'dynamodb:Query', resource: `${table}/index/gsi1` },
+    { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/github-token') },
+    { action: 'ssm:PutParameter', resource: parameter('/pushgate/dev/policy') },
+    // (The recursive read of / is denied too, but the simulator takes no ARN for the path /.)
+    { action: 'ssm:GetParametersByPath', resource: parameter('/pushgate'), context: { 'ssm:Recursive': 'true' } },
+    {
+      action: 'secretsmanager:GetSecretValue',
+      resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:pushgate/x-AbCdEf`,
+    },
+    { action: 'states:SendTaskSuccess', resource: '*' },
+    { action: 'states:SendTaskFailure', resource: '*' },
+    { action: 'states:StartExecution', resource: cfn.ref('DeployStateMachine') },
+    {
+      action: 'states:GetExecutionHistory',
+      resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pushgate-dev-deploy:run1`,
+    },
+    {
+      action: 'lambda:UpdateFunctionCode',
+      resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:pushgate-dev-validate`,
+    },
+    {
+      action: 'lambda:GetFunctionConfiguration',
+      resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:pushgate-dev-webhook`,
+    },
+    { action: 's3:GetObject', resource: `${bucket}/runs/01RUN/network/prod/plan.bin` },
+    { action: 's3:PutObject', resource: `${bucket}/runs/01RUN/network/prod/plan.bin` },
+    { action: 's3:ListBucket', resource: bucket },
+    // The functions' code packages, deployed again by the next `osls deploy`.
+    {
+      action: 's3:PutObject',
+      resource: `${cfn.getAtt('ServerlessDeploymentBucket', 'Arn')}/serverless/pushgate/dev/x.zip`,
+    },
+    {
+      action: 'logs:GetLogEvents',
+      resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/codebuild/pushgate-dev-plan:log-stream:x`,
+    },
+    {
+      action: 'codebuild:UpdateProject',
+      resource: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/pushgate-dev-apply`,
+    },
+    { action: 'codebuild:StartBuild', resource: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/pushgate-dev-plan` },
+    { action: 'iam:PutRolePolicy', resource: cfn.getAtt('WebhookFunctionRole', 'Arn') },
+    { action: 'iam:CreatePolicyVersion', resource: cfn.ref('PushgateProtectPolicy') },
+    {
+      action: 'cloudformation:UpdateStack',
+      resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/pushgate-dev/abc`,
+    },
+    { action: 'events:DisableRule', resource: `arn:aws:events:${REGION}:${ACCOUNT}:rule/pushgate-dev-execution-ended` },
+  ];
+}
+
+/** A role of applyRoleArns or planRoleArns, trusting `runner` as the operator is told to. */
+function assumable(roleArn: string, runner: string): Request {
+  return {
+    action: 'sts:AssumeRole',
+    resource: roleArn,
+    resourceAccount: roleArn.split(':')[4]!,
+    resourcePolicy: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: runner }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+    },
+  };
+}
+
+async function decisions(roleId: string, requests: Request[], resolver = cfn): Promise<Record<string, Decision>> {
+  const result: Record<string, Decision> = {};
+  for (const request of requests) {
+    result[`${request.action} ${request.resource}`] = await decide(resolver, roleId, request);
+  }
+  return result;
+}
+
+function all(requests: Request[], decision: Decision): Record<string, Decision> {
+  return Object.fromEntries(requests.map((request) => [`${request.action} ${request.resource}`, decision]));
+}
+
+describe('build runner roles', () => {
+  it('no role or policy grants PowerUserAccess or AdministratorAccess', async () => {
+    const { template } = await packaged;
+    expect(JSON.stringify(template)).not.toMatch(/PowerUserAccess|AdministratorAccess/);
+  });
+
+  it.each(['ApplyBuildRole', 'PlanBuildRole'])('%s is explicitly denied everything of pushgate', async (role) => {
+    const requests = forbidden();
+    expect(await decisions(role, requests)).toEqual(all(requests, 'ExplicitlyDenied'));
+    expect(await decide(cfn, role, { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/x` })).toBe(
+      'ExplicitlyDenied',
+    );
+  });
+
+  it('the apply runner assumes exactly the roles of applyRoleArns, and does nothing else itself', async () => {
+    const runner = cfn.getAtt('ApplyBuildRole', 'Arn');
+    const statement = rolePolicies(cfn, 'ApplyBuildRole')
+      .flatMap((policy) => (policy.policy as { Statement: { Action: string[]; Resource: unknown }[] }).Statement)
+      .find((s) => s.Action.includes('sts:AssumeRole'));
+    expect(statement?.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    expect(statement?.Resource).toEqual(APPLY_ROLES);
+    for (const role of APPLY_ROLES) {
+      expect(await decide(cfn, 'ApplyBuildRole', assumable(role, runner)), role).toBe('Allowed');
+      expect(await decide(cfn, 'ApplyBuildRole', { ...assumable(role, runner), action: 'sts:TagSession' })).toBe(
+        'Allowed',
+      );
+    }
+    for (const role of ['arn:aws:iam::111111111111:role/admin', PLAN_ROLE]) {
+      expect(await decide(cfn, 'ApplyBuildRole', assumable(role, runner)), role).toBe('ImplicitlyDenied');
+    }
+    // Without a deploy role an apply build can change, or even read, nothing.
+    for (const request of [
+      { action: 'ec2:DescribeInstances', resource: '*' },
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::some-bucket/key' },
+      { action: 'cloudformation:ExecuteChangeSet', resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/x/y` },
+    ]) {
+      expect(await decide(cfn, 'ApplyBuildRole', request), request.action).not.toBe('Allowed');
+    }
+    const apply = cfn.resolve(template.Resources.ApplyBuildRole!.Properties) as { ManagedPolicyArns: string[] };
+    expect(apply.ManagedPolicyArns).toEqual([cfn.ref('PushgateProtectPolicy')]);
+  });
+
+  it('the plan runner assumes exactly the roles of planRoleArns', async () => {
+    const runner = cfn.getAtt('PlanBuildRole', 'Arn');
+    expect(await decide(cfn, 'PlanBuildRole', assumable(PLAN_ROLE, runner))).toBe('Allowed');
+    for (const role of APPLY_ROLES) {
+      expect(await decide(cfn, 'PlanBuildRole', assumable(role, runner)), role).toBe('ImplicitlyDenied');
+    }
+  });
+
+  it('the default plan role reads the account but not its data', async () => {
+    const stack = (name: string) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/0a1b2c3d`;
+    const expected: [Request, Decision][] = [
+      [{ action: 'ec2:DescribeInstances', resource: '*' }, 'Allowed'],
+      [{ action: 'iam:GetRole', resource: `arn:aws:iam::${ACCOUNT}:role/app` }, 'Allowed'],
+      [{ action: 's3:GetBucketPolicy', resource: 'arn:aws:s3:::some-bucket' }, 'Allowed'],
+      // Terraform state and its locks.
+      [{ action: 's3:GetObject', resource: `arn:aws:s3:::${STATE_BUCKET}/network/prod.tfstate` }, 'Allowed'],
+      [{ action: 's3:PutObject', resource: `arn:aws:s3:::${STATE_BUCKET}/network/prod.tfstate.tflock` }, 'Allowed'],
+      [{ action: 's3:DeleteObject', resource: `arn:aws:s3:::${STATE_BUCKET}/network/prod.tfstate.tflock` }, 'Allowed'],
+      [{ action: 's3:PutObject', resource: `arn:aws:s3:::${STATE_BUCKET}/network/prod.tfstate` }, 'ImplicitlyDenied'],
+      [
+        { action: 'dynamodb:PutItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${LOCK_TABLE}` },
+        'Allowed',
+      ],
+      [
+        { action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${LOCK_TABLE}` },
+        'Allowed',
+      ],
+      [
+        { action: 'dynamodb:DeleteItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${LOCK_TABLE}` },
+        'Allowed',
+      ],
+      // Data.
+      [{ action: 's3:GetObject', resource: 'arn:aws:s3:::some-bucket/customers.csv' }, 'ExplicitlyDenied'],
+      [
+        { action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders` },
+        'ExplicitlyDenied',
+      ],
+      [{ action: 'dynamodb:Scan', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders` }, 'ExplicitlyDenied'],
+      [
+        { action: 'ssm:GetParameter', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/app/db-password` },
+        'ExplicitlyDenied',
+      ],
+      [
+        {
+          action: 'ssm:GetParameter',
+          resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64`,
+        },
+        'Allowed',
+      ],
+      [
+        {
+          action: 'secretsmanager:GetSecretValue',
+          resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:app/db-AbCdEf`,
+        },
+        'ExplicitlyDenied',
+      ],
+      [
+        {
+          action: 'kms:Decrypt',
+          resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        },
+        'ExplicitlyDenied',
+      ],
+      [
+        { action: 'lambda:GetFunction', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders` },
+        'ExplicitlyDenied',
+      ],
+      [{ action: 'lambda:ListFunctions', resource: '*' }, 'ExplicitlyDenied'],
+      [
+        { action: 'logs:FilterLogEvents', resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/app` },
+        'ExplicitlyDenied',
+      ],
+      [
+        { action: 'kinesis:GetRecords', resource: `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/orders` },
+        'ExplicitlyDenied',
+      ],
+      [
+        {
+          action: 's3express:CreateSession',
+          resource: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/data--use1-az4--x-s3`,
+        },
+        'ExplicitlyDenied',
+      ],
+      // Change sets only for stacks named like pushgate's default names (changeSetStackPattern).
+      [{ action: 'cloudformation:CreateChangeSet', resource: stack('octocat-infra-network-prod') }, 'Allowed'],
+      [{ action: 'cloudformation:CreateChangeSet', resource: stack('payments-prod') }, 'ExplicitlyDenied'],
+      [
+        { action: 'cloudformation:ExecuteChangeSet', resource: stack('octocat-infra-network-prod') },
+        'ImplicitlyDenied',
+      ],
+      // No IAM writes.
+      [{ action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/app` }, 'ExplicitlyDenied'],
+      [{ action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/app` }, 'ExplicitlyDenied'],
+      [{ action: 'iam:CreateAccessKey', resource: `arn:aws:iam::${ACCOUNT}:user/someone` }, 'ExplicitlyDenied'],
+      [{ action: 'iam:UpdateAssumeRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/app` }, 'ExplicitlyDenied'],
+    ];
+    const requests = expected.map(([request]) => request);
+    expect(await decisions('PlanBuildRole', requests)).toEqual(
+      Object.fromEntries(expected.map(([request, decision]) => [`${request.action} ${request.resource}`, decision])),
+    );
+    // The simulator cannot set an encryption context key, so the S3-only exception for a state
+    // encrypted with SSE-KMS is read from the policy instead.
+    const kms = JSON.stringify(rolePolicies(cfn, 'PlanBuildRole'));
+    expect(kms).toContain(
+      `"kms:EncryptionContext:aws:s3:arn":["arn:aws:s3:::${STATE_BUCKET}","arn:aws:s3:::${STATE_BUCKET}/*"]`,
+    );
+  });
+
+  it('without stateBucket, stateLockTable and planRoleArns, the plan role reads no state and assumes nothing', async () => {
+    // The conditions follow the parameters…
+    for (const [condition, value] of [
+      ['HasPlanRoleArns', PLAN_ROLE],
+      ['HasStateBucket', STATE_BUCKET],
+      ['HasStateLockTable', LOCK_TABLE],
+    ] as const) {
+      expect(cfn.condition(condition), condition).toBe(true);
+      expect(template.Conditions?.[condition]).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [value, ''] }] });
+    }
+    // …and their other branch is still a valid policy that denies the state.
+    const without = new TemplateResolver(template, {
+      conditions: { HasPlanRoleArns: false, HasStateBucket: false, HasStateLockTable: false },
+    });
+    for (const policy of rolePolicies(without, 'PlanBuildRole')) {
+      const statements = (policy.policy as { Statement: Record<string, unknown>[] }).Statement;
+      expect(statements.length, policy.name).toBeGreaterThan(0);
+      for (const statement of statements) {
+        expect(JSON.stringify(statement)).not.toContain(STATE_BUCKET);
+        expect(JSON.stringify(statement)).not.toContain(LOCK_TABLE);
+        expect(Boolean(statement.Resource) !== Boolean(statement.NotResource), JSON.stringify(statement)).toBe(true);
+      }
+    }
+    const runner = without.getAtt('PlanBuildRole', 'Arn');
+    const expected: [Request, Decision][] = [
+      [{ action: 's3:GetObject', resource: `arn:aws:s3:::${STATE_BUCKET}/network/prod.tfstate` }, 'ExplicitlyDenied'],
+      [
+        { action: 's3:PutObject', resource: `arn:aws:s3:::${STATE_BUCKET}/network/prod.tfstate.tflock` },
+        'ImplicitlyDenied',
+      ],
+      [
+        { action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${LOCK_TABLE}` },
+        'ExplicitlyDenied',
+      ],
+      [
+        { action: 'dynamodb:PutItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${LOCK_TABLE}` },
+        'ImplicitlyDenied',
+      ],
+      [assumable(PLAN_ROLE, runner), 'ImplicitlyDenied'],
+      [{ action: 'ec2:DescribeInstances', resource: '*' }, 'Allowed'],
+    ];
+    expect(
+      await decisions(
+        'PlanBuildRole',
+        expected.map(([request]) => request),
+        without,
+      ),
+    ).toEqual(
+      Object.fromEntries(expected.map(([request, decision]) => [`${request.action} ${request.resource}`, decision])),
+    );
+  });
+
+  it('policies fit IAM size limits', async () => {
+    const size = (policy: unknown) => JSON.stringify(policy).replace(/\s/g, '').length;
+    // Managed policy documents: 6,144 characters; a role's inline policies together: 10,240.
+    expect(size(managedPolicy(cfn, cfn.ref('PushgateProtectPolicy')))).toBeLessThanOrEqual(6144);
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Role') continue;
+      const inline = (cfn.resolve(resource.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map(
+        (policy) => policy.PolicyDocument,
+      );
+      expect(
+        inline.map(size).reduce((a, b) => a + b, 0),
+        id,
+      ).toBeLessThanOrEqual(10240);
+    }
+  });
+});
+
+describe('PushgateProtectPolicy', () => {
+  it('is an output, and denies a deploy role that may do anything else only what is pushgate', async () => {
+    expect(cfn.resolve(template.Outputs?.PushgateProtectPolicyArn?.Value)).toBe(
+      `arn:aws:iam::${ACCOUNT}:policy/pushgate-dev-protect`,
+    );
+    const deployRole = `arn:aws:iam::${ACCOUNT}:role/deploy-prod`;
+    const policies = [
+      {
+        name: 'admin',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+      },
+      { name: 'protect', policy: managedPolicy(cfn, cfn.ref('PushgateProtectPolicy')) },
+    ];
+    for (const request of forbidden()) {
+      expect(await decideFor(deployRole, policies, request), `${request.action} ${request.resource}`).toBe(
+        'ExplicitlyDenied',
+      );
+    }
+    // A recursive read of / would return /pushgate/* (the simulator takes no ARN for the path /).
+    expect((managedPolicy(cfn, cfn.ref('PushgateProtectPolicy')) as { Statement: unknown[] }).Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: ['ssm:GetParametersByPath'],
+        Resource: [`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/`],
+        Condition: { StringEquals: { 'ssm:Recursive': 'true' } },
+      }),
+    );
+    // It may not take the policy off itself…
+    expect(
+      await decideFor(deployRole, policies, {
+        action: 'iam:DetachRolePolicy',
+        resource: deployRole,
+        context: { 'iam:PolicyARN': cfn.ref('PushgateProtectPolicy') },
+      }),
+    ).toBe('ExplicitlyDenied');
+    // …but it still manages the infrastructure it deploys, IAM included.
+    for (const request of [
+      { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/app` },
+      { action: 'ssm:PutParameter', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/app/setting` },
+      { action: 'lambda:UpdateFunctionCode', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:app` },
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::app-assets/index.html' },
+    ]) {
+      expect(await decideFor(deployRole, policies, request), request.action).toBe('Allowed');
+    }
+  });
+});
+
+describe('function roles', () => {
+  it('presign artifact URLs and read the platform policy', async () => {
+    const object = `${cfn.getAtt('ArtifactBucket', 'Arn')}/runs/01RUN/network/prod/plan.bin`;
+    const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
+    const table = cfn.getAtt('PushgateTable', 'Arn');
+    const expected: [string, Request, Decision][] = [
+      ['AcquireLockFunctionRole', { action: 's3:PutObject', resource: object }, 'Allowed'],
+      ['AcquireLockFunctionRole', { action: 's3:GetObject', resource: object }, 'ImplicitlyDenied'],
+      ['PrepareApplyFunctionRole', { action: 's3:GetObject', resource: object }, 'Allowed'],
+      ['PrepareApplyFunctionRole', { action: 's3:PutObject', resource: object }, 'ImplicitlyDenied'],
+      [
+        'PrepareApplyFunctionRole',
+        { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/policy') },
+        'Allowed',
+      ],
+      [
+        'PrepareApplyFunctionRole',
+        { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/github-token') },
+        'Allowed',
+      ],
+      [
+        'PrepareApplyFunctionRole',
+        { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/webhook-secret') },
+        'ImplicitlyDenied',
+      ],
+      ['PrepareApplyFunctionRole', { action: 'dynamodb:UpdateItem', resource: table }, 'Allowed'],
+      ['PrepareApplyFunctionRole', { action: 'dynamodb:Query', resource: table }, 'Allowed'],
+      ['ValidateFunctionRole', { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/policy') }, 'Allowed'],
+      [
+        'ExecutionEndedFunctionRole',
+        { action: 'sqs:SendMessage', resource: cfn.getAtt('ExecutionEndedDeadLetterQueue', 'Arn') },
+        'Allowed',
+      ],
+    ];
+    for (const [role, request, decision] of expected) {
+      expect(await decide(cfn, role, request), `${role} ${request.action} ${request.resource}`).toBe(decision);
+    }
+    // The prepareApply function comes with the workflow change; its log group is named after it.
+    expect(JSON.stringify(cfn.resolve(template.Resources.PrepareApplyFunctionRole!.Properties))).toContain(
+      'log-group:/aws/lambda/pushgate-dev-prepareApply:*',
+    );
+  });
+});
+
+describe('CodeBuild projects', () => {
+  it.each(['PlanProject', 'ApplyProject'])('%s gives up after 30 minutes in the queue, 60 running', async (id) => {
+    const project = template.Resources[id]!.Properties;
+    expect(project.QueuedTimeoutInMinutes).toBe(30);
+    expect(project.TimeoutInMinutes).toBe(60);
+    // Builds reach the artifacts only through presigned URLs: they are not told the bucket.
+    expect(JSON.stringify(project)).not.toContain('ArtifactBucket');
+  });
+});
+
+describe('executionEnded dead letters', () => {
+  it('retries, then parks the event in a queue whose depth raises an alarm', async () => {
+    const queue = cfn.getAtt('ExecutionEndedDeadLetterQueue', 'Arn');
+    expect(cfn.resolve(template.Resources.ExecutionEndedDeadLetterQueue!.Properties)).toEqual({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
+    // Lambda's async invocation: two retries, then the on-failure destination.
+    const invokeConfig = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+        JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: 'ExecutionEndedLambdaFunction' }),
+    );
+    expect(cfn.resolve(invokeConfig?.Properties)).toMatchObject({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: queue } },
+    });
+    // The rule's target: its own retry policy, then the same queue.
+    const [ruleId, rule] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::Rule')!;
+    const target = (cfn.resolve(rule.Properties) as { Targets: Record<string, unknown>[] }).Targets[0];
+    expect(target).toMatchObject({
+      Arn: cfn.getAtt('ExecutionEndedLambdaFunction', 'Arn'),
+      RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 30 },
+      DeadLetterConfig: { Arn: queue },
+    });
+    // EventBridge may send to the queue for this rule only.
+    const queuePolicy = cfn.resolve(template.Resources.ExecutionEndedDeadLetterQueuePolicy!.Properties) as {
+      PolicyDocument: unknown;
+    };
+    const send = (rule: string) =>
+      decideFor('events.amazonaws.com', [], {
+        action: 'sqs:SendMessage',
+        resource: queue,
+        resourcePolicy: queuePolicy.PolicyDocument,
+        context: { 'aws:SourceArn': rule },
+      });
+    expect(await send(cfn.getAtt(ruleId, 'Arn'))).toBe('Allowed');
+    expect(await send(`arn:aws:events:${REGION}:${ACCOUNT}:rule/someone-else`)).toBe('ImplicitlyDenied');
+    // Any visible message alarms, to the encrypted AlarmTopic.
+    expect(cfn.resolve(template.Resources.ExecutionEndedDeadLettersAlarm!.Properties)).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: cfn.getAtt('ExecutionEndedDeadLetterQueue', 'QueueName') }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [cfn.ref('AlarmTopic')],
+    });
+    expect(template.Resources.AlarmTopic?.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlarmTopicKey' });
+    // CloudWatch alarms can publish to an encrypted topic only if the key lets them.
+    const keyPolicy = cfn.resolve(template.Resources.AlarmTopicKey!.Properties.KeyPolicy) as {
+      Statement: { Principal: unknown; Action: unknown }[];
+    };
+    expect(keyPolicy.Statement).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
+    expect(cfn.resolve(template.Outputs?.AlarmTopicArn?.Value)).toBe(cfn.ref('AlarmTopic'));
   });
 });
