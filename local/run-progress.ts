@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { formatSummary } from '../functions/lib/plan/format-summary.ts';
-import type { Store } from '../functions/lib/store/types.ts';
+import type { RunStore, TargetStore } from '../functions/lib/store/types.ts';
 import type { ExecutionSummary } from './stepfunctions/create-local-step-functions.ts';
 
 /** States whose entry is worth a line: the steps a person follows in the console. */
@@ -27,7 +27,7 @@ interface StateInput {
  * while a run goes on: one line per step entered, then the run's outcome as recorded in DynamoDB.
  * Returns the `onEvent` callback of the local stack.
  */
-export function createRunProgress(options: { store: Store; write: (line: string) => void }) {
+export function createRunProgress(options: { store: RunStore & TargetStore; write: (line: string) => void }) {
   const { store, write } = options;
   const runIds = new Map<string, string>();
   return async function onEvent(event: HistoryEvent, execution: ExecutionSummary): Promise<void> {

@@ -1,40 +1,28 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
-import type { Notifier } from '../lib/notify/notifier.ts';
-import { notifyRun } from '../lib/notify/notify-run.ts';
-import { RunOutcome } from '../lib/notify/run-outcome.ts';
-import { createSlackNotifier } from '../lib/notify/slack-notifier.ts';
-import { defaultStore } from '../lib/run/step-deps.ts';
-import { parseStepInput } from '../lib/run/step-input.ts';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { notify, type NotifyDeps } from '../lib/run/notify.ts';
+import { functionLogger } from '../lib/runtime/logger.ts';
+import { runtimeStore } from '../lib/runtime/store.ts';
 import { getConfiguredSecret } from '../lib/secrets.ts';
+import { NotifyInput, type NotifyOutput } from '../lib/workflow/contract.ts';
+import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
-const logger = new Logger({ serviceName: 'pushgate-notify' });
+export type NotifyHandlerDeps = NotifyDeps & { logger: Logger };
 
-const NotifyInput = z.object({ outcome: RunOutcome });
+const defaultDeps = (): NotifyHandlerDeps => ({
+  store: runtimeStore(),
+  slackWebhookUrl: () =>
+    getConfiguredSecret({ valueEnv: 'SLACK_WEBHOOK_URL', parameterEnv: 'SLACK_WEBHOOK_URL_PARAMETER' }),
+  logger: functionLogger('notify'),
+});
 
-/**
- * Step Functions `Notify`: `{ outcome }` from Record. Every channel's result is recorded on the run;
- * a channel that fails or is not configured never fails the execution.
- */
-export const handler = async (event: unknown) => {
-  const { outcome } = parseStepInput(NotifyInput, event, 'Notify');
-  logger.appendKeys({ runId: outcome.runId });
-  const notifiers: Notifier[] = [];
-  const skipped: Record<string, string> = {};
+/** Step Functions `Notify`: `{ outcome }` from Record; never fails the execution for a channel. */
+export function createHandler(deps: () => NotifyHandlerDeps = defaultDeps) {
+  return async (event: unknown): Promise<NotifyOutput> => {
+    const input = parseStepInput(NotifyInput, event, 'Notify');
+    const resolved = deps();
+    resolved.logger.appendKeys({ runId: input.outcome.runId });
+    return notify(input, resolved);
+  };
+}
 
-  let webhookUrl: string | undefined;
-  try {
-    webhookUrl = await getConfiguredSecret({
-      valueEnv: 'SLACK_WEBHOOK_URL',
-      parameterEnv: 'SLACK_WEBHOOK_URL_PARAMETER',
-    });
-  } catch (error) {
-    // SecretConfigError names the parameter, never its value.
-    skipped.slack = error instanceof Error ? error.message : 'could not read the Slack webhook URL';
-  }
-  if (webhookUrl) notifiers.push(createSlackNotifier({ webhookUrl }));
-  else skipped.slack ??= 'not configured (SLACK_WEBHOOK_URL_PARAMETER is not set)';
-
-  const results = await notifyRun(outcome, notifiers, { store: defaultStore(), skipped, logger });
-  return { notifications: results.map(({ channel, ok, attempts }) => ({ channel, ok, attempts })) };
-};
+export const handler = createHandler();

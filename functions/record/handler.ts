@@ -1,10 +1,13 @@
-import * as z from 'zod';
-import { recordRun } from '../lib/run/record-run.ts';
-import { defaultStore } from '../lib/run/step-deps.ts';
-import { CaughtError, parseStepInput } from '../lib/run/step-input.ts';
+import { record, type RecordDeps } from '../lib/run/record.ts';
+import { runtimeStore } from '../lib/runtime/store.ts';
+import { RecordInput, type RunOutcome } from '../lib/workflow/contract.ts';
+import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
-const RecordInput = z.object({ runId: z.string(), executionArn: z.string().optional(), error: CaughtError.optional() });
+const defaultDeps = (): RecordDeps => ({ store: runtimeStore() });
 
 /** Step Functions `Record` / `RecordFailure`: the run's final status, the outcome Notify sends. */
-export const handler = async (event: unknown) =>
-  recordRun(parseStepInput(RecordInput, event, 'Record'), { store: defaultStore() });
+export function createHandler(deps: () => RecordDeps = defaultDeps) {
+  return async (event: unknown): Promise<RunOutcome> => record(parseStepInput(RecordInput, event, 'Record'), deps());
+}
+
+export const handler = createHandler();

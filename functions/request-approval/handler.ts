@@ -1,7 +1,14 @@
-import { requestApproval, RequestApprovalInput } from '../lib/run/request-approval.ts';
-import { defaultStore } from '../lib/run/step-deps.ts';
-import { parseStepInput } from '../lib/run/step-input.ts';
+import { requestApproval, type RequestApprovalDeps } from '../lib/run/request-approval.ts';
+import { runtimeStore } from '../lib/runtime/store.ts';
+import { RequestApprovalInput, type RequestApprovalOutput } from '../lib/workflow/contract.ts';
+import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
+
+const defaultDeps = (): RequestApprovalDeps => ({ store: runtimeStore() });
 
 /** Step Functions `WaitForApproval` (lambda:invoke.waitForTaskToken). */
-export const handler = async (event: unknown) =>
-  requestApproval(parseStepInput(RequestApprovalInput, event, 'WaitForApproval'), { store: defaultStore() });
+export function createHandler(deps: () => RequestApprovalDeps = defaultDeps) {
+  return async (event: unknown): Promise<RequestApprovalOutput> =>
+    requestApproval(parseStepInput(RequestApprovalInput, event, 'WaitForApproval'), deps());
+}
+
+export const handler = createHandler();

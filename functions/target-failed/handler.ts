@@ -1,7 +1,14 @@
-import { failTarget } from '../lib/run/fail-target.ts';
-import { defaultStore } from '../lib/run/step-deps.ts';
-import { parseStepInput, TargetStepInput } from '../lib/run/step-input.ts';
+import { targetFailed, type TargetFailedDeps } from '../lib/run/target-failed.ts';
+import { runtimeStore } from '../lib/runtime/store.ts';
+import { TargetFailedInput, type TargetFailedOutput } from '../lib/workflow/contract.ts';
+import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
+
+const defaultDeps = (): TargetFailedDeps => ({ store: runtimeStore() });
 
 /** Step Functions `TargetFailed`: every per-target Catch ends here. */
-export const handler = async (event: unknown) =>
-  failTarget(parseStepInput(TargetStepInput, event, 'TargetFailed'), { store: defaultStore() });
+export function createHandler(deps: () => TargetFailedDeps = defaultDeps) {
+  return async (event: unknown): Promise<TargetFailedOutput> =>
+    targetFailed(parseStepInput(TargetFailedInput, event, 'TargetFailed'), deps());
+}
+
+export const handler = createHandler();

@@ -1,14 +1,14 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
+import { createWebhookClients, type WebhookClients } from '../lib/runtime/clients/webhook.ts';
+import { functionLogger } from '../lib/runtime/logger.ts';
 import { getConfiguredSecret } from '../lib/secrets.ts';
-import { createDynamoStore } from '../lib/store/index.ts';
+import { createDynamoStore } from '../lib/store/dynamo-store.ts';
 import { createIntake } from '../lib/webhook/intake.ts';
 import type { IntakeOptions } from '../lib/webhook/intake.ts';
 import { createSfnWorkflow } from '../lib/workflow/sfn-workflow.ts';
-import { readWebhookConfig } from './config.ts';
+import { readWebhookConfig, type WebhookConfig } from './config.ts';
 
 /** The fields of an API Gateway HTTP API (payload format 2.0) event the intake reads. */
 const HttpApiEvent = z.object({
@@ -30,8 +30,7 @@ export interface HandlerDeps extends Omit<IntakeOptions, 'logger'> {
 
 /** The Lambda handler around the intake; tests build one with their own store and workflow. */
 export function createHandler(deps: HandlerDeps): WebhookHandler {
-  // POWERTOOLS_SERVICE_NAME (set in serverless.yml) names the service when present.
-  const logger = deps.logger ?? new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'pushgate-webhook' });
+  const logger = deps.logger ?? functionLogger('webhook');
   const intake = createIntake({ ...deps, logger });
   return async function handler(event, context) {
     // Adds the Lambda request id and cold-start flag to every line.
@@ -66,27 +65,29 @@ function json(statusCode: number, body: unknown, headers?: Record<string, string
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-const config = readWebhookConfig();
+/**
+ * What the deployed handler runs with: the store and the workflow over the webhook's own clients,
+ * which give up in time (runtime/clients/webhook.ts), and the secrets read on the first delivery, not at cold
+ * start (the Parameters utility caches them for minutes).
+ */
+export function webhookDeps(config: WebhookConfig, clients: WebhookClients = createWebhookClients()): HandlerDeps {
+  return {
+    store: createDynamoStore({ tableName: config.tableName, client: clients.dynamodb }),
+    workflow: createSfnWorkflow({ stateMachineArn: config.stateMachineArn, client: clients.sfn }),
+    secrets: () =>
+      Promise.all([
+        getConfiguredSecret({ valueEnv: 'WEBHOOK_SECRET', parameterEnv: 'WEBHOOK_SECRET_PARAMETER' }),
+        getConfiguredSecret({
+          valueEnv: 'WEBHOOK_SECRET_PREVIOUS',
+          parameterEnv: 'WEBHOOK_SECRET_PREVIOUS_PARAMETER',
+          optional: true,
+        }),
+      ]),
+    allowedRepos: config.allowedRepos,
+    ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
+    ...(config.paths === undefined ? {} : { paths: config.paths }),
+  };
+}
 
-// The function has 10 s. Without request timeouts a hung DynamoDB or Step Functions call would run
-// into the Lambda timeout, where no catch runs and the delivery would stay accepted without a run.
-// Two attempts of at most 3 s each leave time to answer 503 so that GitHub redelivers.
-const clientConfig = { maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } };
-
-export const handler: WebhookHandler = createHandler({
-  store: createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(clientConfig) }),
-  workflow: createSfnWorkflow({ stateMachineArn: config.stateMachineArn, client: new SFNClient(clientConfig) }),
-  // Read on the first delivery, not at cold start; the Parameters utility caches them for minutes.
-  secrets: () =>
-    Promise.all([
-      getConfiguredSecret({ valueEnv: 'WEBHOOK_SECRET', parameterEnv: 'WEBHOOK_SECRET_PARAMETER' }),
-      getConfiguredSecret({
-        valueEnv: 'WEBHOOK_SECRET_PREVIOUS',
-        parameterEnv: 'WEBHOOK_SECRET_PREVIOUS_PARAMETER',
-        optional: true,
-      }),
-    ]),
-  allowedRepos: config.allowedRepos,
-  ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
-  ...(config.paths === undefined ? {} : { paths: config.paths }),
-});
+// The configuration is checked at cold start, so a bad deployment fails there, naming the variable.
+export const handler: WebhookHandler = createHandler(webhookDeps(readWebhookConfig()));

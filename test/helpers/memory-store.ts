@@ -1,20 +1,20 @@
 import { canTransition } from '../../functions/lib/status.ts';
-import type { RunRecord, Store } from '../../functions/lib/store/types.ts';
+import type { RunRecord } from '../../functions/lib/store/types.ts';
+import type { IntakeStore } from '../../functions/lib/webhook/intake.ts';
 
-/** The store operations the webhook intake uses, kept in memory; anything else throws. */
-export type MemoryStore = Store & {
+/** The store the webhook intake writes (IntakeStore), kept in memory, with its records to look at. */
+export type MemoryStore = IntakeStore & {
   runs: Map<string, RunRecord>;
   deliveries: Map<string, string>;
 };
 
 /**
- * An in-memory Store double for unit tests and benchmarks of the webhook intake. It is a plain
+ * An in-memory IntakeStore double for unit tests of the webhook intake and handler. It is a plain
  * object of functions, so a test can replace one (`{ ...store, createRun: failing }`).
  */
 export function createMemoryStore(): MemoryStore {
   const runs = new Map<string, RunRecord>();
   const deliveries = new Map<string, string>();
-  const unused = (name: string) => () => Promise.reject(new Error(`memory store: ${name} is not implemented`));
   return {
     runs,
     deliveries,
@@ -34,10 +34,6 @@ export function createMemoryStore(): MemoryStore {
       runs.set(run.runId, record);
       return { ...record };
     },
-    async getRun(runId) {
-      const run = runs.get(runId);
-      return run && { ...run };
-    },
     async setRunStatus(runId, status, fields = {}, now = new Date()) {
       const run = runs.get(runId);
       if (!run) throw new Error(`no run ${runId}`);
@@ -45,18 +41,5 @@ export function createMemoryStore(): MemoryStore {
       Object.assign(run, fields, { status, updatedAt: now.toISOString() });
       return { ...run };
     },
-    recordNotification: unused('recordNotification'),
-    putTarget: unused('putTarget'),
-    getTarget: unused('getTarget'),
-    listTargets: unused('listTargets'),
-    setTargetStatus: unused('setTargetStatus'),
-    recordDeployment: unused('recordDeployment'),
-    listDeployments: unused('listDeployments'),
-    getCurrent: unused('getCurrent'),
-    findRunsBySha: unused('findRunsBySha'),
-    acquireLock: unused('acquireLock'),
-    getLock: unused('getLock'),
-    releaseLock: unused('releaseLock'),
-    leaveQueue: unused('leaveQueue'),
   };
 }

@@ -1,4 +1,4 @@
-import type { RunRequest } from '../../functions/lib/run-request.ts';
+import type { RunRequest } from '../../functions/lib/workflow/contract.ts';
 import { executionArn } from '../../functions/lib/workflow/execution-arn.ts';
 import type { Workflow } from '../../functions/lib/workflow/workflow.ts';
 

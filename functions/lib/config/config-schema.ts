@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { Engine } from '../engines/engine.ts';
 import { checkEngineOptions } from './check-engine-options.ts';
 import { checkReferences } from './check-references.ts';
 
@@ -16,9 +17,6 @@ const NAME_RULE = 'use lowercase letters, digits, "-" and "_", starting with a l
 /** Project and environment names end up in S3 keys, lock keys, stack names and CodeBuild variables. */
 export const ProjectName = z.string().max(64).regex(NAME_PATTERN, NAME_RULE);
 export const EnvironmentName = z.string().max(64).regex(NAME_PATTERN, NAME_RULE);
-
-export const ENGINES = ['terraform', 'opentofu', 'cloudformation', 'command'] as const;
-export const EngineName = z.enum(ENGINES);
 
 /** YAML reads `replicas: 3` as a number; a user means the text `3`. */
 const ScalarText = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string' }).transform(String);
@@ -130,7 +128,7 @@ export const ProjectConfig = z
   .strictObject({
     name: ProjectName.describe('Unique project name.'),
     dir: Directory.describe('Project directory, relative to the repository root (`.` for the root).'),
-    engine: EngineName,
+    engine: Engine,
     environments: z.array(EnvironmentName).min(1, 'list at least one environment').describe('Where it deploys.'),
     watch: z
       .array(Glob)

@@ -1,4 +1,4 @@
-import type { RunRequest } from '../run-request.ts';
+import type { RunRequest } from '../workflow/contract.ts';
 import type { BuildTarget, EngineOptions } from './engine-types.ts';
 import { PLAN_EXPORTS, type PlanArtifactFile } from './plan-exports.ts';
 import { shellQuote } from './shell-quote.ts';

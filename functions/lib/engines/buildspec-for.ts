@@ -1,5 +1,5 @@
-import type { Engine } from '../workflow-types.ts';
-import type { RunRequest } from '../run-request.ts';
+import type { RunRequest } from '../workflow/contract.ts';
+import type { Engine } from './engine.ts';
 import { cloudformationBuildspec } from './cloudformation-buildspec.ts';
 import { commandBuildspec } from './command-buildspec.ts';
 import type { BuildspecGenerator, BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { RunRequest } from '../run-request.ts';
+import type { RunRequest } from '../workflow/contract.ts';
 import { buildVariables, script } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
 import type { PlanArtifactFile } from './plan-exports.ts';

@@ -1,6 +1,5 @@
 import type { EnvironmentConfig, ProjectConfig } from '../config/config-schema.ts';
-import type { RunRequest } from '../run-request.ts';
-import type { TargetSpec } from '../workflow-types.ts';
+import type { RunRequest, TargetSpec } from '../workflow/contract.ts';
 
 /** A target before its buildspecs exist: what an engine generates them from. */
 export type BuildTarget = Omit<TargetSpec, 'buildspec'>;

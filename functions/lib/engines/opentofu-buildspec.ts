@@ -1,4 +1,4 @@
-import type { RunRequest } from '../run-request.ts';
+import type { RunRequest } from '../workflow/contract.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
 import { terraformBuildspec } from './terraform-buildspec.ts';
 

@@ -1,4 +1,4 @@
-import type { RunOutcome } from './run-outcome.ts';
+import type { RunOutcome } from '../workflow/contract.ts';
 
 /** One way of telling people how a run ended (Slack now; GitHub statuses and comments later). */
 export interface Notifier {

@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { NotificationResult, Store } from '../store/types.ts';
+import type { NotificationResult, RunStore } from '../store/types.ts';
 import { NotifyError } from './errors.ts';
 import type { Notifier } from './notifier.ts';
-import type { RunOutcome } from './run-outcome.ts';
+import type { RunOutcome } from '../workflow/contract.ts';
 
 export interface NotifyRunOptions {
-  store: Pick<Store, 'recordNotification'>;
+  store: Pick<RunStore, 'recordNotification'>;
   /** Tries per notifier, the first included. Default 3. */
   attempts?: number;
   /** Wait before the second try; doubled before each further one. Default 1,000 ms. */

@@ -1,6 +1,6 @@
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import { formatSummary } from '../plan/format-summary.ts';
-import type { RunOutcome, TargetOutcome } from './run-outcome.ts';
+import type { RunOutcome, TargetOutcome } from '../workflow/contract.ts';
 
 /** Slack rejects a section whose text is longer than 3,000 characters. https://docs.slack.dev/reference/block-kit/blocks/section-block */
 const MAX_SECTION_TEXT = 3000;

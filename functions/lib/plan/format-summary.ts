@@ -1,4 +1,4 @@
-import type { PlanSummary } from '../store/types.ts';
+import type { PlanSummary } from '../workflow/contract.ts';
 
 /** Slack and GitHub show this line; a plan with hundreds of outputs must not fill the message. */
 const DEFAULT_MAX_OUTPUTS = 20;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { PlanSummary } from '../store/types.ts';
+import type { PlanSummary } from '../workflow/contract.ts';
 import { describeZodError } from './describe-zod-error.ts';
 import { PlanFormatError } from './errors.ts';
 

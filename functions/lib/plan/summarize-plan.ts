@@ -1,4 +1,4 @@
-import type { PlanSummary } from '../store/types.ts';
+import type { PlanSummary } from '../workflow/contract.ts';
 import { PlanFormatError } from './errors.ts';
 import { looksLikeChangeSet, summarizeChangeSet } from './summarize-change-set.ts';
 import { looksLikePushgatePlan, PUSHGATE_PLAN_FORMAT, summarizePushgatePlan } from './summarize-pushgate-plan.ts';

@@ -1,4 +1,4 @@
-import type { CaughtError } from './step-input.ts';
+import type { CaughtError } from '../workflow/contract.ts';
 
 /** Longest reason kept on a record or sent to Slack; full details stay in the execution history. */
 const MAX_REASON = 1500;

@@ -1,7 +1,7 @@
 import { PushgateError } from '../errors.ts';
 
 /**
- * Errors the workflow's Retry / Catch match by name (functions/lib/workflow-types.ts WorkflowErrors).
+ * Errors the workflow's Retry / Catch match by name (WorkflowErrors in functions/lib/workflow/contract.ts).
  * Lock contention is a result inside the domain (AcquireLockResult); only at the Step Functions edge
  * does it become an error, because Retry with backoff is how a Standard workflow waits cheaply.
  */

@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import type { Store } from '../store/types.ts';
-import { recordRun, STOPPED_ERROR } from './record-run.ts';
+import { record, STOPPED_ERROR, type RecordDeps } from './record.ts';
 
 /**
  * The EventBridge event Step Functions sends when an execution's status changes.
@@ -18,6 +17,11 @@ export const ExecutionStatusChange = z.object({
 });
 export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;
 
+export type ExecutionEndedDeps = RecordDeps & {
+  /** Stops the run's apply builds still running and waits for them to end (stop-apply-builds.ts). */
+  stopApplyBuilds?: (runId: string) => Promise<unknown>;
+};
+
 /**
  * An execution that was stopped (StopExecution), timed out, or failed with an error no Catch takes
  * (States.Runtime, States.DataLimitExceeded) never reaches Record: no state runs
@@ -28,7 +32,7 @@ export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChange>;
  */
 export async function executionEnded(
   event: ExecutionStatusChange,
-  deps: { store: Store; now?: () => Date; stopApplyBuilds?: (runId: string) => Promise<unknown> },
+  deps: ExecutionEndedDeps,
 ): Promise<{ runId?: string; status?: string }> {
   const { detail } = event;
   if (detail.status !== 'ABORTED' && detail.status !== 'TIMED_OUT' && detail.status !== 'FAILED') return {};
@@ -45,7 +49,7 @@ export async function executionEnded(
       : detail.status === 'TIMED_OUT'
         ? { Error: 'States.Timeout', Cause: 'the execution timed out' }
         : { Error: detail.error ?? 'States.Failed', Cause: detail.cause ?? 'the execution failed' };
-  // A run the workflow already recorded keeps its status (recordRun leaves final runs alone); only
+  // A run the workflow already recorded keeps its status (record leaves final runs alone); only
   // its locks are released again, which is owner-conditioned and harmless.
   // Before any lock is released: an apply still running must have ended (ApplyStillRunningError makes
   // EventBridge's asynchronous invocation try again later; the lock stays held until then).
@@ -56,6 +60,6 @@ export async function executionEnded(
   ) {
     await deps.stopApplyBuilds(runId);
   }
-  const outcome = await recordRun({ runId, executionArn: detail.executionArn, error }, deps);
+  const outcome = await record({ runId, executionArn: detail.executionArn, error }, deps);
   return { runId, status: outcome.status };
 }

@@ -1,19 +1,21 @@
-import * as z from 'zod';
-import type { Store } from '../store/types.ts';
-import { TargetStepInput } from './step-input.ts';
+import type { TargetStore } from '../store/types.ts';
+import type { RequestApprovalOutput, TargetStep } from '../workflow/contract.ts';
 
-export const RequestApprovalInput = TargetStepInput.extend({ taskToken: z.string().min(1) });
-export type RequestApprovalInput = z.infer<typeof RequestApprovalInput>;
+export interface RequestApprovalDeps {
+  store: TargetStore;
+  now?: () => Date;
+}
 
 /**
- * The `WaitForApproval` state's Lambda: keeps the task token on the target (status
- * `awaiting_approval`, set by Summarize) so that an approval can resume exactly this execution with
- * SendTaskSuccess. The execution waits without running anything until then or until the timeout.
+ * The `WaitForApproval` state's Lambda (RequestApprovalInput): keeps the task token on the target
+ * (status `awaiting_approval`, set by Summarize) so that an approval can resume exactly this
+ * execution with SendTaskSuccess. The execution waits without running anything until then or until
+ * the timeout.
  */
 export async function requestApproval(
-  input: RequestApprovalInput,
-  deps: { store: Store; now?: () => Date },
-): Promise<{ waiting: true }> {
+  input: TargetStep & { taskToken: string },
+  deps: RequestApprovalDeps,
+): Promise<RequestApprovalOutput> {
   const { run, target, taskToken } = input;
   await deps.store.setTargetStatus(
     run.runId,

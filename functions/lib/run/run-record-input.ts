@@ -1,11 +1,11 @@
-import type { RunRequest } from '../run-request.ts';
-import type { Store } from '../store/types.ts';
+import type { RunStore } from '../store/types.ts';
+import type { RunRequest } from '../workflow/contract.ts';
 
-/** What `store.createRun` records of a run request: the webhook intake and Validate create runs alike. */
+/** What `createRun` records of a run request: the webhook intake and Validate create runs alike. */
 export function runRecordInput(
   run: RunRequest,
   fields: { executionArn?: string } = {},
-): Parameters<Store['createRun']>[0] {
+): Parameters<RunStore['createRun']>[0] {
   return {
     runId: run.runId,
     repo: run.repo,

@@ -1,11 +1,11 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoTable } from './dynamo-table.ts';
 import { epochSeconds } from './epoch-seconds.ts';
 import { StoreError } from './errors.ts';
 import { lockKey, lockPk, TICKET_SK_PREFIX, ticketKey } from './keys.ts';
 import { queryAll, queryItems } from './query-items.ts';
 import { isConditionalCheckFailed, storeCall } from './store-call.ts';
-import type { AcquireLockOptions, AcquireLockResult, LockKey, LockRecord, Store } from './types.ts';
+import type { AcquireLockOptions, AcquireLockResult, LockRecord, LockStore, TargetKey } from './types.ts';
 
 const DAY_SECONDS = 24 * 60 * 60;
 const DEFAULT_WAITER_TTL_SECONDS = 300;
@@ -44,8 +44,6 @@ interface TicketItem {
   seenAt: string;
 }
 
-export type LockOperations = Pick<Store, 'acquireLock' | 'getLock' | 'releaseLock' | 'leaveQueue'>;
-
 function lockRecord(item: LockItem, nowIso: string): LockRecord {
   return {
     repo: item.repo,
@@ -67,24 +65,20 @@ function lockRecord(item: LockItem, nowIso: string): LockRecord {
  * step is a single-item write that is safe to repeat, and a crashed waiter's ticket stops counting
  * once it has not been refreshed for `waiterTtlSeconds`, so a waiter must poll more often than that.
  */
-export function createDynamoLocks(context: {
-  client: DynamoDBDocumentClient;
-  tableName: string;
-  clock: () => Date;
-}): LockOperations {
-  const { client, tableName: TableName, clock } = context;
+export function createDynamoLocks(table: DynamoTable): LockStore {
+  const { client, tableName: TableName, clock } = table;
 
-  async function readLockItem(key: LockKey): Promise<LockItem | ReleasedLockItem | undefined> {
+  async function readLockItem(key: TargetKey): Promise<LockItem | ReleasedLockItem | undefined> {
     const { Item } = await client.send(new GetCommand({ TableName, Key: lockKey(key), ConsistentRead: true }));
     return Item as LockItem | ReleasedLockItem | undefined;
   }
 
-  async function readLock(key: LockKey): Promise<LockItem | undefined> {
+  async function readLock(key: TargetKey): Promise<LockItem | undefined> {
     const item = await readLockItem(key);
     return isHeld(item) ? item : undefined;
   }
 
-  async function deleteTickets(key: LockKey, owner: string): Promise<void> {
+  async function deleteTickets(key: TargetKey, owner: string): Promise<void> {
     const tickets = (await queryAll(client, {
       TableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -115,7 +109,7 @@ export function createDynamoLocks(context: {
   }
 
   async function acquireLock(
-    key: LockKey,
+    key: TargetKey,
     owner: string,
     options: AcquireLockOptions,
     now?: Date,
@@ -245,14 +239,14 @@ export function createDynamoLocks(context: {
     });
   }
 
-  async function getLock(key: LockKey, now?: Date): Promise<LockRecord | undefined> {
+  async function getLock(key: TargetKey, now?: Date): Promise<LockRecord | undefined> {
     return storeCall(`getLock ${lockPk(key)}`, async () => {
       const item = await readLock(key);
       return item && lockRecord(item, (now ?? clock()).toISOString());
     });
   }
 
-  async function releaseLock(key: LockKey, owner: string): Promise<boolean> {
+  async function releaseLock(key: TargetKey, owner: string): Promise<boolean> {
     return storeCall(`releaseLock ${lockPk(key)}`, async () => {
       let released = true;
       try {
@@ -279,7 +273,7 @@ export function createDynamoLocks(context: {
     });
   }
 
-  async function leaveQueue(key: LockKey, owner: string): Promise<void> {
+  async function leaveQueue(key: TargetKey, owner: string): Promise<void> {
     return storeCall(`leaveQueue ${lockPk(key)}`, () => deleteTickets(key, owner));
   }
 

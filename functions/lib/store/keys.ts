@@ -1,4 +1,4 @@
-import type { LockKey } from './types.ts';
+import type { TargetKey } from './types.ts';
 import { StoreError } from './errors.ts';
 
 /**
@@ -75,7 +75,7 @@ export function runIndexKeys(run: { repo: string; sha: string; createdAt: string
 }
 
 /** Keys of one target (project × environment) of a run (pattern 2). */
-export function targetKey(runId: string, project: string, environment: string): ItemKey {
+export function targetItemKey(runId: string, project: string, environment: string): ItemKey {
   return {
     pk: runKey(runId).pk,
     sk: `${TARGET_SK_PREFIX}${part('project', project)}#${part('environment', environment)}`,
@@ -131,17 +131,17 @@ export function currentKey(repo: string, environment: string, project: string): 
 }
 
 /** Partition of a lock and its queue (pattern 6). */
-export function lockPk(key: LockKey): string {
+export function lockPk(key: TargetKey): string {
   return `LOCK#${part('repo', key.repo)}#${part('project', key.project)}#${part('environment', key.environment)}`;
 }
 
 /** Keys of the lock itself. */
-export function lockKey(key: LockKey): ItemKey {
+export function lockKey(key: TargetKey): ItemKey {
   return { pk: lockPk(key), sk: LOCK_SK };
 }
 
 /** Keys of one waiter's queue ticket; the position comes first so tickets sort in queue order. */
-export function ticketKey(key: LockKey, position: string, owner: string): ItemKey {
+export function ticketKey(key: TargetKey, position: string, owner: string): ItemKey {
   if (position === '') throw new StoreError('queue position must be non-empty');
   return { pk: lockPk(key), sk: `${TICKET_SK_PREFIX}${position}#${part('owner', owner)}` };
 }

@@ -1,5 +1,8 @@
-import type { RunKind } from '../run-request.ts';
 import type { Status } from '../status.ts';
+import type { PlanSummary, RunKind } from '../workflow/contract.ts';
+
+/** A record field; defined with the workflow contract, where Summarize produces it. */
+export type { PlanSummary };
 
 /**
  * The record store: one DynamoDB table (infra/table.yml), keys `pk`/`sk`, one GSI (`gsi1pk`/`gsi1sk`),
@@ -7,21 +10,6 @@ import type { Status } from '../status.ts';
  * by days. No transactions (dynalite lacks them): every multi-item change is a sequence of
  * conditional writes that is safe to repeat.
  */
-
-/** What `planned` found, copied to the target record. Never holds a sensitive value. */
-export interface PlanSummary {
-  add: number;
-  change: number;
-  destroy: number;
-  replace: number;
-  /** Existing objects brought under management (`import` blocks); set only when > 0. */
-  import?: number;
-  /** Objects dropped from state without being destroyed (`removed` with `destroy = false`); set only when > 0. */
-  forget?: number;
-  /** Names of root outputs that change; values are never copied. */
-  outputChanges: string[];
-  hasChanges: boolean;
-}
 
 export interface RunRecord {
   runId: string;
@@ -124,19 +112,25 @@ export interface AcquireLockOptions {
 
 export type AcceptDeliveryResult = { accepted: true } | { accepted: false; runId: string };
 
-export interface LockKey {
+/** One target of every run that deploys it: a repository's project in one environment. Its lock has this key. */
+export interface TargetKey {
   repo: string;
   project: string;
   environment: string;
 }
 
-export interface Store {
-  /** Access pattern 1: accept a webhook delivery exactly once (conditional put on the delivery id). */
+/** The store's slices, one per kind of caller; each step's deps name only the slices it uses. */
+
+/** Access pattern 1: webhook deliveries (the webhook intake). */
+export interface DeliveryStore {
+  /** Accept a webhook delivery exactly once (conditional put on the delivery id). */
   acceptDelivery(deliveryId: string, runId: string, now?: Date): Promise<AcceptDeliveryResult>;
   /** Forget an accepted delivery whose run could not be started, so that GitHub's redelivery retries it. */
   forgetDelivery(deliveryId: string, runId: string): Promise<void>;
+}
 
-  /** Access pattern 2: runs and their targets by run id. */
+/** Access patterns 2 and 5: runs, by id and by commit. */
+export interface RunStore {
   createRun(
     run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'status'> & { status?: Status },
     now?: Date,
@@ -151,9 +145,16 @@ export interface Store {
     fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn'>>,
     now?: Date,
   ): Promise<RunRecord>;
+  /** Newest first. */
+  findRunsBySha(repo: string, sha: string): Promise<RunRecord[]>;
+}
+
+/** Access pattern 2: the targets of a run (what every per-target step records). */
+export interface TargetStore {
   putTarget(target: Omit<TargetRecord, 'createdAt' | 'updatedAt'>, now?: Date): Promise<TargetRecord>;
   getTarget(runId: string, project: string, environment: string): Promise<TargetRecord | undefined>;
   listTargets(runId: string): Promise<TargetRecord[]>;
+  /** Rejects (InvalidTransitionError) a transition the lifecycle does not allow. */
   setTargetStatus(
     runId: string,
     project: string,
@@ -167,8 +168,11 @@ export interface Store {
     >,
     now?: Date,
   ): Promise<TargetRecord>;
+}
 
-  /** Access patterns 3 and 4: record an applied deployment; updates "deployed now" only if it is newer. */
+/** Access patterns 3 and 4: what was deployed, and what is deployed now. */
+export interface DeploymentStore {
+  /** Record an applied deployment; updates "deployed now" only if it is newer. */
   recordDeployment(deployment: DeploymentRecord): Promise<void>;
   listDeployments(
     repo: string,
@@ -176,15 +180,17 @@ export interface Store {
     options?: { limit?: number; project?: string },
   ): Promise<DeploymentRecord[]>;
   getCurrent(repo: string, environment: string): Promise<DeploymentRecord[]>;
-
-  /** Access pattern 5. Newest first. */
-  findRunsBySha(repo: string, sha: string): Promise<RunRecord[]>;
-
-  /** Access pattern 6. Contention is a result naming the holder, not an exception. */
-  acquireLock(key: LockKey, owner: string, options: AcquireLockOptions, now?: Date): Promise<AcquireLockResult>;
-  getLock(key: LockKey, now?: Date): Promise<LockRecord | undefined>;
-  /** Releases only when `owner` holds it (and drops `owner`'s place in the queue); returns whether it held it. */
-  releaseLock(key: LockKey, owner: string): Promise<boolean>;
-  /** Leave the queue without holding the lock (a superseded or cancelled waiter). */
-  leaveQueue(key: LockKey, owner: string): Promise<void>;
 }
+
+/** Access pattern 6: one lock per target, with its queue. Contention is a result naming the holder, not an exception. */
+export interface LockStore {
+  acquireLock(key: TargetKey, owner: string, options: AcquireLockOptions, now?: Date): Promise<AcquireLockResult>;
+  getLock(key: TargetKey, now?: Date): Promise<LockRecord | undefined>;
+  /** Releases only when `owner` holds it (and drops `owner`'s place in the queue); returns whether it held it. */
+  releaseLock(key: TargetKey, owner: string): Promise<boolean>;
+  /** Leave the queue without holding the lock (a superseded or cancelled waiter). */
+  leaveQueue(key: TargetKey, owner: string): Promise<void>;
+}
+
+/** The whole store, for code that needs all of it (the CLI, the local stack, tests). */
+export type Store = DeliveryStore & RunStore & TargetStore & DeploymentStore & LockStore;

@@ -2,7 +2,7 @@ import type { PushgateConfig } from '../config/config-schema.ts';
 import { InvalidConfigError } from '../config/invalid-config-error.ts';
 import { parseConfig } from '../config/parse-config.ts';
 import type { GitHost, PullRequestInfo } from '../git/git-host.ts';
-import type { RunRequest } from '../run-request.ts';
+import type { RunRequest } from '../workflow/contract.ts';
 import { CONFIG_FILE } from './config-file.ts';
 
 /** The configuration a `/pushgate apply` deploys with, or why it deploys nothing. */

@@ -1,8 +1,7 @@
 import picomatch from 'picomatch';
 import type { PushgateConfig } from '../config/config-schema.ts';
 import { buildspecFor } from '../engines/buildspec-for.ts';
-import type { RunRequest } from '../run-request.ts';
-import type { RunSettings, TargetSpec, ValidatedRun } from '../workflow-types.ts';
+import type { RunRequest, RunSettings, TargetSpec, ValidatedRun } from '../workflow/contract.ts';
 import { runMode } from './run-mode.ts';
 
 /** Longer than a plan and an apply at their 60-minute CodeBuild timeouts, with room to spare; an approval wait renews it (RenewLock). */

@@ -1,4 +1,4 @@
-import type { RunRequest } from '../run-request.ts';
+import type { RunRequest } from '../workflow/contract.ts';
 
 /** What kind of run a request is: the branch whose environments it targets and whether it may apply. */
 export type RunMode = { branch: string; planOnly: boolean } | { skipped: string };

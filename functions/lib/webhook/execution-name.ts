@@ -1,4 +1,4 @@
-import type { RunRequest } from '../run-request.ts';
+import type { RunRequest } from '../workflow/contract.ts';
 
 /** Step Functions' limit on execution names; the charset is what stays readable in ARNs and logs. */
 const MAX_LENGTH = 80;

@@ -1,7 +1,7 @@
 import { consoleUrl } from '../console-url.ts';
-import type { RunRequest } from '../run-request.ts';
 import { runRecordInput } from '../run/run-record-input.ts';
-import type { Store } from '../store/types.ts';
+import type { DeliveryStore, RunStore } from '../store/types.ts';
+import type { RunRequest } from '../workflow/contract.ts';
 import type { Workflow } from '../workflow/workflow.ts';
 import { RepoNotAllowedError, UnavailableError, WebhookConfigError, WebhookError } from './errors.ts';
 import { executionName } from './execution-name.ts';
@@ -15,8 +15,8 @@ import { routeEvent } from './route-event.ts';
 import type { IntakeOutcome, IntakeRequest, IntakeResponse } from './types.ts';
 import { verifySignature } from './verify-signature.ts';
 
-/** The part of the store the intake writes. */
-export type IntakeStore = Pick<Store, 'acceptDelivery' | 'forgetDelivery' | 'createRun' | 'setRunStatus'>;
+/** The part of the store the intake writes: deliveries, and the run it starts. */
+export type IntakeStore = DeliveryStore & Pick<RunStore, 'createRun' | 'setRunStatus'>;
 
 /** Structural, so Powertools' Logger fits and tests can pass a recorder. */
 export interface IntakeLogger {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { RepoName } from '../run-request.ts';
+import { RepoName } from '../workflow/contract.ts';
 import { MalformedPayloadError } from './errors.ts';
 
 /*

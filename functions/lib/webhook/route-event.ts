@@ -1,5 +1,4 @@
-import { RunRequest } from '../run-request.ts';
-import type { RunKind } from '../run-request.ts';
+import { RunRequest, type RunKind } from '../workflow/contract.ts';
 import { MalformedPayloadError } from './errors.ts';
 import type { IssueCommentPayload, PullRequestPayload, PushPayload, WebhookEvent } from './parse-event.ts';
 import { parseCommand } from './parse-command.ts';

@@ -1,24 +1,18 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
-  SFNClient,
   StartExecutionCommand,
+  type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { RunRequest } from '../run-request.ts';
+import { sfnClient } from '../runtime/clients/sfn.ts';
+import type { RunRequest } from './contract.ts';
 import { WorkflowError } from './errors.ts';
 import { executionArn } from './execution-arn.ts';
 import type { Workflow } from './workflow.ts';
 
-let defaultClient: SFNClient | undefined;
-
-/** Created on first use and then shared, so a warm Lambda reuses its connections. */
-function sharedClient(): SFNClient {
-  defaultClient ??= new SFNClient({});
-  return defaultClient;
-}
-
 export interface SfnWorkflowOptions {
   stateMachineArn: string;
+  /** Default: the function's shared client (runtime/clients/sfn.ts), built on first use. */
   client?: SFNClient;
 }
 
@@ -35,7 +29,7 @@ export function createSfnWorkflow(options: SfnWorkflowOptions): Workflow {
   return {
     executionArn: (name) => executionArn(stateMachineArn, name),
     async runIdOf(arn: string) {
-      const client = options.client ?? sharedClient();
+      const client = options.client ?? sfnClient();
       try {
         const output = await client.send(new DescribeExecutionCommand({ executionArn: arn }));
         const runId = (JSON.parse(output.input ?? '{}') as { runId?: unknown }).runId;
@@ -48,7 +42,7 @@ export function createSfnWorkflow(options: SfnWorkflowOptions): Workflow {
       }
     },
     async start(input: RunRequest, name: string) {
-      const client = options.client ?? sharedClient();
+      const client = options.client ?? sfnClient();
       try {
         const output = await client.send(
           new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),

@@ -1,4 +1,4 @@
-import type { RunRequest } from '../run-request.ts';
+import type { RunRequest } from './contract.ts';
 
 /**
  * Starts the deploy workflow for one run. One implementation talks to Step Functions

@@ -19,7 +19,12 @@ import {
   shaIndexPk,
   TARGET_SK_PREFIX,
 } from '../../../functions/lib/store/keys.ts';
-import type { DeploymentRecord, LockKey, RunRecord, TargetRecord } from '../../../functions/lib/store/types.ts';
+import type {
+  DeploymentRecord,
+  RunRecord,
+  TargetKey as LockKey,
+  TargetRecord,
+} from '../../../functions/lib/store/types.ts';
 import type { DevInfo } from '../../helpers/dev-process.ts';
 
 /** What a finished run looks like from outside: its records in DynamoDB and its execution in Step Functions. */

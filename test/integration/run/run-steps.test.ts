@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { acquireTargetLock } from '../../../functions/lib/run/acquire-target-lock.ts';
+import { acquireOrRenewLock as acquireTargetLock } from '../../../functions/acquire-lock/handler.ts';
 import { describeError } from '../../../functions/lib/run/describe-error.ts';
 import { executionEnded } from '../../../functions/lib/run/execution-ended.ts';
-import { failTarget } from '../../../functions/lib/run/fail-target.ts';
-import { finishTarget } from '../../../functions/lib/run/finish-target.ts';
-import { recordRun } from '../../../functions/lib/run/record-run.ts';
-import type { TargetStepInput } from '../../../functions/lib/run/step-input.ts';
+import { record as recordRun } from '../../../functions/lib/run/record.ts';
+import { releaseLock as finishTarget } from '../../../functions/lib/run/release-lock.ts';
+import { targetFailed as failTarget } from '../../../functions/lib/run/target-failed.ts';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
+import type { TargetStepInput } from '../../helpers/target-step-input.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 
 const SHA = 'a'.repeat(40);

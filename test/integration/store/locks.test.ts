@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoStore, keys } from '../../../functions/lib/store/index.ts';
-import type { AcquireLockOptions, LockKey, Store } from '../../../functions/lib/store/index.ts';
+import type { AcquireLockOptions, Store, TargetKey as LockKey } from '../../../functions/lib/store/index.ts';
 import { createTestTable, startDynalite } from '../../helpers/dynalite.ts';
 import type { RunningDynalite } from '../../helpers/dynalite.ts';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { PushgateConfig } from '../../../functions/lib/config/config-schema.ts';
 import { parseConfig } from '../../../functions/lib/config/parse-config.ts';
 import type { BuildTarget, EngineOptions } from '../../../functions/lib/engines/engine-types.ts';
-import type { RunRequest } from '../../../functions/lib/run-request.ts';
+import type { RunRequest } from '../../../functions/lib/workflow/contract.ts';
 
 export const run: RunRequest = {
   runId: '01JRUN0000000000000000TEST',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunOutcome } from '../../../functions/lib/notify/run-outcome.ts';
+import type { RunOutcome } from '../../../functions/lib/workflow/contract.ts';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
 import { startSlack, type LocalSlack } from '../../../local/slack/start-slack.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { NotifyError } from '../../../functions/lib/notify/errors.ts';
 import type { Notifier } from '../../../functions/lib/notify/notifier.ts';
 import { notifyRun } from '../../../functions/lib/notify/notify-run.ts';
-import type { RunOutcome } from '../../../functions/lib/notify/run-outcome.ts';
+import type { RunOutcome } from '../../../functions/lib/workflow/contract.ts';
 import { createSlackNotifier } from '../../../functions/lib/notify/slack-notifier.ts';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';

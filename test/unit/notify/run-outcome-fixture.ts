@@ -1,5 +1,5 @@
 import { consoleUrl } from '../../../functions/lib/console-url.ts';
-import type { RunOutcome } from '../../../functions/lib/notify/run-outcome.ts';
+import type { RunOutcome } from '../../../functions/lib/workflow/contract.ts';
 
 export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:pushgate-dev-deploy:run-01HXYZ';
 

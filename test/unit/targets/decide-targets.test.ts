@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/lib/config/parse-config.ts';
 import { decideTargets } from '../../../functions/lib/targets/decide-targets.ts';
-import type { RunRequest } from '../../../functions/lib/run-request.ts';
-import type { ValidatedRun } from '../../../functions/lib/workflow-types.ts';
+import type { RunRequest, ValidatedRun } from '../../../functions/lib/workflow/contract.ts';
 import { run as pushRun, validConfig } from '../engines/engine-fixtures.ts';
 
 const config = validConfig();

@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
-import type { RunRequest } from '../../../functions/lib/run-request.ts';
-import type { ValidatedRun } from '../../../functions/lib/workflow-types.ts';
+import type { RunRequest, ValidatedRun } from '../../../functions/lib/workflow/contract.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 
 /**

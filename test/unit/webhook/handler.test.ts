@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RunRequest } from '../../../functions/lib/run-request.ts';
+import { RunRequest } from '../../../functions/lib/workflow/contract.ts';
 import { githubExamples } from '../../helpers/github-examples.ts';
 import type { ExamplePayload } from '../../helpers/github-examples.ts';
 import { createMemoryStore } from '../../helpers/memory-store.ts';

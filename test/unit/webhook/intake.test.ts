@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RunRequest } from '../../../functions/lib/run-request.ts';
+import { RunRequest } from '../../../functions/lib/workflow/contract.ts';
 import { createIntake } from '../../../functions/lib/webhook/intake.ts';
 import type { IntakeLogger, IntakeOptions } from '../../../functions/lib/webhook/intake.ts';
 import type { IntakeRequest } from '../../../functions/lib/webhook/types.ts';

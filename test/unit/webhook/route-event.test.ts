@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunRequest } from '../../../functions/lib/run-request.ts';
+import { RunRequest } from '../../../functions/lib/workflow/contract.ts';
 import { parseEvent } from '../../../functions/lib/webhook/parse-event.ts';
 import { routeEvent } from '../../../functions/lib/webhook/route-event.ts';
 import type { Route } from '../../../functions/lib/webhook/route-event.ts';

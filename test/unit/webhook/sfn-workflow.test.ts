@@ -1,6 +1,6 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRequest } from '../../../functions/lib/run-request.ts';
+import type { RunRequest } from '../../../functions/lib/workflow/contract.ts';
 import { WorkflowError } from '../../../functions/lib/workflow/errors.ts';
 import { executionArn } from '../../../functions/lib/workflow/execution-arn.ts';
 import { createSfnWorkflow } from '../../../functions/lib/workflow/sfn-workflow.ts';

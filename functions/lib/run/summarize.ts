@@ -1,40 +1,27 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PLAN_EXPORTS } from '../engines/plan-exports.ts';
-import type { RunRequest } from '../run-request.ts';
+import { PlanFormatError, PlanIntegrityError } from '../plan/errors.ts';
+import { parsePlanJson } from '../plan/parse-plan-json.ts';
+import { readPlanArtifacts, type UploadedShas } from '../plan/read-plan-artifacts.ts';
+import { summarizePlan } from '../plan/summarize-plan.ts';
 import type { Status } from '../status.ts';
-import type { PlanSummary, Store } from '../store/types.ts';
-import type { PlannedTarget, RunSettings, TargetSpec } from '../workflow-types.ts';
-import { PlanFormatError, PlanIntegrityError } from './errors.ts';
-import { parsePlanJson } from './parse-plan-json.ts';
-import { readPlanArtifacts, type UploadedShas } from './read-plan-artifacts.ts';
-import { summarizePlan } from './summarize-plan.ts';
 import { InvalidTransitionError } from '../store/errors.ts';
+import type { TargetStore } from '../store/types.ts';
+import type {
+  ExportedVariable,
+  PlannedTarget,
+  PlanSummary,
+  RunSettings,
+  SummarizeInput,
+  TargetSpec,
+} from '../workflow/contract.ts';
 
-/** One of CodeBuild's ExportedEnvironmentVariables, in the PascalCase of Step Functions' `.sync` result. */
-export interface ExportedVariable {
-  Name?: string;
-  Value?: string;
-}
-
-/** The Plan state's result (its ResultSelector in state-machines/deploy.asl.yml). */
-export interface PlanBuildResult {
-  buildId: string;
-  exported?: ExportedVariable[];
-}
-
-export interface SummarizeTargetInput {
-  run: RunRequest;
-  settings: RunSettings;
-  target: TargetSpec;
-  planBuild?: PlanBuildResult;
-}
-
-export interface SummarizeTargetDeps {
+export interface SummarizeDeps {
   s3: S3Client;
   /** The artifact bucket (`ARTIFACT_BUCKET`). */
   bucket: string;
-  store: Pick<Store, 'setTargetStatus' | 'getTarget'>;
+  store: TargetStore;
   logger?: Pick<Logger, 'info'>;
 }
 
@@ -45,7 +32,7 @@ export interface SummarizeTargetDeps {
  * it uploaded, an artifact that differs fails with PlanIntegrityError before anything is recorded;
  * a build from an older buildspec exported nothing, and its artifacts are taken as they are.
  */
-export async function summarizeTarget(input: SummarizeTargetInput, deps: SummarizeTargetDeps): Promise<PlannedTarget> {
+export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Promise<PlannedTarget> {
   const { run, settings, target, planBuild } = input;
   const uploaded = uploadedShas(target, planBuild?.exported);
   const artifacts = await readPlanArtifacts(deps.s3, deps.bucket, target.artifactPrefix, uploaded);

@@ -1,21 +1,13 @@
-import type { LockRecord, Store } from '../store/types.ts';
-import {
-  DependencyFailedError,
-  LockHeldError,
-  LockLostError,
-  LockWaitTimeoutError,
-  SupersededError,
-} from './errors.ts';
-import type { TargetStepInput } from './step-input.ts';
+import { targetKeyOf } from '../store/target-key.ts';
+import type { LockRecord, LockStore, TargetStore } from '../store/types.ts';
+import type { AcquireLockInput, LockResult, TargetStep } from '../workflow/contract.ts';
+import { DependencyFailedError, LockHeldError, LockWaitTimeoutError, SupersededError } from './errors.ts';
 
 const DEFAULT_LOCK_WAIT_MINUTES = 60;
 
-export interface AcquireTargetLockResult {
-  /** False for plan-only runs, which take no lock. */
-  locked: boolean;
-  owner?: string;
-  leaseExpiresAt?: string;
-  tookOverFrom?: string;
+export interface AcquireLockDeps {
+  store: TargetStore & LockStore;
+  now?: () => Date;
 }
 
 /**
@@ -24,14 +16,10 @@ export interface AcquireTargetLockResult {
  * from the store as a result; here, at the Step Functions edge, it becomes `LockHeldError`, which
  * the state's Retry turns into a cheap wait with backoff (no Lambda runs while the run waits).
  */
-export async function acquireTargetLock(
-  input: TargetStepInput,
-  deps: { store: Store; now?: () => Date },
-): Promise<AcquireTargetLockResult> {
+export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps): Promise<LockResult> {
   const { store } = deps;
   const now = deps.now?.() ?? new Date();
   const { run, target, settings } = input;
-  if (input.renew) return renewTargetLock(input, store, now);
 
   for (const environment of target.after) {
     const earlier = await store.getTarget(run.runId, target.project, environment);
@@ -47,7 +35,7 @@ export async function acquireTargetLock(
     return { locked: false };
   }
 
-  const key = { repo: run.repo, project: target.project, environment: target.environment };
+  const key = targetKeyOf(run, target);
   const result = await store.acquireLock(
     key,
     run.runId,
@@ -81,36 +69,6 @@ export async function acquireTargetLock(
   }
 }
 
-/**
- * `RenewLock`, after an approval that may have taken days: the lease is extended only if this run
- * still holds the lock. If it was taken over meanwhile (the lease ran out), applying now could race
- * the new holder, so the target fails instead.
- */
-async function renewTargetLock(input: TargetStepInput, store: Store, now: Date): Promise<AcquireTargetLockResult> {
-  const { run, target, settings } = input;
-  if (settings.planOnly) return { locked: false };
-  const key = { repo: run.repo, project: target.project, environment: target.environment };
-  const held = await store.getLock(key, now);
-  const lost = (by: string) =>
-    new LockLostError(
-      `${target.project}/${target.environment} was not applied: while this run waited for approval its lock ${by}; push again to plan afresh`,
-    );
-  if (!held || held.owner !== run.runId) throw lost(held ? `was taken over by run ${held.owner}` : 'was released');
-  const result = await store.acquireLock(
-    key,
-    run.runId,
-    { leaseSeconds: settings.leaseSeconds, position: settings.queuePosition, mode: settings.concurrency },
-    now,
-  );
-  if (result.status === 'superseded') {
-    throw new SupersededError(
-      `a newer run (${result.by}) for ${target.project}/${target.environment} is waiting: this approved plan is stale`,
-    );
-  }
-  if (result.status !== 'acquired') throw lost(`is held by run ${result.holder?.owner ?? 'another run'}`);
-  return { locked: true, owner: result.lock.owner, leaseExpiresAt: result.lock.leaseExpiresAt };
-}
-
 function describeHolder(holder: LockRecord | undefined, ahead: number): string {
   const parts: string[] = [];
   if (holder) parts.push(`held by run ${holder.owner} since ${holder.acquiredAt}`);
@@ -118,7 +76,7 @@ function describeHolder(holder: LockRecord | undefined, ahead: number): string {
   return parts.join(', ') || 'held by another run';
 }
 
-async function markRunning(store: Store, input: TargetStepInput, now: Date): Promise<void> {
+async function markRunning(store: TargetStore, input: TargetStep, now: Date): Promise<void> {
   const current = await store.getTarget(input.run.runId, input.target.project, input.target.environment);
   // A retried invocation may already have moved it on; only a queued target starts running.
   if (current?.status === 'queued') {

@@ -1,8 +1,8 @@
 import { isFinal, type Status } from '../status.ts';
-import type { Store } from '../store/types.ts';
-import { WorkflowErrors } from '../workflow-types.ts';
+import { targetKeyOf } from '../store/target-key.ts';
+import type { LockStore, TargetStore } from '../store/types.ts';
+import { WorkflowErrors, type CaughtError, type TargetFailedOutput, type TargetStep } from '../workflow/contract.ts';
 import { describeError } from './describe-error.ts';
-import type { TargetStepInput } from './step-input.ts';
 
 /** Which status a caught error leaves the target in. Everything not named here is a failure. */
 const STATUS_BY_ERROR: Record<string, Status> = {
@@ -10,21 +10,26 @@ const STATUS_BY_ERROR: Record<string, Status> = {
   [WorkflowErrors.DependencyFailed]: 'skipped',
 };
 
+/** What TargetFailed reads of its input (TargetFailedInput carries the whole iteration's data). */
+export type TargetFailedReads = TargetStep & { error?: CaughtError };
+
+export interface TargetFailedDeps {
+  store: TargetStore & LockStore;
+  now?: () => Date;
+}
+
 /**
  * The `TargetFailed` state, reached by every per-target Catch: records why, releases the lock (only
  * ours) and leaves the queue, then ends the Map iteration normally so the run's other targets go on.
  */
-export async function failTarget(
-  input: TargetStepInput,
-  deps: { store: Store; now?: () => Date },
-): Promise<{ status: Status; reason: string }> {
+export async function targetFailed(input: TargetFailedReads, deps: TargetFailedDeps): Promise<TargetFailedOutput> {
   const { store } = deps;
   const now = deps.now?.() ?? new Date();
   const { run, target } = input;
   const error = input.error ?? { Error: 'Unknown', Cause: 'the state machine sent no error' };
   const status = STATUS_BY_ERROR[error.Error] ?? 'failed';
   const reason = describeError(error);
-  const key = { repo: run.repo, project: target.project, environment: target.environment };
+  const key = targetKeyOf(run, target);
   // Release first: a record that cannot be written must not keep the lock held.
   await store.releaseLock(key, run.runId);
   await store.leaveQueue(key, run.runId);

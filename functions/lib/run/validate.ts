@@ -2,22 +2,19 @@ import type { PushgateConfig } from '../config/config-schema.ts';
 import { InvalidConfigError } from '../config/invalid-config-error.ts';
 import { parseConfig } from '../config/parse-config.ts';
 import { canWrite, type GitHost, type PullRequestInfo } from '../git/git-host.ts';
-import type { RunRequest } from '../run-request.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
-import { runRecordInput } from '../run/run-record-input.ts';
-import type { Store } from '../store/types.ts';
-import type { ValidatedRun } from '../workflow-types.ts';
-import { applyConfig } from './apply-config.ts';
-import { CONFIG_FILE } from './config-file.ts';
-import { decideTargets, skippedRun } from './decide-targets.ts';
-import { UnresolvedCommitError } from './unresolved-commit-error.ts';
-
-export { CONFIG_FILE } from './config-file.ts';
+import type { RunStore, TargetStore } from '../store/types.ts';
+import { applyConfig } from '../targets/apply-config.ts';
+import { CONFIG_FILE } from '../targets/config-file.ts';
+import { decideTargets, skippedRun } from '../targets/decide-targets.ts';
+import { UnresolvedCommitError } from '../targets/unresolved-commit-error.ts';
+import type { RunRequest, ValidatedRun } from '../workflow/contract.ts';
+import { runRecordInput } from './run-record-input.ts';
 
 const ZERO_SHA = /^0+$/;
 
 export interface ValidateDeps {
-  store: Store;
+  store: RunStore & TargetStore;
   gitHost: GitHost;
   now?: () => Date;
   leaseSeconds?: number;
@@ -145,7 +142,7 @@ async function changedFilesOf(run: RunRequest, gitHost: GitHost): Promise<string
   return gitHost.changedFiles(run.repo, base, run.sha);
 }
 
-async function record(result: ValidatedRun, store: Store, at: Date): Promise<void> {
+async function record(result: ValidatedRun, store: RunStore & TargetStore, at: Date): Promise<void> {
   const { run } = result;
   let status = (await store.getRun(run.runId))?.status;
   if (status === undefined) {

@@ -1,18 +1,16 @@
 import { consoleUrl } from '../console-url.ts';
-import type { RunOutcome } from '../notify/run-outcome.ts';
 import { isFinal, type Status } from '../status.ts';
-import type { RunRecord, Store, TargetRecord } from '../store/types.ts';
+import { targetKeyOf } from '../store/target-key.ts';
+import type { LockStore, RunRecord, RunStore, TargetRecord, TargetStore } from '../store/types.ts';
+import type { RecordInput, RunOutcome } from '../workflow/contract.ts';
 import { describeError } from './describe-error.ts';
-import type { CaughtError } from './step-input.ts';
 
 /** The error name the execution-ended handler records for an execution that was stopped. */
 export const STOPPED_ERROR = 'States.Aborted';
 
-export interface RecordRunInput {
-  runId: string;
-  executionArn?: string;
-  /** Present when the run ended through a Catch outside any target (Validate, the Map itself). */
-  error?: CaughtError;
+export interface RecordDeps {
+  store: RunStore & TargetStore & LockStore;
+  now?: () => Date;
 }
 
 /**
@@ -20,7 +18,7 @@ export interface RecordRunInput {
  * Also the safety net that makes "nothing stays running" true: any target not final is closed and
  * any lock the run still holds is released, whatever path led here.
  */
-export async function recordRun(input: RecordRunInput, deps: { store: Store; now?: () => Date }): Promise<RunOutcome> {
+export async function record(input: RecordInput, deps: RecordDeps): Promise<RunOutcome> {
   const { store } = deps;
   const now = deps.now?.() ?? new Date();
   const run = await store.getRun(input.runId);
@@ -31,7 +29,7 @@ export async function recordRun(input: RecordRunInput, deps: { store: Store; now
 
   const targets: TargetRecord[] = [];
   for (const target of await store.listTargets(run.runId)) {
-    const key = { repo: run.repo, project: target.project, environment: target.environment };
+    const key = targetKeyOf(run, target);
     if (run.kind === 'push' || run.kind === 'comment') {
       await store.releaseLock(key, run.runId);
       await store.leaveQueue(key, run.runId);

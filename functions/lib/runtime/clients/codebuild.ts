@@ -1,0 +1,5 @@
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { lazy } from './lazy.ts';
+
+/** Stops the apply builds of a stopped execution (AWS_ENDPOINT_URL_CODEBUILD locally). */
+export const codeBuildClient = lazy(() => new CodeBuildClient({}));

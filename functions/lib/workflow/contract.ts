@@ -1,0 +1,312 @@
+import * as z from 'zod';
+import { Engine } from '../engines/engine.ts';
+import { STATUSES } from '../status.ts';
+
+/**
+ * The contract between the states of `state-machines/deploy.asl.yml`: every value a state hands the
+ * next one, as a zod schema, with its type inferred from it. The ASL only moves these fields around
+ * with JSONPath; the logic is in the Lambdas, and each handler parses its input with its state's
+ * schema here (parseStepInput). One definition per shape: zod drops keys a schema does not name, so
+ * a field that is produced but not declared here would vanish at the next state (the contract test,
+ * test/integration/workflow/contract.test.ts, replays runs and fails on any such field).
+ *
+ *   execution input   RunRequest
+ *   Validate          RunRequest → ValidatedRun (the data of the rest of the execution)
+ *   Waves (Map)       item { run, settings, wave }                            WaveItem
+ *   Targets (Map)     item { run, settings, target }                          TargetStep
+ *     AcquireLock     AcquireLockInput → LockResult at $.lock
+ *     Plan            CodeBuild → PlanBuildResult at $.planBuild
+ *     Summarize       SummarizeInput → PlannedTarget at $.planned
+ *     WaitForApproval RequestApprovalInput (Lambda → RequestApprovalOutput); SendTaskSuccess output at $.approval
+ *     RenewLock       RenewLockInput → LockResult at $.lock
+ *     Apply           CodeBuild → ApplyBuildResult at $.applyBuild
+ *     ReleaseLock     ReleaseLockInput (the whole TargetState) → ReleaseLockOutput
+ *     TargetFailed    TargetFailedInput (TargetState + error) → TargetFailedOutput
+ *   Record            RecordInput → RunOutcome at $.outcome (RecordFailure: the same, with the error)
+ *   Notify            NotifyInput → NotifyOutput
+ */
+
+// --- The execution input ---------------------------------------------------------------------------
+
+/** `owner/name`, as GitHub spells `repository.full_name`. */
+export const RepoName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name');
+
+export const RunKind = z.enum(['push', 'plan', 'comment', 'drift']);
+export type RunKind = z.infer<typeof RunKind>;
+
+/**
+ * The execution input: a normalised run request, never the raw webhook payload (Step Functions
+ * takes at most 256 KB of input). Built by the webhook intake, read by Validate and every later step.
+ */
+export const RunRequest = z.object({
+  runId: z.string().min(1),
+  deliveryId: z.string().min(1),
+  kind: RunKind,
+  repo: RepoName,
+  /** Full ref, e.g. `refs/heads/main`; for a pull request, the head ref. */
+  ref: z.string(),
+  /** The branch the run is about: the pushed branch, or a pull request's base branch. */
+  branch: z.string(),
+  sha: z.string().regex(/^[0-9a-f]{40}$/),
+  /** The commit before the push; absent (or all zeros) on a first push: then every project counts as changed. */
+  before: z.string().optional(),
+  /** Who caused the run: the pusher, the pull request author or the commenter. */
+  actor: z.string(),
+  commitMessage: z.string().max(4096).optional(),
+  pullRequest: z
+    .object({
+      number: z.number().int().positive(),
+      baseRef: z.string(),
+      baseSha: z.string().optional(),
+      headRef: z.string(),
+      /** A fork's pull request never gets credentials: plan-only, no secrets. */
+      fromFork: z.boolean(),
+    })
+    .optional(),
+  comment: z
+    .object({
+      id: z.number().int(),
+      /** `plan`, `apply`, `approve`, … the word after `/pushgate `. */
+      command: z.string(),
+      args: z.array(z.string()),
+      author: z.string(),
+      authorAssociation: z.string().optional(),
+    })
+    .optional(),
+  receivedAt: z.string(),
+});
+export type RunRequest = z.infer<typeof RunRequest>;
+
+// --- Validate's output -----------------------------------------------------------------------------
+
+export const RunSettings = z.object({
+  /** Pull requests and drift checks: no lock, never Apply. */
+  planOnly: z.boolean(),
+  concurrency: z.enum(['queue', 'supersede']),
+  /** Lock lease: longer than the longest plan + apply. */
+  leaseSeconds: z.number().int().positive(),
+  /** How long a run waits for a held lock before it gives up (`lockWaitMinutes` in pushgate.yml; default 60). */
+  lockWaitMinutes: z.number().positive().optional(),
+  /** Where CodeBuild clones the repository from (`SourceLocationOverride`), e.g. https://github.com/o/r.git. */
+  sourceLocation: z.string(),
+  /** Sortable queue position of this run for its locks: `<receivedAt>#<runId>`. */
+  queuePosition: z.string(),
+});
+export type RunSettings = z.infer<typeof RunSettings>;
+
+/** One project × environment, as Validate emits it. */
+export const TargetSpec = z.object({
+  project: z.string(),
+  environment: z.string(),
+  engine: Engine,
+  /** Project directory relative to the repository root. */
+  dir: z.string(),
+  /** Environments of the same project that must have succeeded earlier in this run (`after:`). */
+  after: z.array(z.string()),
+  approval: z.object({ required: z.boolean(), approvers: z.array(z.string()) }),
+  /** Buildspecs (YAML text) generated for this target's engine; `apply` is absent for plan-only runs. */
+  buildspec: z.object({ plan: z.string(), apply: z.string().optional() }),
+  /**
+   * S3 key prefix (no trailing slash) under the artifact bucket for this target of this run:
+   * `runs/<runId>/<project>/<environment>`. The plan build uploads `<prefix>/plan.bin` (the artifact
+   * Apply uses, whose sha256 is recorded) and `<prefix>/plan.json` (what Summarize reads).
+   */
+  artifactPrefix: z.string(),
+});
+export type TargetSpec = z.infer<typeof TargetSpec>;
+
+/** Validate's output, which becomes the state's data for the rest of the execution. */
+export const ValidatedRun = z.object({
+  run: RunRequest,
+  settings: RunSettings,
+  /**
+   * Targets in waves: every target of wave N runs (in parallel) before any of wave N+1, which is
+   * how `after:` ordering (staging before prod) is kept. Empty when the run has nothing to do.
+   */
+  waves: z.array(z.array(TargetSpec)),
+  targetCount: z.number().int().nonnegative(),
+  /** Set when the run ends here (nothing changed, no environment for the branch, …). */
+  skipped: z.string().optional(),
+});
+export type ValidatedRun = z.infer<typeof ValidatedRun>;
+
+// --- The two Maps ----------------------------------------------------------------------------------
+
+/** An item of the Waves Map (its ItemSelector): the input of the inner Targets Map. */
+export const WaveItem = z.object({ run: RunRequest, settings: RunSettings, wave: z.array(TargetSpec) });
+export type WaveItem = z.infer<typeof WaveItem>;
+
+/** An item of the Targets Map (its ItemSelector): what every per-target step reads first. */
+export const TargetStep = z.object({ run: RunRequest, settings: RunSettings, target: TargetSpec });
+export type TargetStep = z.infer<typeof TargetStep>;
+
+// --- Per target ------------------------------------------------------------------------------------
+
+/** AcquireLock's Parameters. */
+export const AcquireLockInput = TargetStep.extend({
+  /** `$$.State.EnteredTime` of AcquireLock: fixed across retries, so it tells how long we have waited. */
+  waitingSince: z.string().optional(),
+});
+export type AcquireLockInput = z.infer<typeof AcquireLockInput>;
+
+/** RenewLock's Parameters: the AcquireLock Lambda, told to extend the lease of a lock this run holds. */
+export const RenewLockInput = TargetStep.extend({ renew: z.literal(true) });
+export type RenewLockInput = z.infer<typeof RenewLockInput>;
+
+/** What AcquireLock and RenewLock return (ResultPath `$.lock`). */
+export const LockResult = z.object({
+  /** False for plan-only runs, which take no lock. */
+  locked: z.boolean(),
+  owner: z.string().optional(),
+  leaseExpiresAt: z.string().optional(),
+  /** The run whose expired lease this run took over. */
+  tookOverFrom: z.string().optional(),
+});
+export type LockResult = z.infer<typeof LockResult>;
+
+/** One of CodeBuild's ExportedEnvironmentVariables, in the PascalCase of Step Functions' `.sync` result. */
+export const ExportedVariable = z.object({ Name: z.string().optional(), Value: z.string().optional() });
+export type ExportedVariable = z.infer<typeof ExportedVariable>;
+
+/** The Plan state's ResultSelector (ResultPath `$.planBuild`). */
+export const PlanBuildResult = z.object({
+  buildId: z.string(),
+  status: z.string(),
+  /** The sha256 of what the build uploaded (PUSHGATE_PLAN_SHA256, …): Summarize refuses an artifact that differs. */
+  exported: z.array(ExportedVariable).optional(),
+});
+export type PlanBuildResult = z.infer<typeof PlanBuildResult>;
+
+/** Summarize's Parameters. */
+export const SummarizeInput = TargetStep.extend({ planBuild: PlanBuildResult.optional() });
+export type SummarizeInput = z.infer<typeof SummarizeInput>;
+
+/** What a plan does, in counts, copied to the target record. Never holds a sensitive value. */
+export const PlanSummary = z.object({
+  add: z.number().int().nonnegative(),
+  change: z.number().int().nonnegative(),
+  destroy: z.number().int().nonnegative(),
+  replace: z.number().int().nonnegative(),
+  /** Existing objects brought under management (`import` blocks); set only when > 0. */
+  import: z.number().int().nonnegative().optional(),
+  /** Objects dropped from state without being destroyed (`removed` with `destroy = false`); set only when > 0. */
+  forget: z.number().int().nonnegative().optional(),
+  /** Names of root outputs that change; values are never copied. */
+  outputChanges: z.array(z.string()),
+  hasChanges: z.boolean(),
+});
+export type PlanSummary = z.infer<typeof PlanSummary>;
+
+/** Summarize's output (ResultPath `$.planned`). */
+export const PlannedTarget = z.object({
+  summary: PlanSummary,
+  planSha256: z.string(),
+  /** What the workflow does next for this target (the AfterPlan Choice). */
+  next: z.enum(['apply', 'approve', 'done']),
+});
+export type PlannedTarget = z.infer<typeof PlannedTarget>;
+
+/** WaitForApproval's Payload (lambda:invoke.waitForTaskToken). */
+export const RequestApprovalInput = TargetStep.extend({ planned: PlannedTarget, taskToken: z.string().min(1) });
+export type RequestApprovalInput = z.infer<typeof RequestApprovalInput>;
+
+/** The RequestApproval Lambda's own result; the state's output is what the approval sends instead. */
+export const RequestApprovalOutput = z.object({ waiting: z.literal(true) });
+export type RequestApprovalOutput = z.infer<typeof RequestApprovalOutput>;
+
+/** The output SendTaskSuccess resumes WaitForApproval with (ResultPath `$.approval`); no step reads it yet. */
+export const ApprovalResult = z.json();
+
+/** The Apply state's ResultSelector (ResultPath `$.applyBuild`). */
+export const ApplyBuildResult = z.object({ buildId: z.string(), status: z.string() });
+export type ApplyBuildResult = z.infer<typeof ApplyBuildResult>;
+
+/** A Targets iteration's data as it grows, state by state: what ReleaseLock and TargetFailed receive whole. */
+export const TargetState = TargetStep.extend({
+  lock: LockResult.optional(),
+  planBuild: PlanBuildResult.optional(),
+  planned: PlannedTarget.optional(),
+  approval: ApprovalResult.optional(),
+  applyBuild: ApplyBuildResult.optional(),
+});
+export type TargetState = z.infer<typeof TargetState>;
+
+const Status = z.enum(STATUSES);
+
+/** ReleaseLock's input: it has no Parameters, so it reads the iteration's data as it is. */
+export const ReleaseLockInput = TargetState;
+export type ReleaseLockInput = z.infer<typeof ReleaseLockInput>;
+
+/** ReleaseLock's output, which ends the iteration (OutputPath `$.finished`). */
+export const ReleaseLockOutput = z.object({ status: Status, released: z.boolean() });
+export type ReleaseLockOutput = z.infer<typeof ReleaseLockOutput>;
+
+/** `{ Error, Cause }` as Step Functions' Catch puts it at ResultPath (`$.error`). */
+export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+export type CaughtError = z.infer<typeof CaughtError>;
+
+/** TargetFailed's input: the iteration's data where a Catch left it, with what was caught. */
+export const TargetFailedInput = TargetState.extend({ error: CaughtError.optional() });
+export type TargetFailedInput = z.infer<typeof TargetFailedInput>;
+
+/** TargetFailed's output, which ends the iteration normally. */
+export const TargetFailedOutput = z.object({ status: Status, reason: z.string() });
+export type TargetFailedOutput = z.infer<typeof TargetFailedOutput>;
+
+// --- The end of a run ------------------------------------------------------------------------------
+
+/** Record's and RecordFailure's Parameters. */
+export const RecordInput = z.object({
+  runId: z.string(),
+  executionArn: z.string().optional(),
+  /** Present when the run ended through a Catch outside any target (Validate, the Map itself). */
+  error: CaughtError.optional(),
+});
+export type RecordInput = z.infer<typeof RecordInput>;
+
+/**
+ * How a run ended, as Record returns it (ResultPath `$.outcome`) and Notify receives it: what a
+ * person needs to read in Slack or on a pull request, and nothing secret.
+ */
+export const RunOutcome = z.object({
+  runId: z.string().min(1),
+  repo: z.string(),
+  kind: RunKind,
+  branch: z.string(),
+  sha: z.string(),
+  actor: z.string(),
+  status: Status,
+  reason: z.string().optional(),
+  executionArn: z.string().optional(),
+  consoleUrl: z.string().optional(),
+  targets: z.array(
+    z.object({
+      project: z.string(),
+      environment: z.string(),
+      status: Status,
+      summary: PlanSummary.optional(),
+      reason: z.string().optional(),
+    }),
+  ),
+});
+export type RunOutcome = z.infer<typeof RunOutcome>;
+export type TargetOutcome = RunOutcome['targets'][number];
+
+/** Notify's Parameters. */
+export const NotifyInput = z.object({ outcome: RunOutcome });
+export type NotifyInput = z.infer<typeof NotifyInput>;
+
+/** Notify's output (ResultPath null: recorded in the history, not kept in the data). */
+export const NotifyOutput = z.object({
+  notifications: z.array(z.object({ channel: z.string(), ok: z.boolean(), attempts: z.number().int() })),
+});
+export type NotifyOutput = z.infer<typeof NotifyOutput>;
+
+/** Error names the workflow matches in Retry / Catch (`ErrorEquals`). Keep them stable. */
+export const WorkflowErrors = {
+  LockHeld: 'LockHeldError',
+  Superseded: 'SupersededError',
+  DependencyFailed: 'DependencyFailedError',
+  InvalidConfig: 'InvalidConfigError',
+  PlanIntegrity: 'PlanIntegrityError',
+} as const;
