@@ -11,9 +11,10 @@ import { installPostReceiveHook } from './git/install-hook.ts';
 import { git } from './git/local-repository.ts';
 import { createRunProgress } from './run-progress.ts';
 import type { ExecutionSummary } from './stepfunctions/create-local-step-functions.ts';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from './stack.ts';
+import { startLocalStack, type LocalPorts, type LocalStack, type LocalStackOptions } from './stack.ts';
 
 export interface DevServerOptions {
+  /** Port of the webhook endpoint, which must be free (0 = any); default: the previous one (with a data directory). */
   port?: number;
   /** Keep DynamoDB, S3, the bare repository and the webhook secret here across restarts. */
   dataDir?: string;
@@ -43,6 +44,11 @@ export interface DevReadyInfo {
   remote: string;
   repo: string;
   deployRoot: string;
+  /**
+   * The environment that points the AWS CLI v2, the AWS SDK v3 and the pushgate CLI at this stack,
+   * by the names they read (`AWS_ENDPOINT_URL_<service id>`): what `pushgate dev` prints as exports.
+   */
+  exports: Record<string, string>;
 }
 
 export interface DevServer {
@@ -68,6 +74,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   await mkdir(scratch, { recursive: true });
   const repo = options.repo ?? 'local/infra';
   const secret = await loadOrCreateSecret(dataDir);
+  const ports = await loadPorts(dataDir);
   const deployRoot = resolve(options.deployRoot ?? join(scratch, 'deployed'));
   const write = options.write ?? (() => undefined);
 
@@ -75,6 +82,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const stack = await startLocalStack({
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(dataDir ? { dataDir } : {}),
+    ...(ports ? { ports } : {}),
+    onPortTaken: (service, port) =>
+      write(
+        `pushgate dev: port ${port} (${service}) of the last start is taken; it gets a new one: export the new values`,
+      ),
     webhookSecret: secret,
     allowedRepos: [repo],
     deployRoot,
@@ -101,8 +113,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await git(scratch, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
     }
     stack.addRepository(repo, remote);
-    // The webhook URL changes with the port on every start; the hook's config follows it.
+    // The webhook URL changes when its port does; the hook's config follows it.
     await installPostReceiveHook(remote, { webhookUrl: stack.webhookUrl, secret, repoFullName: repo, force: true });
+    if (dataDir) await savePorts(dataDir, stack.ports);
+    const exports = devExports(stack, repo);
 
     return {
       stack,
@@ -121,6 +135,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         remote,
         repo,
         deployRoot,
+        exports,
       }),
       async stop() {
         client.destroy();
@@ -132,6 +147,52 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     await stack.stop();
     throw error;
   }
+}
+
+/**
+ * The variables the AWS CLI and the AWS SDK v3 read: the service-specific endpoint variables are named
+ * after each service's SDK id (Step Functions' is `SFN`, not `STEPFUNCTIONS`); S3 also needs the
+ * checksum settings s3rver understands. PUSHGATE_TABLE and PUSHGATE_REPO are for the pushgate CLI.
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+ */
+function devExports(stack: LocalStack, repo: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SFN: stack.endpoints.stepfunctions,
+    AWS_ENDPOINT_URL_S3: stack.endpoints.s3,
+    AWS_ENDPOINT_URL_CODEBUILD: stack.endpoints.codebuild,
+    AWS_ENDPOINT_URL_LAMBDA: stack.endpoints.lambda,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    AWS_REGION: 'us-east-1',
+    // The AWS CLI v1 reads only this one (v2 and the SDK read AWS_REGION).
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    PUSHGATE_TABLE: stack.tableName,
+    PUSHGATE_REPO: repo,
+  };
+}
+
+const PORTS_FILE = 'ports.json';
+
+/** The ports of the previous start on this data directory, to use again (exports in other shells stay valid). */
+async function loadPorts(dataDir: string | undefined): Promise<Partial<LocalPorts> | undefined> {
+  if (!dataDir) return undefined;
+  try {
+    const saved = JSON.parse(await readFile(join(dataDir, PORTS_FILE), 'utf8')) as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(saved).filter(
+        ([, port]) => Number.isInteger(port) && (port as number) > 0 && (port as number) <= 65535,
+      ),
+    ) as Partial<LocalPorts>;
+  } catch {
+    return undefined; // first start, or a file that is not ours: any free ports
+  }
+}
+
+async function savePorts(dataDir: string, ports: LocalPorts): Promise<void> {
+  await writeFile(join(dataDir, PORTS_FILE), `${JSON.stringify(ports, null, 2)}\n`);
 }
 
 /** A data directory keeps its webhook secret, so hooks installed earlier keep working. */

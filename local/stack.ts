@@ -3,15 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { showRunsWithCommand } from '../functions/lib/console-url.ts';
 import { startApiGateway, type HttpApiHandler } from './api-gateway/start-api-gateway.ts';
 import { startCodeBuild } from './codebuild/start-codebuild.ts';
 import { startDynamoDB } from './dynamodb/start-dynamodb.ts';
 import { startGitHub } from './github/start-github.ts';
+import { startOnPreferredPort } from './http/start-on-preferred-port.ts';
 import { createLambdaContext } from './lambda/create-lambda-context.ts';
+import { handlerModules } from './lambda/handler-modules.ts';
 import { startLambda, type LocalLambdaHandler } from './lambda/start-lambda.ts';
 import { startS3 } from './s3/start-s3.ts';
 import { startSlack, type SlackMessage } from './slack/start-slack.ts';
@@ -27,8 +30,14 @@ export const WEBHOOK_PATH = '/webhooks/github';
 export interface LocalStackOptions {
   /** Keep DynamoDB and S3 on disk here across restarts; in memory / a temp dir when absent. */
   dataDir?: string;
-  /** Port of the webhook (API Gateway) endpoint; 0 = any free port. The other services take free ports. */
+  /** Port of the webhook (API Gateway) endpoint, which must be free; 0 = any free port. */
   port?: number;
+  /**
+   * Ports to use again when they are free (those of a previous start), by service; a taken one is
+   * replaced by any free port and reported to onPortTaken. `port`, when set, wins for the webhook.
+   */
+  ports?: Partial<LocalPorts>;
+  onPortTaken?: (service: keyof LocalPorts, port: number) => void;
   /** The webhook secret; a random one when absent. */
   webhookSecret?: string;
   /** `owner/name` or `owner/*` entries the webhook accepts; default `local/*`. */
@@ -50,6 +59,9 @@ export interface LocalStackOptions {
 
 type Started<T extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<T>>;
 
+/** The port of each service of the stack: the webhook (API Gateway) and every endpoint. */
+export type LocalPorts = Record<'webhook' | keyof LocalStack['endpoints'], number>;
+
 export interface LocalStack {
   webhookUrl: string;
   secret: string;
@@ -65,6 +77,8 @@ export interface LocalStack {
     github: string;
     slack: string;
   };
+  /** The ports the services listen on (what `ports` takes on the next start). */
+  ports: LocalPorts;
   /** Environment that points AWS SDK clients (and Octokit, via GITHUB_API_URL) at this stack. */
   env: Record<string, string>;
   githubToken: string;
@@ -89,13 +103,17 @@ function readServerlessConfig(): ServerlessConfig {
   ) as ServerlessConfig;
 }
 
-/** The functions of serverless.yml, by name, with the module and export of their handler. */
+/**
+ * The functions of serverless.yml, by name, with the module of their handler (as serverless.yml writes
+ * it, `functions/<name>/handler`, and as a file) and its export.
+ */
 export function serverlessFunctions(
   config: ServerlessConfig = readServerlessConfig(),
-): { name: string; module: string; exportName: string }[] {
+): { name: string; modulePath: string; module: string; exportName: string }[] {
   return Object.entries(config.functions).map(([name, { handler }]) => {
     const dot = handler.lastIndexOf('.');
-    return { name, module: join(ROOT, `${handler.slice(0, dot)}.ts`), exportName: handler.slice(dot + 1) };
+    const modulePath = handler.slice(0, dot);
+    return { name, modulePath, module: join(ROOT, `${modulePath}.ts`), exportName: handler.slice(dot + 1) };
   });
 }
 
@@ -134,45 +152,58 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tableName = `${SERVICE}-${STAGE}`;
     const bucket = `${SERVICE}-${STAGE}-artifacts`;
     const region = 'us-east-1';
+    const preferred = (service: keyof LocalPorts) => ({
+      start: <T>(start: (port: number) => Promise<T>) =>
+        startOnPreferredPort(options.ports?.[service], start, (port) => options.onPortTaken?.(service, port)),
+    });
 
-    const dynamodb = await startDynamoDB({ tableName, ...(dataDir ? { dataDir } : {}) });
+    const dynamodb = await preferred('dynamodb').start((port) =>
+      startDynamoDB({ tableName, port, ...(dataDir ? { dataDir } : {}) }),
+    );
     stops.push(() => dynamodb.stop());
-    const s3 = await startS3({ bucket, ...(dataDir ? { dataDir } : {}) });
+    const s3 = await preferred('s3').start((port) => startS3({ bucket, port, ...(dataDir ? { dataDir } : {}) }));
     stops.push(() => s3.stop());
-    const slack = await startSlack({ ...(options.onSlack ? { onMessage: options.onSlack } : {}) });
+    const slack = await preferred('slack').start((port) =>
+      startSlack({ port, ...(options.onSlack ? { onMessage: options.onSlack } : {}) }),
+    );
     stops.push(() => slack.stop());
-    const github = await startGitHub({ repos: {}, token: githubToken });
+    const github = await preferred('github').start((port) => startGitHub({ repos: {}, token: githubToken, port }));
     stops.push(() => github.stop());
     const repositories = new Map<string, string>();
     const cloneBase = `${github.url}/git`;
 
-    const lambda = await startLambda({ handlers: {} });
+    const lambda = await preferred('lambda').start((port) => startLambda({ handlers: {}, port }));
     stops.push(() => lambda.stop());
 
-    const codebuildServer = await startCodeBuild({
-      projects: {
-        [`${SERVICE}-${STAGE}-plan`]: { environmentVariables: [{ name: 'PUSHGATE_ARTIFACT_BUCKET', value: bucket }] },
-        [`${SERVICE}-${STAGE}-apply`]: { environmentVariables: [{ name: 'PUSHGATE_ARTIFACT_BUCKET', value: bucket }] },
-      },
-      workRoot: join(scratch, 'builds'),
-      extraPath: options.extraPath ?? [],
-      env: {
-        ...s3.env,
-        AWS_REGION: region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        ...(options.deployRoot ? { PUSHGATE_DEPLOY_ROOT: resolve(options.deployRoot) } : {}),
-        ...options.buildEnv,
-      },
-      // CodeBuild clones https://github.com/<repo>.git; here the local GitHub's clone URL names a bare repo.
-      resolveSourceLocation: (location) => {
-        const match = location.startsWith(`${cloneBase}/`)
-          ? location.slice(cloneBase.length + 1).replace(/\.git$/, '')
-          : undefined;
-        return (match && repositories.get(match.toLowerCase())) ?? location;
-      },
-      ...(options.onBuildLog ? { onLog: options.onBuildLog } : {}),
-    });
+    const codebuildServer = await preferred('codebuild').start((port) =>
+      startCodeBuild({
+        port,
+        projects: {
+          [`${SERVICE}-${STAGE}-plan`]: { environmentVariables: [{ name: 'PUSHGATE_ARTIFACT_BUCKET', value: bucket }] },
+          [`${SERVICE}-${STAGE}-apply`]: {
+            environmentVariables: [{ name: 'PUSHGATE_ARTIFACT_BUCKET', value: bucket }],
+          },
+        },
+        workRoot: join(scratch, 'builds'),
+        extraPath: options.extraPath ?? [],
+        env: {
+          ...s3.env,
+          AWS_REGION: region,
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          ...(options.deployRoot ? { PUSHGATE_DEPLOY_ROOT: resolve(options.deployRoot) } : {}),
+          ...options.buildEnv,
+        },
+        // CodeBuild clones https://github.com/<repo>.git; here the local GitHub's clone URL names a bare repo.
+        resolveSourceLocation: (location) => {
+          const match = location.startsWith(`${cloneBase}/`)
+            ? location.slice(cloneBase.length + 1).replace(/\.git$/, '')
+            : undefined;
+          return (match && repositories.get(match.toLowerCase())) ?? location;
+        },
+        ...(options.onBuildLog ? { onLog: options.onBuildLog } : {}),
+      }),
+    );
     stops.push(() => codebuildServer.stop());
 
     // EventBridge on loopback: an execution that is stopped or times out sends "Step Functions
@@ -229,16 +260,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         .catch((error: unknown) => process.stderr.write(`pushgate local: ${functionName} failed: ${String(error)}\n`));
     };
 
-    const sfn = await startStepFunctions({
-      codebuild: codebuildServer.codebuild,
-      fastRetries: options.fastRetries ?? false,
-      ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
-      onEvent: (event, execution) => {
-        options.onEvent?.(event, execution);
-        statusChanges(event, execution);
-      },
-    });
+    const sfn = await preferred('stepfunctions').start((port) =>
+      startStepFunctions({
+        port,
+        codebuild: codebuildServer.codebuild,
+        fastRetries: options.fastRetries ?? false,
+        ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+        onEvent: (event, execution) => {
+          options.onEvent?.(event, execution);
+          statusChanges(event, execution);
+        },
+      }),
+    );
     stops.push(() => sfn.stop());
+    // Account 000000000000 has no console: links to a run name the command that shows it here.
+    const hideRunCommands = showRunsWithCommand((executionArn) => runIdOf(sfn.stepFunctions, executionArn));
+    stops.push(async () => hideRunCommands());
 
     const api = { url: '' };
     const env: Record<string, string> = {
@@ -273,7 +310,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const serverless = readServerlessConfig();
     const functions = serverlessFunctions(serverless);
     for (const fn of functions) {
-      const module = (await import(pathToFileURL(fn.module).href)) as Record<string, LocalLambdaHandler>;
+      const load = handlerModules[fn.modulePath];
+      if (!load)
+        throw new Error(
+          `serverless.yml function ${fn.name}: ${fn.modulePath} is not in local/lambda/handler-modules.ts`,
+        );
+      const module = (await load()) as Record<string, LocalLambdaHandler | undefined>;
       const handler = module[fn.exportName];
       if (typeof handler !== 'function') throw new Error(`${fn.module} does not export ${fn.exportName}`);
       lambda.register(`${SERVICE}-${STAGE}-${fn.name}`, handler);
@@ -290,10 +332,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     sfn.stepFunctions.createStateMachine(`${SERVICE}-${STAGE}-deploy`, definition);
 
-    const gateway = await startApiGateway({
-      routes: { [WEBHOOK_PATH]: { functionName: `${SERVICE}-${STAGE}-webhook`, handler: webhook } },
-      ...(options.port !== undefined ? { port: options.port } : {}),
-    });
+    const route = { functionName: `${SERVICE}-${STAGE}-webhook`, handler: webhook };
+    const startGateway = (port: number) => startApiGateway({ routes: { [WEBHOOK_PATH]: route }, port });
+    const gateway =
+      options.port !== undefined ? await startGateway(options.port) : await preferred('webhook').start(startGateway);
     stops.push(() => gateway.stop());
     api.url = gateway.url;
 
@@ -312,6 +354,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         github: github.url,
         slack: slack.webhookUrl,
       },
+      ports: {
+        webhook: portOf(gateway.url),
+        dynamodb: portOf(dynamodb.url),
+        stepfunctions: portOf(sfn.url),
+        s3: portOf(s3.url),
+        codebuild: portOf(codebuildServer.url),
+        lambda: portOf(lambda.url),
+        github: portOf(github.url),
+        slack: portOf(slack.url),
+      },
       env,
       githubToken,
       github,
@@ -327,5 +379,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+/** The run an execution of the local Step Functions belongs to: its input is the RunRequest. */
+function runIdOf(stepFunctions: Started<typeof startStepFunctions>['stepFunctions'], executionArn: string) {
+  try {
+    const runId = (JSON.parse(stepFunctions.describeExecution(executionArn).input ?? '{}') as { runId?: unknown })
+      .runId;
+    return typeof runId === 'string' ? runId : undefined;
+  } catch {
+    return undefined; // not an execution of this stack
   }
 }

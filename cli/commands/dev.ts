@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startDevServer } from '../../local/dev-server.ts';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -14,6 +13,11 @@ function repoName(value: string): string {
   return value;
 }
 
+/** A value as one shell word: URLs, names and paths print bare; anything else is single-quoted. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@%+,=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
 /**
  * `pushgate dev`: pushgate's AWS and GitHub on this machine. Pushes to the printed remote deploy;
  * progress is printed as it happens; SIGINT / SIGTERM stop everything it started.
@@ -23,15 +27,21 @@ export function devCommand(): Command {
     .description(
       'run pushgate on this machine: DynamoDB, S3, Step Functions, CodeBuild, Lambda, GitHub and Slack on loopback',
     )
-    .option('--port <port>', 'port of the webhook endpoint (0 = any free port)', port, 0)
-    .option('--data <dir>', 'keep the table, artifacts, repository and secret here across restarts')
+    .option(
+      '--port <port>',
+      'port of the webhook endpoint (0 = any free port; default: the last one with --data, else any)',
+      port,
+    )
+    .option('--data <dir>', 'keep the table, artifacts, repository, secret and ports here across restarts')
     .option('--repo <owner/name>', 'the repository name pushes deploy as', repoName, 'local/infra')
-    .option('--json', 'print one JSON line when ready (endpoints, secret, remote) and progress on stderr')
-    .action(async (options: { port: number; data?: string; repo: string; json?: boolean }) => {
+    .option('--json', 'print one JSON line when ready (endpoints, exports, secret, remote) and progress on stderr')
+    .action(async (options: { port?: number; data?: string; repo: string; json?: boolean }) => {
+      // Loaded here, not at the top: the whole local stack is a second to load, and no other command needs it.
+      const { startDevServer } = await import('../../local/dev-server.ts');
       const out = options.json ? process.stderr : process.stdout;
       const started = Date.now();
       const dev = await startDevServer({
-        port: options.port,
+        ...(options.port !== undefined ? { port: options.port } : {}),
         repo: options.repo,
         ...(options.data ? { dataDir: options.data } : {}),
         write: (line) => out.write(`${line}\n`),
@@ -47,27 +57,32 @@ export function devCommand(): Command {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
 
+      const info = dev.readyInfo();
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(dev.readyInfo())}\n`);
+        process.stdout.write(`${JSON.stringify(info)}\n`);
         return;
       }
-      const info = dev.readyInfo();
+      // Endpoints are labelled by the service id in their variable's name (sfn, not stepfunctions).
+      const { dynamodb, stepfunctions, ...others } = info.endpoints;
+      const endpoints = { dynamodb, sfn: stepfunctions, ...others };
       out.write(
         [
           `pushgate dev is ready (${Date.now() - started} ms)`,
           `  webhook    ${info.webhookUrl}`,
-          ...Object.entries(info.endpoints).map(([name, url]) => `  ${name.padEnd(10)} ${url}`),
+          ...Object.entries(endpoints).map(([name, url]) => `  ${name.padEnd(10)} ${url}`),
           options.data ? `  data       ${options.data}` : '  data       in memory (use --data DIR to keep it)',
           '',
           'Deploy from your infrastructure repository (it needs a pushgate.yml at its root):',
-          `  git remote add pushgate ${dev.remote}`,
+          `  git remote add pushgate ${shellWord(dev.remote)}`,
           '  git push pushgate main        # deploys the environments mapped to main',
           '  git push pushgate HEAD:feature/x   # a branch with no environment is recorded as skipped',
           '',
-          'Ask what is deployed where, from another shell in that repository:',
-          `  export AWS_ENDPOINT_URL_DYNAMODB=${info.endpoints.dynamodb} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
-          `  export PUSHGATE_TABLE=${info.tableName} PUSHGATE_REPO=${options.repo}`,
-          '  npx pushgate status              # and: npx pushgate history --env staging',
+          'In another shell, these point pushgate, the AWS CLI and the AWS SDK at this stack:',
+          ...Object.entries(info.exports).map(([name, value]) => `  export ${name}=${shellWord(value)}`),
+          '',
+          'Then, in your infrastructure repository:',
+          '  pushgate status                # what is deployed where; and: pushgate history --env staging',
+          '  pushgate run <runId>           # one run (git push prints its id) with its targets and plans',
           '',
           'Press Ctrl-C to stop.',
           '',

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
-import { storeFromEnv } from '../lib/store-from-env.ts';
 
 function limit(value: string): number {
   const parsed = Number(value);
@@ -28,6 +27,8 @@ export function historyCommand(): Command {
         table?: string;
         json?: boolean;
       }) => {
+        // Loaded here: the AWS SDK is most of the CLI's start time, and `--help` should not pay for it.
+        const { storeFromEnv } = await import('../lib/store-from-env.ts');
         const { store } = storeFromEnv(options.table);
         const deployments = await store.listDeployments(options.repo, options.env, {
           limit: options.limit,

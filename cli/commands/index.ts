@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
 import { devCommand } from './dev.ts';
 import { historyCommand } from './history.ts';
+import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 import { summarizeCommand } from './summarize.ts';
 
 /** Every `pushgate` command, in `--help` order. A new command adds its factory here. */
-export const commands: ReadonlyArray<() => Command> = [statusCommand, historyCommand, summarizeCommand, devCommand];
+export const commands: ReadonlyArray<() => Command> = [
+  statusCommand,
+  historyCommand,
+  runCommand,
+  summarizeCommand,
+  devCommand,
+];

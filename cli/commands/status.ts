@@ -1,7 +1,5 @@
 import { Command } from 'commander';
 import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
-import { readEnvironments } from '../lib/read-environments.ts';
-import { storeFromEnv } from '../lib/store-from-env.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -14,6 +12,11 @@ export function statusCommand(): Command {
     .option('--table <name>', 'the pushgate table (default: $PUSHGATE_TABLE)')
     .option('--json', 'print JSON')
     .action(async (options: { repo: string; env?: string[]; table?: string; json?: boolean }) => {
+      // Loaded here: the AWS SDK and the config schema are most of the CLI's start time, and `--help` should not pay for them.
+      const [{ storeFromEnv }, { readEnvironments }] = await Promise.all([
+        import('../lib/store-from-env.ts'),
+        import('../lib/read-environments.ts'),
+      ]);
       const { store } = storeFromEnv(options.table);
       const environments = await readEnvironments(options.env);
       const now = new Date();

@@ -2,8 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { Command } from 'commander';
 import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
-import { parsePlanJson } from '../../functions/lib/plan/parse-plan-json.ts';
-import { summarizePlan } from '../../functions/lib/plan/summarize-plan.ts';
 import type { PlanSummary } from '../../functions/lib/store/types.ts';
 
 /** Exit code for "the input is not a plan", apart from 1 (anything else went wrong). */
@@ -18,6 +16,11 @@ export function summarizeCommand(): Command {
     .argument('<file>', 'the plan as JSON; - reads standard input')
     .option('--json', 'print the summary as a JSON object instead of Terraform words')
     .action(async (file: string, options: { json?: boolean }) => {
+      // Loaded here: the plan schemas take a third of a second to load, and `--help` should not pay for them.
+      const [{ parsePlanJson }, { summarizePlan }] = await Promise.all([
+        import('../../functions/lib/plan/parse-plan-json.ts'),
+        import('../../functions/lib/plan/summarize-plan.ts'),
+      ]);
       let summary: PlanSummary;
       try {
         summary = summarizePlan(parsePlanJson(await readPlanFile(file)));

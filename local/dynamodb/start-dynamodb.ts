@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -40,6 +40,9 @@ export async function startDynamoDB(options: StartDynamoDBOptions): Promise<Loca
     await mkdir(path, { recursive: true });
     await assertNotLocked(path);
   }
+  // dynalite opens its LevelDB as it is created and, when it then cannot listen, never closes it: the
+  // directory would stay locked for the retry on another port. So a taken port must fail before.
+  if (options.port) await assertPortFree(options.port);
   // Tables are ACTIVE at once: nothing local should wait out the 500 ms dynalite imitates by default.
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolvePromise, reject) => {
@@ -76,6 +79,15 @@ export async function startDynamoDB(options: StartDynamoDBOptions): Promise<Loca
     client.destroy();
   }
   return { url, tableName: options.tableName, path, env: { AWS_ENDPOINT_URL_DYNAMODB: url }, stop };
+}
+
+/** Rejects with EADDRINUSE (as listen would) when `port` on 127.0.0.1 is taken. */
+async function assertPortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolvePromise, reject) => {
+    probe.once('error', reject);
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePromise()));
+  });
 }
 
 /** The LevelDB that dynalite itself uses, whichever version it depends on. */

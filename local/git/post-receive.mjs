@@ -68,8 +68,7 @@ async function main() {
 function describeAnswer(ref, { status, body }) {
   const answer = typeof body === 'object' && body !== null ? body : {};
   if (status >= 200 && status < 300) {
-    if (answer.runId)
-      return `pushgate: run ${answer.runId} started${answer.consoleUrl ? `: ${answer.consoleUrl}` : ''}`;
+    if (answer.runId) return `pushgate: run ${answer.runId} started${followUp(answer.consoleUrl)}`;
     const ignored =
       typeof answer.ignored === 'string'
         ? answer.ignored
@@ -81,6 +80,15 @@ function describeAnswer(ref, { status, body }) {
   }
   const reason = answer.message ?? answer.error ?? (typeof body === 'string' && body !== '' ? body : 'no reason given');
   return `pushgate: ${ref}: the webhook answered ${status}: ${reason}`;
+}
+
+/**
+ * Where to watch the run: a console link on AWS. The local stack has no console, so its answer names
+ * the command that shows the run instead (functions/lib/console-url.ts), to run in another shell.
+ */
+function followUp(link) {
+  if (typeof link !== 'string' || link === '') return '';
+  return /^https?:\/\//.test(link) ? `: ${link}` : `; see it with: ${link}`;
 }
 
 function reasonOf(error) {

@@ -16,12 +16,16 @@ export interface DevProcessOptions {
   data?: string;
   /** `--repo owner/name`. */
   repo?: string;
-  /** `--port N`; default 0 (any free port). */
+  /** `--port N`; default 0 (any free port), or with `data` the port of the previous start when it is free. */
   port?: number;
   /** How long to wait for the ready line; default 30 s. */
   readyTimeoutMs?: number;
   /** How long SIGTERM may take to end it and everything it started; default 20 s. */
   stopTimeoutMs?: number;
+  /** The `pushgate` executable to run (an installed one); default `node cli/bin.js` of this clone. */
+  bin?: string;
+  /** Where it runs; default the repository root. */
+  cwd?: string;
 }
 
 export interface DevProcess {
@@ -51,15 +55,18 @@ export function userEnv(): NodeJS.ProcessEnv {
 
 /**
  * Starts `pushgate dev --json` as a user would (`node cli/bin.js dev …`) and waits for its ready line.
+ * With `--data` and no `port`, the webhook keeps the port of the previous start, as `pushgate dev` does.
  * The child leads its own process group, so that stop() can tell whether anything it started (the
  * esbuild service tsx runs, build shells, git) outlived it.
  */
 export async function startDevProcess(options: DevProcessOptions = {}): Promise<DevProcess> {
-  const args = [BIN, 'dev', '--json', '--port', String(options.port ?? 0)];
+  const args = ['dev', '--json'];
+  if (options.port !== undefined || options.data === undefined) args.push('--port', String(options.port ?? 0));
   if (options.data !== undefined) args.push('--data', options.data);
   if (options.repo !== undefined) args.push('--repo', options.repo);
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+  const [command, commandArgs] = options.bin ? [options.bin, args] : [process.execPath, [BIN, ...args]];
+  const child = spawn(command, commandArgs, {
+    cwd: options.cwd ?? ROOT,
     env: userEnv(),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,20 +4,21 @@ import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PlanArtifactMissingError, PlanFormatError, PlanIntegrityError } from '../../../functions/lib/plan/errors.ts';
-import { summarizeTarget, type SummarizeTargetInput } from '../../../functions/lib/plan/summarize-target.ts';
-import type { RunRequest } from '../../../functions/lib/run-request.ts';
+import type { Engine } from '../../../functions/lib/engines/engine.ts';
+import { summarize as summarizeTarget } from '../../../functions/lib/run/summarize.ts';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
 import {
   WorkflowErrors,
-  type Engine,
+  type RunRequest,
   type RunSettings,
+  type SummarizeInput as SummarizeTargetInput,
   type TargetSpec,
-} from '../../../functions/lib/workflow-types.ts';
+} from '../../../functions/lib/workflow/contract.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 import { startS3, type RunningS3 } from '../../helpers/s3.ts';
 
-const TERRAFORM_PLANS = fileURLToPath(new URL('../../../../shared/fixtures/terraform-plans/', import.meta.url));
+const TERRAFORM_PLANS = fileURLToPath(new URL('../../fixtures/terraform-plans/', import.meta.url));
 const OWN_PLANS = fileURLToPath(new URL('../../fixtures/plans/', import.meta.url));
 const SHA = 'a'.repeat(40);
 

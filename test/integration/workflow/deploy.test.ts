@@ -6,7 +6,7 @@ import { startHarness, terraformConfig, type Harness } from '../../helpers/stack
 // The deploy state machine (state-machines/deploy.asl.yml, unchanged) on the local stack: DynamoDB on
 // dynalite, S3 on s3rver, CodeBuild running the generated buildspecs with bash, the handlers
 // in-process behind the Lambda endpoint. terraform is the fixture stand-in (test/fixtures/bin),
-// which replays real `terraform show -json` plans from ../shared/fixtures.
+// which replays real `terraform show -json` plans from test/fixtures/terraform-plans.
 
 let h: Harness;
 beforeAll(async () => {

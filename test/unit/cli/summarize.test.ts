@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TERRAFORM_PLANS = fileURLToPath(new URL('../../../../shared/fixtures/terraform-plans/', import.meta.url));
+const TERRAFORM_PLANS = fileURLToPath(new URL('../../fixtures/terraform-plans/', import.meta.url));
 const OWN_PLANS = fileURLToPath(new URL('../../fixtures/plans/', import.meta.url));
 
 /** `node cli/bin.js …` as a user runs it: a real process, its exit code and both streams. */

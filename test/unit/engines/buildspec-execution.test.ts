@@ -13,7 +13,7 @@ import { runBuildspec } from './run-buildspec.ts';
  * test/fixtures/bin first on PATH (neither tool can be installed here); S3 is a local directory.
  */
 const config = validConfig();
-const PLAN_FIXTURE = new URL('../../../../shared/fixtures/terraform-plans/basic.json', import.meta.url);
+const PLAN_FIXTURE = new URL('../../fixtures/terraform-plans/basic.json', import.meta.url);
 
 let root: string;
 let s3: string;

@@ -7,8 +7,8 @@ import { parsePlanJson } from '../../../functions/lib/plan/parse-plan-json.ts';
 import { summarizePlan } from '../../../functions/lib/plan/summarize-plan.ts';
 import type { PlanSummary } from '../../../functions/lib/store/types.ts';
 
-/** CI keeps a copy of shared/ beside the clone: `<repo>/../shared`. */
-const TERRAFORM_PLANS = fileURLToPath(new URL('../../../../shared/fixtures/terraform-plans/', import.meta.url));
+/** Real `terraform show -json` outputs from hashicorp/terraform-json (MPL-2.0; see the folder's README). */
+const TERRAFORM_PLANS = fileURLToPath(new URL('../../fixtures/terraform-plans/', import.meta.url));
 const OWN_PLANS = fileURLToPath(new URL('../../fixtures/plans/', import.meta.url));
 
 const readJson = (path: string): unknown => parsePlanJson(readFileSync(path, 'utf8'));
@@ -18,7 +18,7 @@ const ownPlan = (name: string) => readJson(`${OWN_PLANS}${name}`);
 const OUTPUTS = ['foo', 'interpolated', 'interpolated_deep', 'list', 'map', 'referenced', 'referenced_deep', 'string'];
 const none = { add: 0, change: 0, destroy: 0, replace: 0 };
 
-describe('summarizePlan: the Terraform plans in shared/fixtures, counted as Terraform prints them', () => {
+describe('summarizePlan: the Terraform plans in test/fixtures/terraform-plans, counted as Terraform prints them', () => {
   it.each<[string, PlanSummary, string]>([
     [
       // Terraform 0.12.11. Seven managed `create`s; `data.null_data_source.baz` is a data source `read`,

@@ -1,0 +1,18 @@
+/**
+ * The handler modules serverless.yml names (`handler: functions/<name>/handler.handler`), by module
+ * path. The local stack imports them through this map rather than by a path computed at run time so
+ * that the CLI's bundle (scripts/build-cli.ts), which has no TypeScript sources beside it, contains
+ * them. A function of serverless.yml missing here stops the stack at start, naming it.
+ */
+export const handlerModules: Readonly<Record<string, () => Promise<object>>> = {
+  'functions/webhook/handler': () => import('../../functions/webhook/handler.ts'),
+  'functions/validate/handler': () => import('../../functions/validate/handler.ts'),
+  'functions/acquire-lock/handler': () => import('../../functions/acquire-lock/handler.ts'),
+  'functions/summarize/handler': () => import('../../functions/summarize/handler.ts'),
+  'functions/request-approval/handler': () => import('../../functions/request-approval/handler.ts'),
+  'functions/release-lock/handler': () => import('../../functions/release-lock/handler.ts'),
+  'functions/target-failed/handler': () => import('../../functions/target-failed/handler.ts'),
+  'functions/record/handler': () => import('../../functions/record/handler.ts'),
+  'functions/execution-ended/handler': () => import('../../functions/execution-ended/handler.ts'),
+  'functions/notify/handler': () => import('../../functions/notify/handler.ts'),
+};
