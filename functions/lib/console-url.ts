@@ -1,19 +1,21 @@
-/** The run id of an execution, when it is known at once (the local stack keeps its executions in memory). */
-export type RunIdOfExecution = (executionArn: string) => string | undefined;
-
-let localRunIdOf: RunIdOfExecution | undefined;
+import { isLocalMode } from './secrets.ts';
 
 /**
  * Where a person follows one run: what the webhook's answer (and so `git push`) and the Slack message
- * link to. On AWS, the Step Functions console page of its execution; the region is the ARN's fourth
- * field. On the local stack there is no console (account 000000000000 has no pages), so there it is
- * the command that shows the run on this machine, `pushgate run <runId>`: the stack, which runs the
- * handlers in its own process, turns that on with showRunsWithCommand.
+ * link to. On AWS, the Step Functions console page of its execution (consoleUrl). On the local stack
+ * (`PUSHGATE_LOCAL=1`) there is no console (account 000000000000 has no pages), so there it is the
+ * command that shows the run on this machine, `pushgate run <runId>`: not a URL, so whoever shows
+ * it must not make it a link (isUrl).
+ */
+export function runLink(run: { executionArn: string; runId: string }, env: NodeJS.ProcessEnv = process.env): string {
+  return isLocalMode(env) ? showRunCommand(run.runId) : consoleUrl(run.executionArn);
+}
+
+/**
+ * The Step Functions console page of an execution; the region is the ARN's fourth field.
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-view-execution-details.html
  */
 export function consoleUrl(executionArn: string): string {
-  const runId = localRunIdOf?.(executionArn);
-  if (runId !== undefined) return showRunCommand(runId);
   const region = executionArn.split(':')[3] || 'us-east-1';
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }
@@ -23,15 +25,7 @@ export function showRunCommand(runId: string): string {
   return `pushgate run ${runId}`;
 }
 
-/**
- * For the local stack only: from now on consoleUrl names `pushgate run <runId>` for the executions
- * `runIdOf` knows (and the console page for any other). The handlers cannot tell the run from the
- * execution ARN alone, and the local Step Functions can, synchronously. Returns the undo, for when
- * the stack stops.
- */
-export function showRunsWithCommand(runIdOf: RunIdOfExecution): () => void {
-  localRunIdOf = runIdOf;
-  return () => {
-    if (localRunIdOf === runIdOf) localRunIdOf = undefined;
-  };
+/** Whether a run link is a web address (a console page) rather than a command to type. */
+export function isUrl(link: string): boolean {
+  return /^https?:\/\/\S+$/.test(link);
 }

@@ -106,7 +106,9 @@ const CloudFormationOptions = z
         'a stack name has letters, digits and "-", starts with a letter and has at most 128 characters',
       )
       .optional()
-      .describe('Stack name (default `<project>-<env>`; `{env}` allowed).'),
+      .describe(
+        'Stack name (`{env}` allowed). Default `<owner>-<repo>-<project>-<env>` from the GitHub repository, with any character other than letters, digits and "-" replaced by "-" and names over 128 characters shortened with a hash.',
+      ),
     parameters: z.record(z.string().min(1), ScalarText).optional().describe('Template parameters.'),
     capabilities: z.array(z.enum(CAPABILITIES)).optional(),
   })
@@ -187,6 +189,17 @@ export const PushgateConfig = z
       .max(24 * 60)
       .optional()
       .describe('How long a run waits for a busy target before it fails.'),
+    notify: z
+      .strictObject({
+        skipped: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Also post skipped runs, which deploy nothing: pull requests from forks, commands from people without write access, branches with no environment, pushes that change no project (default false).',
+          ),
+      })
+      .default({ skipped: false })
+      .describe('What pushgate posts to Slack: how every run ended, except skipped runs unless `skipped` is true.'),
   })
   .superRefine(checkReferences, { when: () => true })
   .describe('pushgate repository configuration (pushgate.yml at the repository root).');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RunRequest } from '../workflow/contract.ts';
 import { buildVariables, script } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
@@ -23,7 +24,11 @@ export function cloudformationBuildspec(
   const settings = options.project.cloudformation;
   if (!settings)
     throw new TypeError(`project ${target.project} has engine cloudformation but no cloudformation options`);
-  const stack = shellQuote(expandEnv(settings.stackName ?? `${target.project}-{env}`, target.environment));
+  const stack = shellQuote(
+    settings.stackName === undefined
+      ? defaultStackName(run.repo, target.project, target.environment)
+      : expandEnv(settings.stackName, target.environment),
+  );
   // Change set names: a letter, then letters, digits and hyphens, at most 128 characters.
   const changeSet = shellQuote(`pushgate-${run.runId.replace(/[^A-Za-z0-9-]/g, '-')}`.slice(0, 128));
   const parameters = Object.entries(settings.parameters ?? {}).map(([ParameterKey, ParameterValue]) => ({
@@ -100,4 +105,35 @@ export function cloudformationBuildspec(
 /** `$status`: the stack's status, empty when it does not exist. */
 function stackStatus(): string {
   return `status="$(aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].StackStatus' --output text 2>/dev/null || true)"`;
+}
+
+/** CloudFormation's limit on stack names. https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html */
+const MAX_STACK_NAME = 128;
+
+/**
+ * The stack of a project in an environment when pushgate.yml names none: `<owner>-<repo>-<project>-<env>`,
+ * so that two repositories with a project and an environment of the same names never share a stack.
+ * It starts with the owner exactly as GitHub spells it (case kept), which is what the deploy-time IAM
+ * default relies on (serverless.yml `changeSetStackPattern`: `<sourceOwner>-*`). Made a valid stack
+ * name (cloudFormationStackName): an owner that starts with a digit gets `gh-` in front, and then the
+ * pattern must be set to `gh-<owner>-*`.
+ */
+export function defaultStackName(repo: string, project: string, environment: string): string {
+  const [owner = '', name = ''] = repo.split('/');
+  // `/` cannot appear in a project or environment name, so distinct targets hash differently.
+  return cloudFormationStackName(`${owner}-${name}-${project}-${environment}`, `${repo}/${project}/${environment}`);
+}
+
+/**
+ * `wanted` as a CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most
+ * 128 characters. Every other character becomes `-`, runs of `-` become one, and a name that is still
+ * too long keeps a readable prefix and ends with 8 hex characters of the sha256 of `identity`, so
+ * that distinct long names stay distinct.
+ */
+export function cloudFormationStackName(wanted: string, identity: string = wanted): string {
+  let name = wanted.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-{2,}/g, '-');
+  if (!/^[A-Za-z]/.test(name)) name = `gh-${name}`.replace(/-{2,}/g, '-');
+  if (name.length <= MAX_STACK_NAME) return name;
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_STACK_NAME - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }

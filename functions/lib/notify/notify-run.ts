@@ -22,9 +22,20 @@ export interface ChannelResult extends NotificationResult {
 }
 
 /**
+ * Whether people are told about this run at all. A skipped run (a fork's pull request, a comment
+ * from someone without write access, a branch with no environment, nothing changed) is announced
+ * only when the repository's pushgate.yml asks for it (`notify: { skipped: true }`, which reaches
+ * the outcome as `announceSkipped`); every other ending is.
+ */
+export function announces(outcome: RunOutcome): boolean {
+  return outcome.status !== 'skipped' || outcome.announceSkipped === true;
+}
+
+/**
  * Sends the outcome through every notifier, each with its own retries, and records how each fared
  * on the run (`store.recordNotification`). It never throws: a Slack outage is recorded, and the
- * deployment it reports on stays as it ended.
+ * deployment it reports on stays as it ended. A run that is not announced (announces) is sent
+ * nowhere and nothing is recorded: the result is empty.
  */
 export async function notifyRun(
   outcome: RunOutcome,
@@ -36,6 +47,13 @@ export async function notifyRun(
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const log = { runId: outcome.runId };
+  if (!announces(outcome)) {
+    options.logger?.info('skipped run not announced (pushgate.yml: notify.skipped is off)', {
+      ...log,
+      reason: outcome.reason,
+    });
+    return [];
+  }
 
   const skipped = Object.entries(options.skipped ?? {}).map(([channel, reason]): ChannelResult => ({
     channel,

@@ -1,6 +1,8 @@
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
+import { isUrl } from '../console-url.ts';
 import { formatSummary } from '../plan/format-summary.ts';
 import type { RunOutcome, TargetOutcome } from '../workflow/contract.ts';
+import { slackCode, slackEscape, slackLink } from './slack-text.ts';
 
 /** Slack rejects a section whose text is longer than 3,000 characters. https://docs.slack.dev/reference/block-kit/blocks/section-block */
 const MAX_SECTION_TEXT = 3000;
@@ -15,14 +17,16 @@ const KIND_WORDS: Record<RunOutcome['kind'], string> = {
 /**
  * A plain Slack message for a finished run: the outcome in words, the repository, branch and short
  * commit, each target's status with its plan in Terraform's words, the reason when there is one and
- * a link to the execution. Text from the run is escaped: it must not become a mention or a link.
- * https://docs.slack.dev/messaging/formatting-message-text#escaping
+ * a link to the execution (locally, the command that shows the run, as code). Every text from the run
+ * is escaped (slackEscape), in the fallback `text` as in the blocks: a branch named `<!channel>` must
+ * not ping a channel, and a reason must not become a mention or a link.
+ * https://api.slack.com/reference/surfaces/formatting#escaping
  */
 export function slackMessage(outcome: RunOutcome): IncomingWebhookSendArguments {
   const status = words(outcome.status);
   const sha7 = outcome.sha.slice(0, 7);
   const kind = KIND_WORDS[outcome.kind];
-  const headline = `*${escape(outcome.repo)}* ${kind} of \`${escape(outcome.branch)}\` at \`${sha7}\` by ${escape(outcome.actor)}: *${status}*`;
+  const headline = `*${slackEscape(outcome.repo)}* ${kind} of ${slackCode(outcome.branch)} at ${slackCode(sha7)} by ${slackEscape(outcome.actor)}: *${status}*`;
   const blocks: NonNullable<IncomingWebhookSendArguments['blocks']> = [
     { type: 'section', text: { type: 'mrkdwn', text: headline } },
   ];
@@ -31,27 +35,33 @@ export function slackMessage(outcome: RunOutcome): IncomingWebhookSendArguments 
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: fit(outcome.targets.map(targetLine)) } });
   }
   if (outcome.reason) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Reason:* ${escape(outcome.reason)}`) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`*Reason:* ${slackEscape(outcome.reason)}`) },
+    });
   }
   if (outcome.consoleUrl) {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `<${outcome.consoleUrl}|Step Functions execution>` }],
-    });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: runLinkText(outcome.consoleUrl) }] });
   }
 
   const environments = [...new Set(outcome.targets.map((target) => target.environment))];
   const where = environments.length > 0 ? ` to ${environments.join(', ')}` : '';
   return {
-    text: `${outcome.repo}: ${kind} of ${outcome.branch}${where} at ${sha7} ${status}`,
+    // What notifications and clients without blocks show: read as mrkdwn too, so escaped as well.
+    text: slackEscape(`${outcome.repo}: ${kind} of ${outcome.branch}${where} at ${sha7} ${status}`),
     blocks,
   };
 }
 
+/** On AWS a link to the execution's console page; locally the command that shows the run, as code, never a link. */
+function runLinkText(link: string): string {
+  return isUrl(link) ? slackLink(link, 'Step Functions execution') : `See the run with ${slackCode(link)}`;
+}
+
 function targetLine(target: TargetOutcome): string {
-  let line = `• *${escape(target.project)}* in *${escape(target.environment)}*: ${words(target.status)}`;
-  if (target.summary) line += `. ${escape(formatSummary(target.summary))}`;
-  if (target.reason) line += ` (${escape(target.reason)})`;
+  let line = `• *${slackEscape(target.project)}* in *${slackEscape(target.environment)}*: ${words(target.status)}`;
+  if (target.summary) line += `. ${slackEscape(formatSummary(target.summary))}`;
+  if (target.reason) line += ` (${slackEscape(target.reason)})`;
   return line;
 }
 
@@ -77,8 +87,4 @@ function truncate(text: string): string {
 
 function words(status: string): string {
   return status.replaceAll('_', ' ');
-}
-
-function escape(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }

@@ -27,7 +27,9 @@ describe('links to a run on the local stack', () => {
     const messages = h.stack.slack.messages.filter((message) => JSON.stringify(message.payload).includes(runId));
     expect(messages).toHaveLength(1);
     const payload = JSON.stringify(messages[0]!.payload);
-    expect(payload).toContain(`pushgate run ${runId}`);
+    // A command, not a URL: shown as code, never wrapped in Slack's link markup.
+    expect(payload).toContain(`\`pushgate run ${runId}\``);
+    expect(payload).not.toContain('<pushgate run');
     expect(payload).not.toContain('console.aws.amazon.com');
   });
 });

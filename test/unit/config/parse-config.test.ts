@@ -51,6 +51,19 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('announces skipped runs in Slack only when notify.skipped is true (default false)', () => {
+    const skippedOf = (text: string) => {
+      const result = parseConfig(text);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return result.config.notify.skipped;
+    };
+    expect(skippedOf(base)).toBe(false);
+    expect(skippedOf(`${base}notify: {}\n`)).toBe(false);
+    expect(skippedOf(`${base}notify: { skipped: true }\n`)).toBe(true);
+    expect(problemsOf(`${base}notify: { skiped: true }\n`)).toMatchObject([{ path: 'notify.skiped', line: 6 }]);
+    expect(problemsOf(`${base}notify: { skipped: yes please }\n`)).toMatchObject([{ path: 'notify.skipped' }]);
+  });
+
   it('lists every schema and reference problem at once, with paths and lines', () => {
     expect(problemsOf(fixture('invalid.yml'))).toEqual([
       {

@@ -1,39 +1,30 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { consoleUrl, showRunCommand, showRunsWithCommand } from '../../../functions/lib/console-url.ts';
+import { describe, expect, it } from 'vitest';
+import { consoleUrl, isUrl, runLink, showRunCommand } from '../../../functions/lib/console-url.ts';
 
 const AWS_EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:pushgate-prod-deploy:infra-push-0123456-d1';
 const LOCAL_EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:pushgate-local-deploy:infra-push-abcdef0-d2';
+const AWS_CONSOLE = `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${encodeURIComponent(AWS_EXECUTION)}`;
 
-let undo: (() => void) | undefined;
-afterEach(() => {
-  undo?.();
-  undo = undefined;
-});
-
-describe('consoleUrl: where a person follows a run', () => {
+describe('runLink: where a person follows a run', () => {
   it("is the execution's Step Functions console page, in the ARN's region, on AWS", () => {
-    expect(consoleUrl(AWS_EXECUTION)).toBe(
-      `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${encodeURIComponent(AWS_EXECUTION)}`,
-    );
+    expect(runLink({ executionArn: AWS_EXECUTION, runId: '01M8RUN' }, {})).toBe(AWS_CONSOLE);
+    expect(consoleUrl(AWS_EXECUTION)).toBe(AWS_CONSOLE);
+    expect(isUrl(AWS_CONSOLE)).toBe(true);
   });
 
-  it('is the command that shows the run once the local stack says which run an execution is', () => {
-    undo = showRunsWithCommand((arn) => (arn === LOCAL_EXECUTION ? '01M8RUN' : undefined));
-    expect(consoleUrl(LOCAL_EXECUTION)).toBe('pushgate run 01M8RUN');
+  it('is the command that shows the run on the local stack (PUSHGATE_LOCAL=1), which has no console', () => {
+    const local = { PUSHGATE_LOCAL: '1' };
+    expect(runLink({ executionArn: LOCAL_EXECUTION, runId: '01M8RUN' }, local)).toBe('pushgate run 01M8RUN');
     expect(showRunCommand('01M8RUN')).toBe('pushgate run 01M8RUN');
-    // An execution the stack does not know keeps its console page.
-    expect(consoleUrl(AWS_EXECUTION)).toContain('https://eu-west-1.console.aws.amazon.com/');
+    // Whatever the ARN: locally every run is shown by the command.
+    expect(runLink({ executionArn: AWS_EXECUTION, runId: 'other' }, local)).toBe('pushgate run other');
+    expect(isUrl('pushgate run 01M8RUN')).toBe(false);
   });
 
-  it('is the console page again once the local stack has stopped', () => {
-    showRunsWithCommand(() => '01M8RUN')();
-    expect(consoleUrl(LOCAL_EXECUTION)).toContain('https://us-east-1.console.aws.amazon.com/');
-  });
-
-  it("keeps a newer stack's links when an older one stops late", () => {
-    const stopOlder = showRunsWithCommand(() => 'older');
-    undo = showRunsWithCommand(() => 'newer');
-    stopOlder();
-    expect(consoleUrl(LOCAL_EXECUTION)).toBe('pushgate run newer');
+  it('reads the mode from the environment at each call, so the same process can be either', () => {
+    const run = { executionArn: LOCAL_EXECUTION, runId: '01M8RUN' };
+    expect(runLink(run, { PUSHGATE_LOCAL: 'true' })).toBe('pushgate run 01M8RUN');
+    expect(runLink(run, { PUSHGATE_LOCAL: '0' })).toContain('https://us-east-1.console.aws.amazon.com/');
+    expect(runLink(run, {})).toContain('https://us-east-1.console.aws.amazon.com/');
   });
 });

@@ -110,6 +110,31 @@ describe('Notify handler', () => {
     expect(logs.join('')).toContain('notification channel skipped');
   });
 
+  it('posts a skipped run only when its outcome says announceSkipped (pushgate.yml notify.skipped)', async () => {
+    vi.stubEnv('SLACK_WEBHOOK_URL', slack.webhookUrl);
+    const skipped = async (): Promise<RunOutcome> => ({
+      ...(await recordedOutcome()),
+      status: 'skipped',
+      reason: 'pull requests from forks are not planned',
+      targets: [],
+    });
+    const posted = slack.messages.length;
+    const logs = captureLogs();
+
+    const quiet = await skipped();
+    await expect(handler({ outcome: quiet })).resolves.toEqual({ notifications: [] });
+    expect(slack.messages).toHaveLength(posted);
+    expect(logs.join('')).toContain('skipped run not announced');
+    expect((await store.getRun(quiet.runId))?.notifications).toBeUndefined();
+
+    const announced = { ...(await skipped()), announceSkipped: true };
+    await expect(handler({ outcome: announced })).resolves.toEqual({
+      notifications: [{ channel: 'slack', ok: true, attempts: 1 }],
+    });
+    expect(slack.messages).toHaveLength(posted + 1);
+    expect(slack.messages.at(-1)?.payload.text).toBe('acme/infra: deploy of main at 0123456 skipped');
+  });
+
   it('rejects an input that is not { outcome }', async () => {
     await expect(handler({ outcome: { runId: 'x' } })).rejects.toThrow(/^Notify received an input it cannot use/);
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotifyError } from '../../../functions/lib/notify/errors.ts';
 import type { Notifier } from '../../../functions/lib/notify/notifier.ts';
-import { notifyRun } from '../../../functions/lib/notify/notify-run.ts';
+import { announces, notifyRun } from '../../../functions/lib/notify/notify-run.ts';
 import type { RunOutcome } from '../../../functions/lib/workflow/contract.ts';
 import { createSlackNotifier } from '../../../functions/lib/notify/slack-notifier.ts';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
@@ -149,5 +149,54 @@ describe('notifyRun', () => {
       'could not record a notification result',
       expect.objectContaining({ channel: 'slack' }),
     );
+  });
+});
+
+describe('skipped runs', () => {
+  /** A recorded run that ended skipped, as Record returns it. */
+  async function skippedOutcome(announceSkipped?: boolean): Promise<RunOutcome> {
+    const outcome = await recordedOutcome();
+    return {
+      ...outcome,
+      status: 'skipped',
+      reason: 'no environment is mapped to branch feature/x',
+      targets: [],
+      ...(announceSkipped === undefined ? {} : { announceSkipped }),
+    };
+  }
+
+  it('are not announced unless pushgate.yml asks: nothing is posted and nothing recorded', async () => {
+    const info = vi.fn();
+    for (const outcome of [await skippedOutcome(), await skippedOutcome(false)]) {
+      const results = await notifyRun(outcome, [createSlackNotifier({ webhookUrl: slack.webhookUrl })], {
+        store,
+        skipped: { email: 'not configured' },
+        logger: { info, warn: vi.fn() },
+      });
+      expect(results).toEqual([]);
+      expect((await store.getRun(outcome.runId))?.notifications).toBeUndefined();
+    }
+    expect(slack.messages).toHaveLength(0);
+    expect(info).toHaveBeenCalledWith(
+      'skipped run not announced (pushgate.yml: notify.skipped is off)',
+      expect.objectContaining({ reason: 'no environment is mapped to branch feature/x' }),
+    );
+  });
+
+  it('are posted when the run says announceSkipped (notify.skipped: true)', async () => {
+    const outcome = await skippedOutcome(true);
+    const results = await notifyRun(outcome, [createSlackNotifier({ webhookUrl: slack.webhookUrl })], { store });
+    expect(results).toMatchObject([{ channel: 'slack', ok: true, attempts: 1 }]);
+    expect(slack.messages).toHaveLength(1);
+    expect(slack.messages[0]!.payload.text).toBe('acme/infra: deploy of main at 0123456 skipped');
+    expect((await store.getRun(outcome.runId))?.notifications).toMatchObject({ slack: { ok: true } });
+  });
+
+  it('is the only ending that can go unannounced', () => {
+    for (const status of ['succeeded', 'failed', 'no_changes', 'cancelled', 'superseded', 'planned'] as const)
+      expect(announces({ ...failedOutcome, status })).toBe(true);
+    expect(announces({ ...failedOutcome, status: 'skipped' })).toBe(false);
+    expect(announces({ ...failedOutcome, status: 'skipped', announceSkipped: false })).toBe(false);
+    expect(announces({ ...failedOutcome, status: 'skipped', announceSkipped: true })).toBe(true);
   });
 });

@@ -43,15 +43,19 @@ describe('createSlackNotifier (real @slack/webhook over HTTP to a loopback sink)
     expect(text).not.toMatch(/:[a-z_]+:/); // no emoji codes
   });
 
-  it('escapes text from the run, so a reason cannot ping a channel or forge a link', async () => {
+  it('escapes text from the run, so a branch or a reason cannot ping a channel or forge a link', async () => {
     await createSlackNotifier({ webhookUrl: slack.webhookUrl }).notify({
       ...failedOutcome,
-      reason: 'boom <!channel> & <https://evil.example|click>',
+      branch: '<!channel>',
+      reason: 'boom <@U123> & <https://evil.example|click>',
       targets: [],
     });
-    const text = readable(slack.messages[0]!.payload);
-    expect(text).toContain('boom &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
+    const { payload } = slack.messages[0]!;
+    expect(payload.text).toBe('acme/infra: deploy of &lt;!channel&gt; at 0123456 failed');
+    const text = readable(payload);
+    expect(text).toContain('boom &lt;@U123&gt; &amp; &lt;https://evil.example|click&gt;');
     expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<@U123>');
   });
 
   it('keeps a run with many targets within the size Slack accepts for a section', async () => {
