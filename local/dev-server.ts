@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { createDynamoStore } from '../functions/lib/store/index.ts';
 import type { Store } from '../functions/lib/store/types.ts';
+import { createLocalCredentials, isLocalCredentials, type LocalCredentials } from './aws/local-credentials.ts';
 import { installPostReceiveHook } from './git/install-hook.ts';
 import { git } from './git/local-repository.ts';
 import { createRunProgress } from './run-progress.ts';
@@ -16,7 +17,7 @@ import { startLocalStack, type LocalPorts, type LocalStack, type LocalStackOptio
 export interface DevServerOptions {
   /** Port of the webhook endpoint, which must be free (0 = any); default: the previous one (with a data directory). */
   port?: number;
-  /** Keep DynamoDB, S3, the bare repository and the webhook secret here across restarts. */
+  /** Keep DynamoDB, S3, the bare repository, the webhook secret and the AWS credentials here across restarts. */
   dataDir?: string;
   /** `owner/name` of the repository pushes deploy; default `local/infra`. */
   repo?: string;
@@ -33,6 +34,11 @@ export interface DevServerOptions {
 export interface DevReadyInfo {
   webhookUrl: string;
   secret: string;
+  /**
+   * The only AWS credentials the local AWS services accept (also in `exports`): random per start, or
+   * kept in the data directory with `--data`.
+   */
+  credentials: LocalCredentials;
   endpoints: LocalStack['endpoints'];
   tableName: string;
   /** The artifact bucket (plan.bin / plan.json under runs/<runId>/…). */
@@ -74,6 +80,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   await mkdir(scratch, { recursive: true });
   const repo = options.repo ?? 'local/infra';
   const secret = await loadOrCreateSecret(dataDir);
+  const credentials = await loadOrCreateCredentials(dataDir);
   const ports = await loadPorts(dataDir);
   const deployRoot = resolve(options.deployRoot ?? join(scratch, 'deployed'));
   const write = options.write ?? (() => undefined);
@@ -88,6 +95,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         `pushgate dev: port ${port} (${service}) of the last start is taken; it gets a new one: export the new values`,
       ),
     webhookSecret: secret,
+    credentials,
     allowedRepos: [repo],
     deployRoot,
     timeScale: options.timeScale ?? 0.1,
@@ -102,7 +110,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const client = new DynamoDBClient({
       region: 'us-east-1',
       endpoint: stack.endpoints.dynamodb,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: stack.credentials,
     });
     const store = createDynamoStore({ tableName: stack.tableName, client });
     progress = createRunProgress({ store, write });
@@ -127,6 +135,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       readyInfo: () => ({
         webhookUrl: stack.webhookUrl,
         secret,
+        credentials: stack.credentials,
         endpoints: stack.endpoints,
         tableName: stack.tableName,
         bucket: stack.bucket,
@@ -152,7 +161,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 /**
  * The variables the AWS CLI and the AWS SDK v3 read: the service-specific endpoint variables are named
  * after each service's SDK id (Step Functions' is `SFN`, not `STEPFUNCTIONS`); S3 also needs the
- * checksum settings s3rver understands. PUSHGATE_TABLE and PUSHGATE_REPO are for the pushgate CLI.
+ * checksum settings s3rver understands; the credentials are the stack's. PUSHGATE_TABLE and
+ * PUSHGATE_REPO are for the pushgate CLI.
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
  */
 function devExports(stack: LocalStack, repo: string): Record<string, string> {
@@ -167,8 +177,9 @@ function devExports(stack: LocalStack, repo: string): Record<string, string> {
     AWS_REGION: 'us-east-1',
     // The AWS CLI v1 reads only this one (v2 and the SDK read AWS_REGION).
     AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // This start's credentials: the local services answer no others.
+    AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
     PUSHGATE_TABLE: stack.tableName,
     PUSHGATE_REPO: repo,
   };
@@ -207,4 +218,26 @@ async function loadOrCreateSecret(dataDir: string | undefined): Promise<string> 
     await writeFile(file, `${secret}\n`, { mode: 0o600 });
     return secret;
   }
+}
+
+const CREDENTIALS_FILE = 'aws-credentials.json';
+
+/**
+ * A data directory keeps its AWS credentials, so the exports printed by an earlier start (and pasted
+ * into other shells) stay valid; without one, every start has new ones. A file that does not hold
+ * credentials is replaced.
+ */
+async function loadOrCreateCredentials(dataDir: string | undefined): Promise<LocalCredentials> {
+  if (!dataDir) return createLocalCredentials();
+  const file = join(dataDir, CREDENTIALS_FILE);
+  try {
+    const saved: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (isLocalCredentials(saved)) return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey };
+  } catch {
+    // First start on this directory (or an unreadable file): new credentials.
+  }
+  const credentials = createLocalCredentials();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  return credentials;
 }

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { showRunsWithCommand } from '../functions/lib/console-url.ts';
 import { startApiGateway, type HttpApiHandler } from './api-gateway/start-api-gateway.ts';
+import { createLocalCredentials, type LocalCredentials } from './aws/local-credentials.ts';
 import { startCodeBuild } from './codebuild/start-codebuild.ts';
 import { startDynamoDB } from './dynamodb/start-dynamodb.ts';
 import { startGitHub } from './github/start-github.ts';
@@ -19,6 +19,7 @@ import { startLambda, type LocalLambdaHandler } from './lambda/start-lambda.ts';
 import { startS3 } from './s3/start-s3.ts';
 import { startSlack, type SlackMessage } from './slack/start-slack.ts';
 import type { ExecutionSummary } from './stepfunctions/create-local-step-functions.ts';
+import { LOCAL_POLICY } from './local-policy.ts';
 import { loadDefinition } from './stepfunctions/load-definition.ts';
 import { startStepFunctions } from './stepfunctions/start-step-functions.ts';
 
@@ -40,8 +41,21 @@ export interface LocalStackOptions {
   onPortTaken?: (service: keyof LocalPorts, port: number) => void;
   /** The webhook secret; a random one when absent. */
   webhookSecret?: string;
+  /**
+   * The AWS credentials every AWS stand-in requires of its callers (local/aws/verify-request.ts) and
+   * the stack's handlers and builds sign with; random ones when absent (pushgate dev keeps its own in
+   * its data directory).
+   */
+  credentials?: LocalCredentials;
   /** `owner/name` or `owner/*` entries the webhook accepts; default `local/*`. */
   allowedRepos?: string[];
+  /**
+   * The platform policy (YAML), as the operator stores it in SSM on AWS; default: LOCAL_POLICY, which
+   * lets every repository deploy every environment from its default branch with a stand-in role.
+   */
+  policy?: string;
+  /** Lock lease of every run, instead of the default (4 h): for tests of lease expiry. */
+  leaseSeconds?: number;
   /** Retry waiting states (a held lock) at once: for tests. */
   fastRetries?: boolean;
   /** Scales retry intervals and waits when not fastRetries (e.g. 0.02 for a demo). */
@@ -65,6 +79,8 @@ export type LocalPorts = Record<'webhook' | keyof LocalStack['endpoints'], numbe
 export interface LocalStack {
   webhookUrl: string;
   secret: string;
+  /** The only AWS credentials the stand-ins accept; set in this process' environment and every build's. */
+  credentials: LocalCredentials;
   tableName: string;
   bucket: string;
   stateMachineArn: string;
@@ -148,6 +164,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => rm(scratch, { recursive: true, force: true }));
 
     const secret = options.webhookSecret ?? randomBytes(20).toString('hex');
+    const credentials = options.credentials ?? createLocalCredentials();
     const githubToken = `ghs_local${randomBytes(16).toString('hex')}`;
     const tableName = `${SERVICE}-${STAGE}`;
     const bucket = `${SERVICE}-${STAGE}-artifacts`;
@@ -158,10 +175,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const dynamodb = await preferred('dynamodb').start((port) =>
-      startDynamoDB({ tableName, port, ...(dataDir ? { dataDir } : {}) }),
+      startDynamoDB({ tableName, port, credentials, ...(dataDir ? { dataDir } : {}) }),
     );
     stops.push(() => dynamodb.stop());
-    const s3 = await preferred('s3').start((port) => startS3({ bucket, port, ...(dataDir ? { dataDir } : {}) }));
+    const s3 = await preferred('s3').start((port) =>
+      startS3({ bucket, port, credentials, ...(dataDir ? { dataDir } : {}) }),
+    );
     stops.push(() => s3.stop());
     const slack = await preferred('slack').start((port) =>
       startSlack({ port, ...(options.onSlack ? { onMessage: options.onSlack } : {}) }),
@@ -172,12 +191,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const repositories = new Map<string, string>();
     const cloneBase = `${github.url}/git`;
 
-    const lambda = await preferred('lambda').start((port) => startLambda({ handlers: {}, port }));
+    const lambda = await preferred('lambda').start((port) => startLambda({ handlers: {}, credentials, port }));
     stops.push(() => lambda.stop());
 
     const codebuildServer = await preferred('codebuild').start((port) =>
       startCodeBuild({
         port,
+        credentials,
         projects: {
           [`${SERVICE}-${STAGE}-plan`]: { environmentVariables: [{ name: 'PUSHGATE_ARTIFACT_BUCKET', value: bucket }] },
           [`${SERVICE}-${STAGE}-apply`]: {
@@ -189,8 +209,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         env: {
           ...s3.env,
           AWS_REGION: region,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
+          // The build's `aws` (local/codebuild/bin/aws) signs its S3 requests with these.
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
           ...(options.deployRoot ? { PUSHGATE_DEPLOY_ROOT: resolve(options.deployRoot) } : {}),
           ...options.buildEnv,
         },
@@ -263,6 +284,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sfn = await preferred('stepfunctions').start((port) =>
       startStepFunctions({
         port,
+        credentials,
         codebuild: codebuildServer.codebuild,
         fastRetries: options.fastRetries ?? false,
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
@@ -273,15 +295,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
     stops.push(() => sfn.stop());
-    // Account 000000000000 has no console: links to a run name the command that shows it here.
-    const hideRunCommands = showRunsWithCommand((executionArn) => runIdOf(sfn.stepFunctions, executionArn));
-    stops.push(async () => hideRunCommands());
 
     const api = { url: '' };
     const env: Record<string, string> = {
       AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      // The handlers' clients and the local Step Functions' (Lambda, DynamoDB) sign with these.
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       ...dynamodb.env,
       ...s3.env,
       ...lambda.env,
@@ -302,6 +322,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       GITHUB_TOKEN: githubToken,
       GITHUB_CLONE_URL: cloneBase,
       SLACK_WEBHOOK_URL: slack.webhookUrl,
+      PUSHGATE_POLICY: options.policy ?? LOCAL_POLICY,
+      PUSHGATE_LEASE_SECONDS: options.leaseSeconds === undefined ? '' : String(options.leaseSeconds),
       // The handlers' JSON logs stay quiet unless asked for: progress lines say what happens.
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     });
@@ -342,6 +364,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       webhookUrl: `${gateway.url}${WEBHOOK_PATH}`,
       secret,
+      credentials,
       tableName,
       bucket,
       stateMachineArn,
@@ -384,15 +407,4 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 function portOf(url: string): number {
   return Number(new URL(url).port);
-}
-
-/** The run an execution of the local Step Functions belongs to: its input is the RunRequest. */
-function runIdOf(stepFunctions: Started<typeof startStepFunctions>['stepFunctions'], executionArn: string) {
-  try {
-    const runId = (JSON.parse(stepFunctions.describeExecution(executionArn).input ?? '{}') as { runId?: unknown })
-      .runId;
-    return typeof runId === 'string' ? runId : undefined;
-  } catch {
-    return undefined; // not an execution of this stack
-  }
 }

@@ -53,7 +53,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   const client = new DynamoDBClient({
     region: 'us-east-1',
     endpoint: stack.endpoints.dynamodb,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: stack.credentials,
   });
   const store = createDynamoStore({ tableName: stack.tableName, client });
 

@@ -32,9 +32,15 @@ export function devCommand(): Command {
       'port of the webhook endpoint (0 = any free port; default: the last one with --data, else any)',
       port,
     )
-    .option('--data <dir>', 'keep the table, artifacts, repository, secret and ports here across restarts')
+    .option(
+      '--data <dir>',
+      'keep the table, artifacts, repository, secret, AWS credentials and ports here across restarts',
+    )
     .option('--repo <owner/name>', 'the repository name pushes deploy as', repoName, 'local/infra')
-    .option('--json', 'print one JSON line when ready (endpoints, exports, secret, remote) and progress on stderr')
+    .option(
+      '--json',
+      'print one JSON line when ready (endpoints, credentials, exports, secret, remote) and progress on stderr',
+    )
     .action(async (options: { port?: number; data?: string; repo: string; json?: boolean }) => {
       // Loaded here, not at the top: the whole local stack is a second to load, and no other command needs it.
       const { startDevServer } = await import('../../local/dev-server.ts');

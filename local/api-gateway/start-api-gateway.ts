@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Callback, Context } from 'aws-lambda';
 import { createLambdaContext, LOCAL_ACCOUNT_ID } from '../lambda/create-lambda-context.ts';
 import { noCallback, type LocalLogger } from '../lambda/start-lambda.ts';
+import { checkHost } from '../aws/verify-request.ts';
 import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
 import { toHttpApiEvent } from './to-http-api-event.ts';
 import { toHttpResponse } from './to-http-response.ts';
@@ -66,6 +67,14 @@ export async function startApiGateway(options: StartApiGatewayOptions): Promise<
     const requestId = randomUUID();
     // API Gateway's own header; handy to find the request in the logs.
     const idHeader = { 'apigw-requestid': requestId };
+    // The webhook checks GitHub's signature itself; a web page that rebinds its name to 127.0.0.1
+    // still sends its own Host, and is not let through to the handlers.
+    const wrongHost = checkHost(req.headers, 'API Gateway');
+    if (wrongHost) {
+      req.resume();
+      sendJson(res, 403, { message: `Forbidden: ${wrongHost.message}` }, idHeader);
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0]!;
     const route = routes.find((r) => r.prefix === '/' || path === r.prefix || path.startsWith(`${r.prefix}/`));
     if (!route) {

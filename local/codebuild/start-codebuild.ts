@@ -3,11 +3,14 @@ import type { StartBuildInput } from '@aws-sdk/client-codebuild';
 import { z } from 'zod';
 import { listenOnLoopback } from '../http/loopback-server.ts';
 import { awsJsonListener, parseInput } from '../aws/aws-json-listener.ts';
+import type { LocalCredentials } from '../aws/local-credentials.ts';
 import { createLocalCodeBuild, type LocalCodeBuild, type LocalCodeBuildOptions } from './create-local-codebuild.ts';
 import { LocalCodeBuildError } from './errors.ts';
 
 export interface StartCodeBuildOptions extends LocalCodeBuildOptions {
   port?: number;
+  /** The only credentials whose requests are answered (the local stack's): StartBuild runs bash. */
+  credentials: LocalCredentials;
   logger?: Pick<Logger, 'error'>;
 }
 
@@ -50,7 +53,8 @@ const ListBuildsForProject = z.object({
 
 /**
  * CodeBuild's JSON 1.1 endpoint on 127.0.0.1 for StartBuild, BatchGetBuilds and StopBuild, so the
- * real `@aws-sdk/client-codebuild` works against the local core (AWS_ENDPOINT_URL_CODEBUILD).
+ * real `@aws-sdk/client-codebuild` works against the local core (AWS_ENDPOINT_URL_CODEBUILD), for
+ * requests signed with `credentials` and addressed to a loopback host only.
  * Timestamps go out as epoch seconds, as the awsJson protocols encode them.
  */
 export async function startCodeBuild(options: StartCodeBuildOptions): Promise<LocalCodeBuildServer> {
@@ -60,6 +64,8 @@ export async function startCodeBuild(options: StartCodeBuildOptions): Promise<Lo
   const invalidInput = (message: string) => new LocalCodeBuildError('InvalidInputException', message);
   const listener = awsJsonListener({
     service: 'CodeBuild',
+    signingName: 'codebuild',
+    credentials: options.credentials,
     targetPrefix: TARGET_PREFIX,
     contentType: CONTENT_TYPE,
     maxBodyBytes: MAX_BODY,

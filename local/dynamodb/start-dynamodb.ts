@@ -1,11 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { PushgateError } from '../../functions/lib/errors.ts';
-import { closeServer } from '../http/loopback-server.ts';
+import type { LocalCredentials } from '../aws/local-credentials.ts';
+import {
+  AUTH_FAILURE_STATUS,
+  jsonErrorCode,
+  readVerifiedRequest,
+  type AuthFailure,
+  type RequestAuth,
+} from '../aws/verify-request.ts';
+import { closeServer, replayRequest, sendJson } from '../http/loopback-server.ts';
 import { createTableFromDefinition } from '../create-table.ts';
 
 export class LocalDynamoDBError extends PushgateError {}
@@ -19,6 +29,8 @@ export interface StartDynamoDBOptions {
    */
   dataDir?: string;
   port?: number;
+  /** The only credentials whose requests are answered (the local stack's). */
+  credentials: LocalCredentials;
 }
 
 export interface LocalDynamoDB {
@@ -32,7 +44,8 @@ export interface LocalDynamoDB {
 
 /**
  * DynamoDB on 127.0.0.1 through dynalite, with the pushgate table created. dynalite's LevelDB store
- * (classic-level) loads from the prebuilt binaries it ships, so it needs no install script.
+ * (classic-level) loads from the prebuilt binaries it ships, so it needs no install script. dynalite
+ * checks no signature: its request listener answers only what verifyRequests lets through.
  */
 export async function startDynamoDB(options: StartDynamoDBOptions): Promise<LocalDynamoDB> {
   const path = options.dataDir === undefined ? undefined : join(resolve(options.dataDir), 'dynamodb');
@@ -45,6 +58,7 @@ export async function startDynamoDB(options: StartDynamoDBOptions): Promise<Loca
   if (options.port) await assertPortFree(options.port);
   // Tables are ACTIVE at once: nothing local should wait out the 500 ms dynalite imitates by default.
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  verifyRequests(server, { credentials: options.credentials, signingName: 'dynamodb', service: 'DynamoDB' });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -61,7 +75,7 @@ export async function startDynamoDB(options: StartDynamoDBOptions): Promise<Loca
   const client = new DynamoDBClient({
     endpoint: url,
     region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: options.credentials,
     maxAttempts: 1,
   });
   try {
@@ -79,6 +93,44 @@ export async function startDynamoDB(options: StartDynamoDBOptions): Promise<Loca
     client.destroy();
   }
   return { url, tableName: options.tableName, path, env: { AWS_ENDPOINT_URL_DYNAMODB: url }, stop };
+}
+
+/** dynalite's own limit on a request body. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Puts the host and signature checks in front of dynalite's request listener: a request is read
+ * whole, verified, and handed to dynalite with the same bytes; a refused one gets DynamoDB's 403.
+ */
+function verifyRequests(server: Server, auth: RequestAuth): void {
+  const dynaliteListeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  const refuse = (res: ServerResponse, failure: AuthFailure) =>
+    sendJson(
+      res,
+      AUTH_FAILURE_STATUS,
+      { __type: `com.amazon.coral.service#${jsonErrorCode(failure)}`, message: failure.message },
+      { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() },
+    );
+  async function guard(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const verified = await readVerifiedRequest(req, auth, MAX_REQUEST_BYTES);
+    if ('tooLarge' in verified) {
+      res.writeHead(413, { connection: 'close', 'content-length': 0 }).end();
+      return;
+    }
+    if ('refused' in verified) {
+      refuse(res, verified.refused);
+      return;
+    }
+    const replay = replayRequest(req, verified.body);
+    for (const listener of dynaliteListeners) listener(replay, res);
+  }
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    guard(req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      sendJson(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) });
+    });
+  });
 }
 
 /** Rejects with EADDRINUSE (as listen would) when `port` on 127.0.0.1 is taken. */

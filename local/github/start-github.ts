@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { PushgateError } from '../../functions/lib/errors.ts';
+import { checkHost } from '../aws/verify-request.ts';
 import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
 import { GitRepository } from './git-repository.ts';
 import {
@@ -585,6 +586,9 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
       );
     };
 
+    // A web page that rebinds its name to 127.0.0.1 still sends its own Host (see verify-request.ts).
+    const wrongHost = checkHost(req.headers, 'GitHub');
+    if (wrongHost) return fail(403, wrongHost.message);
     if (down || failures > 0) {
       if (!down) failures -= 1;
       return fail(503, 'Service Unavailable');

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PushgateError } from '../../functions/lib/errors.ts';
 
@@ -77,6 +77,30 @@ export function readBody(req: IncomingMessage, maxBytes = Number.POSITIVE_INFINI
       if (!failed) reject(error);
     });
   });
+}
+
+/**
+ * The request again, with `body` as its body, for a listener that reads the body itself (dynalite,
+ * s3rver) after a wrapper read it (to verify its signature): same method, URL, headers and socket;
+ * the body comes from memory.
+ */
+export function replayRequest(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = new IncomingMessage(req.socket);
+  replay.method = req.method;
+  replay.url = req.url;
+  replay.headers = req.headers;
+  replay.rawHeaders = req.rawHeaders;
+  replay.trailers = req.trailers;
+  replay.rawTrailers = req.rawTrailers;
+  replay.httpVersion = req.httpVersion;
+  replay.httpVersionMajor = req.httpVersionMajor;
+  replay.httpVersionMinor = req.httpVersionMinor;
+  replay.complete = true;
+  // Nothing is read from the socket: the whole body is here already.
+  replay._read = () => undefined;
+  if (body.length > 0) replay.push(body);
+  replay.push(null);
+  return replay;
 }
 
 /** Writes a JSON answer with an exact Content-Length. */

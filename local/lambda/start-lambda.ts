@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Callback, ClientContext, Context } from 'aws-lambda';
-import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
+import type { LocalCredentials } from '../aws/local-credentials.ts';
+import { AUTH_FAILURE_STATUS, jsonErrorCode, readVerifiedRequest, type AuthFailure } from '../aws/verify-request.ts';
+import { listenOnLoopback, sendJson } from '../http/loopback-server.ts';
 import { createLambdaContext, LOCAL_ACCOUNT_ID } from './create-lambda-context.ts';
 import { toFunctionError, type FunctionErrorPayload } from './to-function-error.ts';
 
@@ -22,6 +24,8 @@ export interface LocalLogger {
 export interface StartLambdaOptions {
   /** Function name → handler. Callers may address a function by name, partial ARN or ARN. */
   handlers: Record<string, LocalLambdaHandler>;
+  /** The only credentials whose requests are answered (the local stack's): Invoke runs handlers. */
+  credentials: LocalCredentials;
   port?: number;
   region?: string;
   accountId?: string;
@@ -64,7 +68,8 @@ const MAX_ASYNC_PAYLOAD = 1024 * 1024;
  * The Lambda Invoke REST API on 127.0.0.1, calling handlers in this process. Errors follow the real
  * service: a handler error is a 200 with `X-Amz-Function-Error: Unhandled` (the SDK returns it in
  * `FunctionError`; Step Functions raises it under the error's name), an unknown function a 404
- * `ResourceNotFoundException`.
+ * `ResourceNotFoundException`. Only requests addressed to a loopback host and signed with
+ * `credentials` are answered; others get Lambda's 403 (see verify-request.ts) and run nothing.
  */
 export async function startLambda(options: StartLambdaOptions): Promise<LocalLambda> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -110,26 +115,38 @@ export async function startLambda(options: StartLambdaOptions): Promise<LocalLam
     return record.outcome;
   }
 
+  const auth = { credentials: options.credentials, signingName: 'lambda', service: 'Lambda' };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const headers = { 'x-amzn-requestid': requestId };
+    const refuse = (failure: AuthFailure) =>
+      sendAwsError(res, AUTH_FAILURE_STATUS, jsonErrorCode(failure), failure.message, headers);
+    // The signature covers the body, so it is read (up to the synchronous quota) before anything else.
+    const verified = await readVerifiedRequest(req, auth, MAX_SYNC_PAYLOAD);
+    if ('tooLarge' in verified) {
+      tooLarge(res, MAX_SYNC_PAYLOAD, headers);
+      return;
+    }
+    if ('refused' in verified) {
+      refuse(verified.refused);
+      return;
+    }
+    const { body } = verified;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = INVOKE_PATH.exec(url.pathname);
     if (req.method !== 'POST' || !match) {
-      req.resume();
       sendJson(res, 404, { message: null }, { ...headers, 'x-amzn-errortype': 'UnknownOperationException' });
       return;
     }
     const { name, qualifier } = parseFunctionName(decodeURIComponent(match[1]!));
     const invocationType = headerOf(req, 'x-amz-invocation-type') ?? 'RequestResponse';
     if (!handlers.has(name)) {
-      req.resume();
       const arn = `arn:aws:lambda:${region}:${accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
       sendAwsError(res, 404, 'ResourceNotFoundException', `Function not found: ${arn}`, headers);
       return;
     }
     if (invocationType !== 'RequestResponse' && invocationType !== 'Event' && invocationType !== 'DryRun') {
-      req.resume();
       sendAwsError(
         res,
         400,
@@ -139,22 +156,8 @@ export async function startLambda(options: StartLambdaOptions): Promise<LocalLam
       );
       return;
     }
-    const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-    let body: Buffer;
-    try {
-      body = await readBody(req, limit);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      sendAwsError(
-        res,
-        413,
-        'RequestTooLargeException',
-        `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
-        {
-          ...headers,
-          connection: 'close',
-        },
-      );
+    if (invocationType === 'Event' && body.length > MAX_ASYNC_PAYLOAD) {
+      tooLarge(res, MAX_ASYNC_PAYLOAD, headers);
       return;
     }
     if (invocationType === 'DryRun') {
@@ -262,6 +265,16 @@ function parseClientContext(header: string | undefined): ClientContext | undefin
   } catch {
     return undefined;
   }
+}
+
+function tooLarge(res: ServerResponse, limit: number, headers: Record<string, string>): void {
+  sendAwsError(
+    res,
+    413,
+    'RequestTooLargeException',
+    `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+    { ...headers, connection: 'close' },
+  );
 }
 
 /** AWS's REST-JSON error: the type in `x-amzn-ErrorType`, the text in `message`. */

@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import S3rver from 's3rver';
-import { listenOnLoopback } from '../http/loopback-server.ts';
+import type { LocalCredentials } from '../aws/local-credentials.ts';
+import { checkHost, checkPayloadHash, s3Error, verifySignature, type AuthFailure } from '../aws/verify-request.ts';
+import { BodyTooLargeError, listenOnLoopback, readBody, replayRequest } from '../http/loopback-server.ts';
 
 export interface StartS3Options {
   /** The artifact bucket (plans, their JSON), created at start. */
@@ -11,6 +14,8 @@ export interface StartS3Options {
   /** Keep objects in `<dataDir>/s3` across restarts; a temporary directory (removed at stop) when absent. */
   dataDir?: string;
   port?: number;
+  /** The only credentials whose requests (and presigned URLs) are answered (the local stack's). */
+  credentials: LocalCredentials;
 }
 
 export interface LocalS3 {
@@ -42,7 +47,12 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-/** S3 on 127.0.0.1 through s3rver (path-style only), silent, with the artifact bucket created. */
+/**
+ * S3 on 127.0.0.1 through s3rver (path-style only), silent, with the artifact bucket created. s3rver
+ * checks no SigV4 signature: its request listener gets only the requests that are addressed to a
+ * loopback host and signed with `credentials` (an Authorization header or a presigned URL); the
+ * others get S3's XML 403.
+ */
 export async function startS3(options: StartS3Options): Promise<LocalS3> {
   const temporary = options.dataDir === undefined;
   const directory = temporary ? await mkdtemp(join(tmpdir(), 'pushgate-s3-')) : join(resolve(options.dataDir!), 's3');
@@ -50,16 +60,54 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
   const s3rver = new S3rver({
     silent: true,
     directory,
-    // Local clients sign with made-up keys; the signature is never what a test is about.
+    // s3rver cannot check SigV4 signatures (it lets them all through); verifyThenServe below does.
     allowMismatchedSignatures: true,
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket }],
   });
   await s3rver.configureBuckets();
   const s3rverListener = s3rver.callback();
+  const auth = { credentials: options.credentials, signingName: 's3', service: 'S3' };
+
+  async function verifyThenServe(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const failure = checkHost(req.headers, auth.service) ?? (await verifySignature(req, auth));
+    if (failure) {
+      req.resume();
+      sendS3Error(req, res, failure);
+      return;
+    }
+    // The signature covers the declared x-amz-content-sha256; when that is a hash (not UNSIGNED-PAYLOAD
+    // or a STREAMING-… upload), the body must have it, as S3 checks. Only a signed request gets here.
+    let request = req;
+    const declared = req.headers['x-amz-content-sha256'];
+    if (typeof declared === 'string' && /^[0-9a-f]{64}$/i.test(declared)) {
+      let body: Buffer;
+      try {
+        body = await readBody(req, MAX_HASHED_BODY);
+      } catch (error) {
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        sendS3Error(req, res, {
+          reason: 'payload',
+          message: `the local S3 checks x-amz-content-sha256 on bodies up to ${MAX_HASHED_BODY} bytes; send larger ones as UNSIGNED-PAYLOAD`,
+        });
+        return;
+      }
+      const mismatch = checkPayloadHash(req.headers, body);
+      if (mismatch) {
+        sendS3Error(req, res, mismatch);
+        return;
+      }
+      request = replayRequest(req, body);
+    }
+    acceptAnyAccessKey(request);
+    s3rverListener(request, res);
+  }
+
   const server = await listenOnLoopback((req, res) => {
-    acceptAnyAccessKey(req);
-    s3rverListener(req, res);
+    verifyThenServe(req, res).catch(() => {
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500, { 'content-length': 0 }).end();
+    });
   }, options.port);
   const url = server.url;
   return {
@@ -84,13 +132,40 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
   };
 }
 
+/** A body whose sha256 is checked is held in memory for that: 1 GiB at most. */
+const MAX_HASHED_BODY = 1024 * 1024 * 1024;
+
+/** S3's XML error (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html); a HEAD answer has no body. */
+function sendS3Error(req: IncomingMessage, res: ServerResponse, failure: AuthFailure): void {
+  const { code, status } = s3Error(failure);
+  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const body =
+    req.method === 'HEAD'
+      ? ''
+      : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(failure.message)}</Message>` +
+        `<RequestId>${requestId}</RequestId></Error>`;
+  res
+    .writeHead(status, {
+      'content-type': 'application/xml',
+      'content-length': Buffer.byteLength(body),
+      'x-amz-request-id': requestId,
+    })
+    .end(body);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
+}
+
 /** The one access key s3rver knows. https://github.com/jamhall/s3rver#supported-clients */
 const S3RVER_KEY = 'S3RVER';
 
 /**
  * s3rver rejects every access key but its own with InvalidAccessKeyId (it does not check SigV4
- * signatures at all). The local stack's processes sign with whatever credentials they were given, so
- * the key id is swapped for s3rver's before it looks.
+ * signatures at all). The stack's key has been verified by then, so it is swapped for s3rver's.
  */
 function acceptAnyAccessKey(req: IncomingMessage): void {
   const authorization = req.headers.authorization;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkHost } from '../aws/verify-request.ts';
 import { listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
 
 /**
@@ -50,6 +51,13 @@ export async function startSlack(options: StartSlackOptions = {}): Promise<Local
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
+    // The webhook path is the secret, as on Slack; and a web page that rebinds its name to 127.0.0.1
+    // (which could then read answers and flip the outage switch) still sends its own Host.
+    const wrongHost = checkHost(req.headers, 'Slack');
+    if (wrongHost) {
+      req.resume();
+      return answer(res, 403, wrongHost.message);
+    }
     const body = await readBody(req, 1024 * 1024);
     if (path === SLACK_CONTROL_PATH) return control(req, body, res);
     if (req.method !== 'POST' || !path.startsWith('/services/')) return answer(res, 404, 'no_service');

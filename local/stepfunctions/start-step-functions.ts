@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { listenOnLoopback } from '../http/loopback-server.ts';
 import { awsJsonListener, parseInput } from '../aws/aws-json-listener.ts';
+import type { LocalCredentials } from '../aws/local-credentials.ts';
 import {
   createLocalStepFunctions,
   type LocalStepFunctions,
@@ -11,6 +12,8 @@ import { LocalStepFunctionsError } from './errors.ts';
 
 export interface StartStepFunctionsOptions extends LocalStepFunctionsOptions {
   port?: number;
+  /** The only credentials whose requests are answered (the local stack's). */
+  credentials: LocalCredentials;
   /** State machines to create at start, by name (definitions as objects, e.g. from loadDefinition). */
   stateMachines?: Record<string, object>;
 }
@@ -66,9 +69,10 @@ const schemas = {
 
 /**
  * Step Functions' JSON 1.0 endpoint on 127.0.0.1 (`X-Amz-Target: AWSStepFunctions.<Operation>`), so
- * the real `@aws-sdk/client-sfn` works against the local core with AWS_ENDPOINT_URL_SFN.
+ * the real `@aws-sdk/client-sfn` works against the local core with AWS_ENDPOINT_URL_SFN, for requests
+ * signed with `credentials` and addressed to a loopback host only.
  */
-export async function startStepFunctions(options: StartStepFunctionsOptions = {}): Promise<LocalStepFunctionsServer> {
+export async function startStepFunctions(options: StartStepFunctionsOptions): Promise<LocalStepFunctionsServer> {
   const sfn = createLocalStepFunctions(options);
   const logger = options.logger ?? new Logger({ serviceName: 'pushgate-local-stepfunctions' });
   for (const [name, definition] of Object.entries(options.stateMachines ?? {}))
@@ -96,6 +100,8 @@ export async function startStepFunctions(options: StartStepFunctionsOptions = {}
   const invalidInput = (message: string) => new LocalStepFunctionsError('ValidationException', message);
   const listener = awsJsonListener({
     service: 'Step Functions',
+    signingName: 'states',
+    credentials: options.credentials,
     targetPrefix: TARGET_PREFIX,
     contentType: CONTENT_TYPE,
     maxBodyBytes: MAX_BODY,

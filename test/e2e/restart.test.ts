@@ -74,6 +74,8 @@ describe('pushgate dev --data, driven from outside: a restart', () => {
     try {
       expect(after.remote).toBe(before.remote);
       expect(after.secret).toBe(before.secret);
+      // The AWS credentials too: the printed exports (and the SDK clients made from them) stay valid.
+      expect(after.credentials).toEqual(before.credentials);
       expect(after.deployRoot).toBe(before.deployRoot);
       const moved = movedServices(dev);
       expectSamePorts(before, after, moved);

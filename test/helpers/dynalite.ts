@@ -12,6 +12,8 @@ const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite;
 export interface RunningDynalite {
   endpoint: string;
   client: DynamoDBClient;
+  /** What `client` signs with, for processes that reach the same server (dynalite itself checks none). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 
@@ -25,14 +27,12 @@ export async function startDynalite(): Promise<RunningDynalite> {
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials });
   return {
     endpoint,
     client,
+    credentials,
     async stop() {
       client.destroy();
       await new Promise<void>((resolve, reject) => {

@@ -62,7 +62,8 @@ export async function startHarness(options: LocalStackOptions = {}): Promise<Har
   const client = new DynamoDBClient({
     region: 'us-east-1',
     endpoint: stack.endpoints.dynamodb,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // The stack's own credentials: its DynamoDB answers no others.
+    credentials: stack.credentials,
   });
   const store = createDynamoStore({ tableName: stack.tableName, client });
 

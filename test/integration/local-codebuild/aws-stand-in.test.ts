@@ -16,7 +16,11 @@ beforeAll(async () => {
   codebuild = createLocalCodeBuild({
     projects: { plan: {} },
     workRoot: join(root, 'work'),
-    env: { ...s3.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    env: {
+      ...s3.env,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    },
   });
 });
 

@@ -11,8 +11,12 @@ import {
   type Build,
 } from '@aws-sdk/client-codebuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalCredentials } from '../../../local/aws/local-credentials.ts';
 import { startCodeBuild, type LocalCodeBuildServer } from '../../../local/codebuild/start-codebuild.ts';
 import { createGitRepo, eventually } from './fixtures.ts';
+
+/** The credentials the stand-in accepts (the local stack's; made up here) and the client signs with. */
+const credentials = createLocalCredentials();
 
 let root: string;
 let repo: string;
@@ -24,11 +28,11 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pushgate-codebuild-server-'));
   repo = join(root, 'repo');
   sha = createGitRepo(repo, [{ 'main.tf': '# nothing\n' }])[0]!;
-  server = await startCodeBuild({ projects: { 'pushgate-plan': {} }, workRoot: join(root, 'work') });
+  server = await startCodeBuild({ projects: { 'pushgate-plan': {} }, workRoot: join(root, 'work'), credentials });
   client = new CodeBuildClient({
     endpoint: server.env.AWS_ENDPOINT_URL_CODEBUILD,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials,
   });
 });
 

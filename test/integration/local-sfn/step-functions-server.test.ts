@@ -19,11 +19,15 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalCredentials } from '../../../local/aws/local-credentials.ts';
 import {
   startStepFunctions,
   type LocalStepFunctionsServer,
 } from '../../../local/stepfunctions/start-step-functions.ts';
 import { eventually } from '../local-codebuild/fixtures.ts';
+
+/** The credentials the stand-in accepts (the local stack's; made up here) and the client signs with. */
+const credentials = createLocalCredentials();
 
 const tokens: string[] = [];
 let server: LocalStepFunctionsServer;
@@ -52,6 +56,7 @@ const definition = {
 
 beforeAll(async () => {
   server = await startStepFunctions({
+    credentials,
     invokeLambda: async (name, payload) => {
       if (name === 'greet') return `hello ${(payload as { who: string }).who}`;
       tokens.push((payload as { token: string }).token);
@@ -67,7 +72,7 @@ beforeAll(async () => {
   client = new SFNClient({
     endpoint: server.env.AWS_ENDPOINT_URL_SFN,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials,
   });
   const created = await client.send(
     new CreateStateMachineCommand({

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLocalCredentials } from '../../../local/aws/local-credentials.ts';
 import { LocalDynamoDBError, startDynamoDB } from '../../../local/dynamodb/start-dynamodb.ts';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+// The credentials the local DynamoDB accepts: the stack's, here made up for each test file.
+const credentials = createLocalCredentials();
 
 describe('local DynamoDB (dynalite)', () => {
   let dataDir: string;
@@ -16,7 +18,7 @@ describe('local DynamoDB (dynalite)', () => {
   afterEach(() => rm(dataDir, { recursive: true, force: true }));
 
   it('creates the table from infra/table.yml and is reached through AWS_ENDPOINT_URL_DYNAMODB', async () => {
-    const dynamodb = await startDynamoDB({ tableName: 'pushgate-test' });
+    const dynamodb = await startDynamoDB({ tableName: 'pushgate-test', credentials });
     const previous = process.env.AWS_ENDPOINT_URL_DYNAMODB;
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.env.AWS_ENDPOINT_URL_DYNAMODB;
     // No endpoint in the client config: the SDK must find it in the environment, as the functions do.
@@ -44,7 +46,7 @@ describe('local DynamoDB (dynalite)', () => {
   });
 
   it('keeps data on disk across restarts with dataDir', async () => {
-    const first = await startDynamoDB({ tableName: 'pushgate-test', dataDir });
+    const first = await startDynamoDB({ tableName: 'pushgate-test', dataDir, credentials });
     const client1 = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: first.url, region: 'us-east-1', credentials }),
     );
@@ -54,7 +56,7 @@ describe('local DynamoDB (dynalite)', () => {
     client1.destroy();
     await first.stop();
 
-    const second = await startDynamoDB({ tableName: 'pushgate-test', dataDir });
+    const second = await startDynamoDB({ tableName: 'pushgate-test', dataDir, credentials });
     expect(second.path).toBe(join(dataDir, 'dynamodb'));
     const client2 = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: second.url, region: 'us-east-1', credentials }),
@@ -69,9 +71,11 @@ describe('local DynamoDB (dynalite)', () => {
   });
 
   it('refuses a data directory that another instance holds', async () => {
-    const first = await startDynamoDB({ tableName: 'pushgate-test', dataDir });
+    const first = await startDynamoDB({ tableName: 'pushgate-test', dataDir, credentials });
     try {
-      await expect(startDynamoDB({ tableName: 'pushgate-test', dataDir })).rejects.toThrow(LocalDynamoDBError);
+      await expect(startDynamoDB({ tableName: 'pushgate-test', dataDir, credentials })).rejects.toThrow(
+        LocalDynamoDBError,
+      );
     } finally {
       await first.stop();
     }

@@ -2,7 +2,11 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import type { Handler } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushgateError } from '../../../functions/lib/errors.ts';
+import { createLocalCredentials } from '../../../local/aws/local-credentials.ts';
 import { startLambda, type LocalLambda, type LocalLogger } from '../../../local/lambda/start-lambda.ts';
+
+/** The credentials the stand-in accepts (the local stack's; made up here) and the client signs with. */
+const credentials = createLocalCredentials();
 
 class LockHeldError extends PushgateError {}
 
@@ -26,6 +30,7 @@ describe('local Lambda Invoke endpoint', () => {
 
   beforeAll(async () => {
     lambda = await startLambda({
+      credentials,
       logger,
       defaultTimeoutSeconds: 30,
       timeoutSeconds: { slow: 0.05 },
@@ -54,7 +59,7 @@ describe('local Lambda Invoke endpoint', () => {
     client = new LambdaClient({
       endpoint: lambda.url,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials,
       maxAttempts: 1,
     });
   });

@@ -12,16 +12,18 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalCredentials } from '../../../local/aws/local-credentials.ts';
 import { startS3, type LocalS3 } from '../../../local/s3/start-s3.ts';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+// The credentials the local S3 accepts: the stack's, here made up for each test file.
+const credentials = createLocalCredentials();
 
 describe('local S3 (s3rver)', () => {
   let s3: LocalS3;
   let client: S3Client;
 
   beforeAll(async () => {
-    s3 = await startS3({ bucket: 'pushgate-artifacts' });
+    s3 = await startS3({ bucket: 'pushgate-artifacts', credentials });
     client = new S3Client({ ...s3.clientConfig, region: 'us-east-1', credentials });
   });
   afterAll(async () => {
@@ -66,7 +68,7 @@ describe('local S3 with a data directory', () => {
   it('keeps objects across restarts under <dataDir>/s3', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'pushgate-s3-data-'));
     try {
-      const first = await startS3({ bucket: 'pushgate-artifacts', dataDir });
+      const first = await startS3({ bucket: 'pushgate-artifacts', dataDir, credentials });
       expect(first.directory).toBe(join(dataDir, 's3'));
       const client1 = new S3Client({ ...first.clientConfig, region: 'us-east-1', credentials });
       await client1.send(new PutObjectCommand({ Bucket: 'pushgate-artifacts', Key: 'a.json', Body: '{"a":1}' }));
@@ -74,7 +76,7 @@ describe('local S3 with a data directory', () => {
       await first.stop();
       expect(existsSync(join(dataDir, 's3'))).toBe(true);
 
-      const second = await startS3({ bucket: 'pushgate-artifacts', dataDir });
+      const second = await startS3({ bucket: 'pushgate-artifacts', dataDir, credentials });
       const client2 = new S3Client({ ...second.clientConfig, region: 'us-east-1', credentials });
       const got = await client2.send(new GetObjectCommand({ Bucket: 'pushgate-artifacts', Key: 'a.json' }));
       expect(await got.Body!.transformToString()).toBe('{"a":1}');

@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { BatchGetBuildsCommand, CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopApplyBuilds } from '../../../functions/lib/run/stop-apply-builds.ts';
+import { createLocalCredentials } from '../../../local/aws/local-credentials.ts';
 import { startCodeBuild, type LocalCodeBuildServer } from '../../../local/codebuild/start-codebuild.ts';
 import { createGitRepo } from '../local-codebuild/fixtures.ts';
+
+/** The credentials the stand-in accepts (the local stack's; made up here) and the client signs with. */
+const credentials = createLocalCredentials();
 
 // Against the local CodeBuild endpoint with the real SDK client: a run's apply is stopped, and waited
 // for, before its locks may be released; other runs' builds are left alone.
@@ -17,11 +21,11 @@ let sha: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pushgate-stop-apply-'));
   [sha] = createGitRepo(join(root, 'repo'), [{ 'README.md': 'x\n' }]) as [string];
-  server = await startCodeBuild({ projects: { 'pushgate-test-apply': {} }, workRoot: join(root, 'work') });
+  server = await startCodeBuild({ projects: { 'pushgate-test-apply': {} }, workRoot: join(root, 'work'), credentials });
   client = new CodeBuildClient({
     endpoint: server.url,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials,
   });
 });
 afterAll(async () => {

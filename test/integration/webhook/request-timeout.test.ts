@@ -85,7 +85,7 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   const tableName = await createTestTable(dynamo.client);
   store = createDynamoStore({ tableName, client: dynamo.client });
-  sfn = await startStepFunctions();
+  sfn = await startStepFunctions({ credentials });
   const { stateMachineArn } = sfn.stepFunctions.createStateMachine('pushgate-timeout-test', {
     StartAt: 'Done',
     States: { Done: { Type: 'Succeed' } },

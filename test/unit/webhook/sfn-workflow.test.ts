@@ -4,6 +4,7 @@ import type { RunRequest } from '../../../functions/lib/workflow/contract.ts';
 import { WorkflowError } from '../../../functions/lib/workflow/errors.ts';
 import { executionArn } from '../../../functions/lib/workflow/execution-arn.ts';
 import { createSfnWorkflow } from '../../../functions/lib/workflow/sfn-workflow.ts';
+import { createLocalCredentials } from '../../../local/aws/local-credentials.ts';
 import {
   startStepFunctions,
   type LocalStepFunctionsServer,
@@ -11,6 +12,8 @@ import {
 
 // Against the local Step Functions endpoint (local/stepfunctions), with the real SFN client: a state
 // machine whose executions wait, so that a second start of the same name finds the first running.
+/** The credentials the stand-in accepts (the local stack's; made up here) and the client signs with. */
+const credentials = createLocalCredentials();
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:pushgate-deploy';
 const NAME = 'infra-push-ec26c3e-72d3162e-cc78-11e3-81ab-4c9367dc0958';
 const input = {
@@ -30,7 +33,7 @@ let client: SFNClient;
 let stateMachineArn: string;
 
 beforeAll(async () => {
-  server = await startStepFunctions({});
+  server = await startStepFunctions({ credentials });
   stateMachineArn = server.stepFunctions.createStateMachine('pushgate-deploy', {
     StartAt: 'Hold',
     States: { Hold: { Type: 'Wait', Seconds: 30, End: true } },
@@ -38,7 +41,7 @@ beforeAll(async () => {
   client = new SFNClient({
     region: 'us-east-1',
     endpoint: server.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials,
   });
 });
 afterAll(async () => {
@@ -109,8 +112,8 @@ describe('createSfnWorkflow', () => {
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_SFN: server.url,
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     });
     const workflow = createSfnWorkflow({ stateMachineArn });
     await expect(workflow.start(input, `${NAME}-c`)).resolves.toMatchObject({ alreadyStarted: false });
