@@ -1,31 +1,21 @@
+import * as z from 'zod';
+import { createArtifactLinks } from '../lib/plan/artifact-links.ts';
+import { readEnv } from '../lib/read-env.ts';
 import { acquireLock, type AcquireLockDeps } from '../lib/run/acquire-lock.ts';
-import { renewLock } from '../lib/run/renew-lock.ts';
+import { s3Client } from '../lib/runtime/clients/s3.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
-import { AcquireLockInput, RenewLockInput, type LockResult } from '../lib/workflow/contract.ts';
+import { AcquireLockInput, type LockResult } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
-/**
- * AcquireLock and RenewLock run in this one Lambda: RenewLock's Parameters add `renew: true`
- * (state-machines/deploy.asl.yml), and each goes to its own step.
- */
-export function acquireOrRenewLock(
-  input: AcquireLockInput | RenewLockInput,
-  deps: AcquireLockDeps,
-): Promise<LockResult> {
-  return 'renew' in input && input.renew ? renewLock(input, deps) : acquireLock(input, deps);
-}
+const defaultDeps = (): AcquireLockDeps => ({
+  store: runtimeStore(),
+  artifacts: createArtifactLinks(s3Client(), readEnv({ ARTIFACT_BUCKET: z.string().min(1) }).ARTIFACT_BUCKET),
+});
 
-const defaultDeps = (): AcquireLockDeps => ({ store: runtimeStore() });
-
-/** Step Functions `AcquireLock` and `RenewLock`: a thrown LockHeldError is retried by AcquireLock's Retry. */
+/** Step Functions `AcquireLock`: a thrown LockHeldError is retried by the state's Retry. */
 export function createHandler(deps: () => AcquireLockDeps = defaultDeps) {
-  return async (event: unknown): Promise<LockResult> => {
-    const renew = (event as { renew?: unknown } | null)?.renew === true;
-    const input = renew
-      ? parseStepInput(RenewLockInput, event, 'RenewLock')
-      : parseStepInput(AcquireLockInput, event, 'AcquireLock');
-    return acquireOrRenewLock(input, deps());
-  };
+  return async (event: unknown): Promise<LockResult> =>
+    acquireLock(parseStepInput(AcquireLockInput, event, 'AcquireLock'), deps());
 }
 
 export const handler = createHandler();

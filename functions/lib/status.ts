@@ -5,6 +5,7 @@
  *   queued → running → planned → awaiting_approval → applying → succeeded
  *                         ↘ no_changes          ↘ (rejected) cancelled
  *   any non-final → failed | cancelled | superseded | skipped
+ *   applying → conflict (its lock was taken over before it released it)
  * A deploy target goes from `applying` (or `awaiting_approval` once approved) to `succeeded`.
  */
 export const STATUSES = [
@@ -19,6 +20,8 @@ export const STATUSES = [
   'superseded',
   'skipped',
   'no_changes',
+  // A release found the lock taken over by another run: what this target applied may have raced it.
+  'conflict',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -29,6 +32,7 @@ export const FINAL_STATUSES: ReadonlySet<Status> = new Set([
   'superseded',
   'skipped',
   'no_changes',
+  'conflict',
 ]);
 
 /**
@@ -51,13 +55,15 @@ const NEXT: Record<Status, readonly Status[]> = {
   planned: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded', 'skipped'],
   // Itself: a retried WaitForApproval stores its new task token over the old one.
   awaiting_approval: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded'],
-  applying: ['succeeded', 'failed', 'cancelled'],
+  // superseded: PrepareApply, before the apply build starts, finds that the branch moved on.
+  applying: ['succeeded', 'failed', 'cancelled', 'conflict', 'superseded'],
   succeeded: [],
   failed: [],
   cancelled: [],
   superseded: [],
   skipped: [],
   no_changes: [],
+  conflict: [],
 };
 
 export function isFinal(status: Status): boolean {

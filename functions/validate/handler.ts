@@ -3,34 +3,37 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidConfigError } from '../lib/config/invalid-config-error.ts';
 import type { GitHost } from '../lib/git/git-host.ts';
-import { createGitHubHost } from '../lib/git/github-host.ts';
+import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
+import { PolicyError } from '../lib/policy/policy-error.ts';
+import { readPolicy } from '../lib/policy/read-policy.ts';
 import { readEnv } from '../lib/read-env.ts';
 import { createValidate, type ValidateDeps } from '../lib/run/validate.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
-import { getConfiguredSecret } from '../lib/secrets.ts';
 import { RunRequest, type ValidatedRun } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
 export interface ValidateHandlerDeps {
   store: ValidateDeps['store'];
+  policy: ValidateDeps['policy'];
+  /** Lock lease of every run; default DEFAULT_LEASE_SECONDS (the local stack shortens it for tests). */
+  leaseSeconds?: number;
   /** GitHub, reached with a token read per invocation (cached for minutes), so a rotated token is picked up. */
   gitHost: () => Promise<GitHost>;
   logger: Logger;
 }
 
-async function gitHubFromEnv(): Promise<GitHost> {
-  const env = readEnv({ GITHUB_API_URL: z.url().optional(), GITHUB_CLONE_URL: z.url().optional() });
-  const token = await getConfiguredSecret({ valueEnv: 'GITHUB_TOKEN', parameterEnv: 'GITHUB_TOKEN_PARAMETER' });
-  return createGitHubHost({
-    ...(token === undefined ? {} : { token }),
-    ...(env.GITHUB_API_URL === undefined ? {} : { baseUrl: env.GITHUB_API_URL }),
-    ...(env.GITHUB_CLONE_URL === undefined ? {} : { cloneBaseUrl: env.GITHUB_CLONE_URL }),
+function leaseFromEnv(): { leaseSeconds?: number } {
+  const { PUSHGATE_LEASE_SECONDS } = readEnv({
+    PUSHGATE_LEASE_SECONDS: z.union([z.literal(''), z.coerce.number().int().positive()]).optional(),
   });
+  return typeof PUSHGATE_LEASE_SECONDS === 'number' ? { leaseSeconds: PUSHGATE_LEASE_SECONDS } : {};
 }
 
 const defaultDeps = (): ValidateHandlerDeps => ({
   store: runtimeStore(),
+  policy: () => readPolicy(),
+  ...leaseFromEnv(),
   gitHost: gitHubFromEnv,
   logger: functionLogger('validate'),
 });
@@ -42,9 +45,14 @@ const defaultDeps = (): ValidateHandlerDeps => ({
 export function createHandler(deps: () => ValidateHandlerDeps = defaultDeps) {
   return async (event: unknown, context?: Context): Promise<ValidatedRun> => {
     const run = parseStepInput(RunRequest, event, 'Validate');
-    const { store, gitHost, logger } = deps();
+    const { store, gitHost, logger, policy, leaseSeconds } = deps();
     if (context) logger.addContext(context);
-    const validate = createValidate({ store, gitHost: await gitHost() });
+    const validate = createValidate({
+      store,
+      gitHost: await gitHost(),
+      policy,
+      ...(leaseSeconds === undefined ? {} : { leaseSeconds }),
+    });
 
     const keys = { runId: run.runId, deliveryId: run.deliveryId, repo: run.repo, sha: run.sha };
     try {
@@ -60,6 +68,8 @@ export function createHandler(deps: () => ValidateHandlerDeps = defaultDeps) {
     } catch (error) {
       // A wrong pushgate.yml is the user's to fix, not an incident.
       if (error instanceof InvalidConfigError) logger.warn('invalid pushgate.yml', { ...keys, error: error.message });
+      else if (error instanceof PolicyError)
+        logger.warn('platform policy refused the run', { ...keys, error: error.message });
       else logger.error('validate failed', { ...keys, error });
       throw error;
     }

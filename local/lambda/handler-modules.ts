@@ -10,6 +10,7 @@ export const handlerModules: Readonly<Record<string, () => Promise<object>>> = {
   'functions/acquire-lock/handler': () => import('../../functions/acquire-lock/handler.ts'),
   'functions/summarize/handler': () => import('../../functions/summarize/handler.ts'),
   'functions/request-approval/handler': () => import('../../functions/request-approval/handler.ts'),
+  'functions/prepare-apply/handler': () => import('../../functions/prepare-apply/handler.ts'),
   'functions/release-lock/handler': () => import('../../functions/release-lock/handler.ts'),
   'functions/target-failed/handler': () => import('../../functions/target-failed/handler.ts'),
   'functions/record/handler': () => import('../../functions/record/handler.ts'),

@@ -6,10 +6,11 @@ import { commandRepo, deployedVersion, ledgerLines } from './support/command-rep
 import type { Outside } from './support/outside.ts';
 import { pushOneRun, workClone } from './support/work-clone.ts';
 
-// Ten pushes to one environment in quick succession, through `pushgate dev` from outside. In queue
-// mode the runs apply one at a time in push order; a run that reaches the lock after a newer one
-// already deployed is superseded (by design: it must not roll the newer commit back). The deploy
-// tool's ledger shows whether two applies ever overlapped.
+// Ten pushes to main in quick succession, through `pushgate dev` from outside. An environment always
+// ends at the commit its branch points to: a run whose commit is no longer main's head when it
+// validates is skipped, one that finds main moved on before it applies (or reaches the lock after a
+// newer run deployed) is superseded; the runs that do apply go one at a time in push order. The
+// deploy tool's ledger shows whether two applies ever overlapped.
 
 const PUSHES = 10;
 
@@ -23,20 +24,26 @@ describe('pushgate dev, driven from outside: a burst of pushes', () => {
     const repo = await workClone(join(root, 'burst'), dev.info.remote);
     const pushes: { sha: string; runId: string }[] = [];
     for (let version = 1; version <= PUSHES; version += 1) {
-      const files = version === 1 ? commandRepo('burst', { environments: ['burst-staging'] }) : {};
+      const files = version === 1 ? commandRepo('main', { environments: ['burst-staging'] }) : {};
       const sha = await repo.commit({ ...files, 'app/version': `${version}\n` }, `v${version}`);
-      pushes.push({ sha, runId: await pushOneRun(repo, 'burst') });
+      pushes.push({ sha, runId: await pushOneRun(repo, 'main') });
     }
     const results = await Promise.all(pushes.map(({ runId }) => aws.finished(runId, 55_000)));
 
-    // Every push has its own run on record, for its own commit, and it ended one of the two ways.
+    // Every push has its own run on record, for its own commit, and it ended one of the three ways.
     expect(new Set(results.map((result) => result.run.runId)).size).toBe(PUSHES);
     results.forEach((result, index) => {
       expect(result.run.sha).toBe(pushes[index]!.sha);
       expect(result.execution.status).toBe('SUCCEEDED');
-      expect(['succeeded', 'superseded']).toContain(result.run.status);
-      expect(result.targets).toHaveLength(1);
-      expect(result.targets[0]!.status).toBe(result.run.status);
+      expect(['succeeded', 'superseded', 'skipped']).toContain(result.run.status);
+      if (result.run.status === 'skipped') {
+        // Main had moved on before it validated: it planned nothing, and says where main is.
+        expect(result.targets).toHaveLength(0);
+        expect(result.run.reason).toMatch(/^main now points to [0-9a-f]{7}, not [0-9a-f]{7}/);
+      } else {
+        expect(result.targets).toHaveLength(1);
+        expect(result.targets[0]!.status).toBe(result.run.status);
+      }
     });
     const last = results.at(-1)!;
     expect(last.run.status).toBe('succeeded');

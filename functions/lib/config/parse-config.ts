@@ -5,12 +5,19 @@ import { PushgateConfig } from './config-schema.ts';
 import { formatPath } from './format-path.ts';
 
 export type ParseConfigResult = { ok: true; config: PushgateConfig } | { ok: false; problems: ConfigProblem[] };
+export type ParseYamlResult<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] };
 
 /**
  * Reads `pushgate.yml`: YAML syntax first (a broken file has no structure worth checking), then the
  * schema, reporting every problem with its path and line so that one push shows a user all of them.
  */
 export function parseConfig(text: string): ParseConfigResult {
+  const parsed = parseYamlWith(PushgateConfig, text);
+  return parsed.ok ? { ok: true, config: parsed.value } : parsed;
+}
+
+/** Any YAML (or JSON) document checked against `schema`, with every problem's path and line. */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string): ParseYamlResult<z.output<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -36,8 +43,8 @@ export function parseConfig(text: string): ParseConfigResult {
     return { ok: false, problems: [{ path: '', message: 'the file is empty: start with "version: 1"' }] };
   }
 
-  const parsed = PushgateConfig.safeParse(data, { error: messageFor });
-  if (parsed.success) return { ok: true, config: parsed.data };
+  const parsed = schema.safeParse(data, { error: messageFor });
+  if (parsed.success) return { ok: true, value: parsed.data };
 
   const problems = parsed.error.issues.flatMap((issue): ConfigProblem[] => {
     if (issue.code === 'unrecognized_keys') {

@@ -4,8 +4,9 @@ import { PLAN_EXPORTS, type PlanArtifactFile } from './plan-exports.ts';
 import { shellQuote } from './shell-quote.ts';
 
 /**
- * Commands every engine's buildspecs share. The artifact bucket comes from the CodeBuild project
- * (`PUSHGATE_ARTIFACT_BUCKET`); the prefix and the reviewed sha256 from the workflow's overrides.
+ * Commands every engine's buildspecs share. Builds never touch the artifact bucket themselves (their
+ * roles are denied it): the workflow passes presigned URLs of this target's artifacts
+ * (`PUSHGATE_PLAN_BIN_URL`, `PUSHGATE_PLAN_JSON_URL`) and the reviewed sha256 as overrides.
  */
 
 /** A multi-line step runs in a subshell with strict mode, so any failing line fails the command. */
@@ -17,8 +18,31 @@ export function enterProjectDir(dir: string): string {
   return dir === '.' ? 'cd "$CODEBUILD_SRC_DIR"' : `cd "$CODEBUILD_SRC_DIR"/${shellQuote(dir)}`;
 }
 
-function artifactUrl(file: string): string {
-  return `"s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/${file}"`;
+/** The override that carries a presigned URL of `file`. */
+const ARTIFACT_URL_VARIABLES: Record<PlanArtifactFile, string> = {
+  'plan.bin': 'PUSHGATE_PLAN_BIN_URL',
+  'plan.json': 'PUSHGATE_PLAN_JSON_URL',
+};
+
+/** curl that fails on an HTTP error and retries what is worth retrying; the URL is never echoed. */
+const CURL = 'curl --fail --silent --show-error --retry 3 --retry-connrefused';
+
+/**
+ * First command of every build: take on the environment's role from the platform policy (the
+ * `PUSHGATE_<PLAN|APPLY>_ROLE_ARN` variable; none for a plan: the build project's own read-only
+ * role). The credentials go into the build's own shell, where the following commands run, and the
+ * container's credentials endpoint is unset so that tools do not fall back to the runner's role.
+ */
+export function assumeRole(variable: 'PUSHGATE_PLAN_ROLE_ARN' | 'PUSHGATE_APPLY_ROLE_ARN'): string {
+  return [
+    `if [ -n "\${${variable}:-}" ]; then`,
+    `read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN < <(aws sts assume-role --role-arn "$${variable}" --role-session-name "pushgate-$PUSHGATE_RUN_ID" --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)`,
+    '&& [ -n "$AWS_SESSION_TOKEN" ]',
+    '&& export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
+    '&& unset AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    `&& echo "assumed role $${variable}";`,
+    'fi',
+  ].join(' ');
 }
 
 /**
@@ -33,7 +57,9 @@ export function uploadArtifacts(files: PlanArtifactFile[]): string[] {
       const name = PLAN_EXPORTS[file];
       return `${name}="$(set -o pipefail; sha256sum ${file} | cut -d ' ' -f 1)" && export ${name} && echo "${file} sha256 $${name}"`;
     }),
-    ...files.map((file) => `aws s3 cp ${file} ${artifactUrl(file)}`),
+    ...files.map(
+      (file) => `${CURL} --upload-file ${file} "$${ARTIFACT_URL_VARIABLES[file]}" && echo "${file} uploaded"`,
+    ),
   ];
 }
 
@@ -43,7 +69,7 @@ export function planExports(files: PlanArtifactFile[]): string[] {
 }
 
 export function downloadPlan(): string {
-  return `aws s3 cp ${artifactUrl('plan.bin')} plan.bin`;
+  return `${CURL} --output plan.bin "$${ARTIFACT_URL_VARIABLES['plan.bin']}" && echo "plan.bin downloaded"`;
 }
 
 /**
@@ -77,6 +103,8 @@ export function buildVariables(
     PUSHGATE_PROJECT: target.project,
     PUSHGATE_ENVIRONMENT: target.environment,
     PUSHGATE_ARTIFACT_PREFIX: target.artifactPrefix,
+    PUSHGATE_PLAN_ROLE_ARN: target.roles.plan,
+    PUSHGATE_APPLY_ROLE_ARN: target.roles.apply,
     ...engineVariables,
     ...(options.environment.variables ?? {}),
   };

@@ -1,4 +1,11 @@
-import { downloadPlan, enterProjectDir, planExports, uploadArtifacts, verifyPlanSha256 } from './build-steps.ts';
+import {
+  assumeRole,
+  downloadPlan,
+  enterProjectDir,
+  planExports,
+  uploadArtifacts,
+  verifyPlanSha256,
+} from './build-steps.ts';
 import type { Buildspecs } from './engine-types.ts';
 import type { PlanArtifactFile } from './plan-exports.ts';
 import { renderBuildspec } from './render-buildspec.ts';
@@ -17,7 +24,7 @@ export interface EngineSteps {
 }
 
 /**
- * The frame every engine's two buildspecs share, kept in one place because it is what makes "apply
+ * The frame every engine's two buildspecs share: each build first takes on its environment's role, kept in one place because it is what makes "apply
  * exactly the reviewed plan" hold: the plan build ends by hashing its artifacts into exported
  * variables and uploading them; the apply build starts by downloading plan.bin and refusing it
  * unless its sha256 is the recorded one, before any of the engine's own commands run.
@@ -28,13 +35,24 @@ export function planAndApply(steps: EngineSteps, planOnly: boolean): Buildspecs 
     variables: steps.variables,
     exportedVariables: planExports(steps.artifacts),
     ...install,
-    build: [enterProjectDir(steps.dir), ...steps.plan, ...uploadArtifacts(steps.artifacts)],
+    build: [
+      assumeRole('PUSHGATE_PLAN_ROLE_ARN'),
+      enterProjectDir(steps.dir),
+      ...steps.plan,
+      ...uploadArtifacts(steps.artifacts),
+    ],
   });
   if (planOnly) return { plan };
   const apply = renderBuildspec({
     variables: steps.variables,
     ...install,
-    build: [enterProjectDir(steps.dir), downloadPlan(), verifyPlanSha256(), ...steps.apply],
+    build: [
+      assumeRole('PUSHGATE_APPLY_ROLE_ARN'),
+      enterProjectDir(steps.dir),
+      downloadPlan(),
+      verifyPlanSha256(),
+      ...steps.apply,
+    ],
   });
   return { plan, apply };
 }

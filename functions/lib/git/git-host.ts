@@ -16,6 +16,16 @@ export interface GitHost {
    */
   changedFiles(repo: string, base: string, head: string): Promise<string[] | undefined>;
 
+  /**
+   * GitHub's comparison `base...head`: how head relates to base, and the files that differ between
+   * their merge base and head (renames on both sides). Undefined when either commit is unknown (a
+   * base gone after a force push). `files` is undefined when the list is too long to be complete.
+   */
+  compare(repo: string, base: string, head: string): Promise<Comparison | undefined>;
+
+  /** The repository's default branch (`main`): the branch whose pushgate.yml is trusted. */
+  getDefaultBranch(repo: string): Promise<string>;
+
   /** The URL CodeBuild clones from (its `SourceLocationOverride`). */
   cloneUrl(repo: string): string;
 
@@ -34,6 +44,12 @@ export interface GitHost {
 
   /** A user's role on the repository; `none` when they are not a collaborator. */
   getPermission(repo: string, login: string): Promise<RepoPermission>;
+}
+
+/** https://docs.github.com/en/rest/commits/commits#compare-two-commits */
+export interface Comparison {
+  status: 'ahead' | 'behind' | 'diverged' | 'identical';
+  files: string[] | undefined;
 }
 
 /** GitHub's repository roles, weakest first. https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user */

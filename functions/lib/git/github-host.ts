@@ -36,7 +36,7 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
     });
   const cloneBaseUrl = (options.cloneBaseUrl ?? 'https://github.com').replace(/\/+$/, '');
 
-  return {
+  const host: GitHost = {
     async getFile(repo, path, ref) {
       const { owner, name } = splitRepo(repo);
       try {
@@ -62,6 +62,11 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
 
     async changedFiles(repo, base, head) {
       if (ZERO_SHA.test(base)) return undefined;
+      return (await host.compare(repo, base, head))?.files;
+    },
+
+    async compare(repo, base, head) {
+      if (ZERO_SHA.test(base)) return undefined;
       const { owner, name } = splitRepo(repo);
       try {
         const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
@@ -72,18 +77,29 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
           per_page: 1,
         });
         const files = data.files ?? [];
-        if (files.length >= COMPARE_FILES_LIMIT) return undefined;
+        if (files.length >= COMPARE_FILES_LIMIT) return { status: data.status, files: undefined };
         const paths = new Set<string>();
         for (const file of files) {
           paths.add(file.filename);
           // A file moved out of a project changes that project too.
           if (file.previous_filename) paths.add(file.previous_filename);
         }
-        return [...paths];
+        return { status: data.status, files: [...paths] };
       } catch (error) {
         // The base is gone (force push) or unrelated to head: nobody knows what changed.
         if (statusOf(error) === 404) return undefined;
         throw toGitHostError(error, `could not compare ${base.slice(0, 7)}...${head.slice(0, 7)} in ${repo}`);
+      }
+    },
+
+    async getDefaultBranch(repo) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        // https://docs.github.com/en/rest/repos/repos#get-a-repository
+        const { data } = await octokit.rest.repos.get({ owner, repo: name });
+        return data.default_branch;
+      } catch (error) {
+        throw toGitHostError(error, `could not read ${repo}`);
       }
     },
 
@@ -145,6 +161,7 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
       }
     },
   };
+  return host;
 }
 
 function splitRepo(repo: string): { owner: string; name: string } {

@@ -1,3 +1,4 @@
+import type { ArtifactLinks } from '../plan/artifact-links.ts';
 import { targetKeyOf } from '../store/target-key.ts';
 import type { LockRecord, LockStore, TargetStore } from '../store/types.ts';
 import type { AcquireLockInput, LockResult, TargetStep } from '../workflow/contract.ts';
@@ -7,6 +8,7 @@ const DEFAULT_LOCK_WAIT_MINUTES = 60;
 
 export interface AcquireLockDeps {
   store: TargetStore & LockStore;
+  artifacts: ArtifactLinks;
   now?: () => Date;
 }
 
@@ -32,7 +34,7 @@ export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps
 
   if (settings.planOnly) {
     await markRunning(store, input, now);
-    return { locked: false };
+    return { locked: false, upload: await uploadLinks(input, deps.artifacts) };
   }
 
   const key = targetKeyOf(run, target);
@@ -50,6 +52,7 @@ export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps
         owner: result.lock.owner,
         leaseExpiresAt: result.lock.leaseExpiresAt,
         ...(result.tookOverFrom ? { tookOverFrom: result.tookOverFrom } : {}),
+        upload: await uploadLinks(input, deps.artifacts),
       };
     case 'superseded':
       throw new SupersededError(`a newer run (${result.by}) for ${target.project}/${target.environment} is waiting`);
@@ -67,6 +70,19 @@ export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps
       throw new LockHeldError(`${target.project}/${target.environment} is locked: ${holder}`);
     }
   }
+}
+
+/** Where the Plan build uploads this target's artifacts (`<artifactPrefix>/plan.bin`, `plan.json`). */
+async function uploadLinks(
+  input: TargetStep,
+  artifacts: ArtifactLinks,
+): Promise<{ planBin: string; planJson: string }> {
+  const prefix = input.target.artifactPrefix;
+  const [planBin, planJson] = await Promise.all([
+    artifacts.uploadUrl(`${prefix}/plan.bin`),
+    artifacts.uploadUrl(`${prefix}/plan.json`),
+  ]);
+  return { planBin, planJson };
 }
 
 function describeHolder(holder: LockRecord | undefined, ahead: number): string {

@@ -1,4 +1,4 @@
-import { consoleUrl } from '../console-url.ts';
+import { runLink } from '../console-url.ts';
 import { isFinal, type Status } from '../status.ts';
 import { targetKeyOf } from '../store/target-key.ts';
 import type { LockStore, RunRecord, RunStore, TargetRecord, TargetStore } from '../store/types.ts';
@@ -65,7 +65,8 @@ export async function record(input: RecordInput, deps: RecordDeps): Promise<RunO
     actor: recorded.actor,
     status: recorded.status,
     ...(recorded.reason ? { reason: recorded.reason } : {}),
-    ...(executionArn ? { executionArn, consoleUrl: consoleUrl(executionArn) } : {}),
+    ...(recorded.announceSkipped === true ? { announceSkipped: true } : {}),
+    ...(executionArn ? { executionArn, consoleUrl: runLink({ executionArn, runId: recorded.runId }) } : {}),
     targets: targets.map((t) => ({
       project: t.project,
       environment: t.environment,
@@ -85,14 +86,17 @@ function decideRunStatus(
   if (errorReason) return { status: 'failed', reason: errorReason };
   if (targets.length === 0) return { status: 'skipped', reason: run.reason ?? 'nothing to do' };
   const count = (status: Status) => targets.filter((t) => t.status === status).length;
-  const failed = targets.filter((t) => t.status === 'failed' || t.status === 'cancelled');
+  // A conflict (the lock was taken over under an apply) fails the run: somebody must look.
+  const failed = targets.filter((t) => t.status === 'failed' || t.status === 'cancelled' || t.status === 'conflict');
   if (failed.length > 0) {
     return {
       status: 'failed',
       reason: failed.map((t) => `${t.project}/${t.environment}: ${t.reason ?? t.status}`).join('; '),
     };
   }
-  if (count('superseded') === targets.length) return { status: 'superseded', reason: 'a newer run took over' };
+  if (count('superseded') === targets.length) {
+    return { status: 'superseded', reason: targets.find((t) => t.reason)?.reason ?? 'a newer run took over' };
+  }
   if (count('skipped') === targets.length) return { status: 'skipped', reason: targets[0]?.reason ?? 'skipped' };
   if (count('no_changes') + count('skipped') === targets.length) return { status: 'no_changes' };
   return { status: 'succeeded' };

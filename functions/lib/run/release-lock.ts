@@ -16,14 +16,49 @@ export interface ReleaseLockDeps {
 /**
  * The `ReleaseLock` state at the end of a target that did not fail: records the applied deployment
  * (history and "deployed now") when Apply ran, then releases the lock, owner-conditioned so a lock
- * that was taken over after our lease expired is left to its new owner.
+ * that was taken over is left to its new owner. An apply whose lock is no longer this run's (taken
+ * over after its lease ran out, or unlocked by hand) may have raced another apply: the target ends
+ * `conflict` with the reason, the deployment goes into the history as such but not into "deployed
+ * now", and the run fails so that people are told.
  */
 export async function releaseLock(input: ReleaseLockReads, deps: ReleaseLockDeps): Promise<ReleaseLockOutput> {
   const { store } = deps;
   const now = deps.now?.() ?? new Date();
   const { run, target, settings } = input;
   let record: TargetRecord | undefined = await store.getTarget(run.runId, target.project, target.environment);
-  if (input.planned?.next === 'apply' || input.planned?.next === 'approve') {
+  const applied = input.planned?.next === 'apply' || input.planned?.next === 'approve';
+  const deployment = {
+    repo: run.repo,
+    environment: target.environment,
+    project: target.project,
+    runId: run.runId,
+    sha: run.sha,
+    actor: run.actor,
+    definition: target.definition,
+    ...(target.rollbackOf === undefined ? {} : { rollbackOf: target.rollbackOf }),
+  };
+  if (applied && !settings.planOnly && record?.status !== 'succeeded' && record?.status !== 'conflict') {
+    const holder = await store.getLock(targetKeyOf(run, target), now);
+    if (holder?.owner !== run.runId) {
+      const reason = `${target.project}/${target.environment} was applied, but its lock ${holder ? `was taken over by ${holder.owner}` : 'was released by someone else'} before the apply ended: another apply may have raced it. Check ${target.environment}, then deploy again`;
+      record = await store.setTargetStatus(
+        run.runId,
+        target.project,
+        target.environment,
+        'conflict',
+        { reason, ...(input.applyBuild ? { applyBuildId: input.applyBuild.buildId } : {}) },
+        now,
+      );
+      await store.recordDeployment({
+        ...deployment,
+        status: 'conflict',
+        ...(record.summary ? { summary: record.summary } : {}),
+        deployedAt: now.toISOString(),
+      });
+      return { status: 'conflict', released: false };
+    }
+  }
+  if (applied && record?.status !== 'conflict') {
     if (record && record.status !== 'succeeded') {
       record = await store.setTargetStatus(
         run.runId,
@@ -35,17 +70,13 @@ export async function releaseLock(input: ReleaseLockReads, deps: ReleaseLockDeps
       );
     }
     await store.recordDeployment({
-      repo: run.repo,
-      environment: target.environment,
-      project: target.project,
-      runId: run.runId,
-      sha: run.sha,
+      ...deployment,
       status: 'succeeded',
-      actor: run.actor,
       ...(record?.summary ? { summary: record.summary } : {}),
       deployedAt: now.toISOString(),
     });
   }
+  if (record?.status === 'conflict') return { status: 'conflict', released: false };
   const released = settings.planOnly ? false : await store.releaseLock(targetKeyOf(run, target), run.runId);
   return { status: record?.status ?? 'succeeded', released };
 }

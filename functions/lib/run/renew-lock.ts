@@ -9,12 +9,12 @@ export interface RenewLockDeps {
 }
 
 /**
- * The `RenewLock` state, after an approval that may have taken days: the lease is extended only if
- * this run still holds the lock. If it was taken over meanwhile (the lease ran out), applying now
- * could race the new holder, so the target fails instead. The ASL calls the AcquireLock Lambda with
- * `renew: true` (RenewLockInput); its handler dispatches here.
+ * Renews this run's lock right before Apply (PrepareApply), after a plan or an approval that may have
+ * taken days: the lease is extended to `leaseSeconds` only if this run still holds the lock. If it was
+ * taken over meanwhile (the lease ran out), applying now could race the new holder, so the target
+ * fails instead.
  */
-export async function renewLock(input: TargetStep, deps: RenewLockDeps): Promise<LockResult> {
+export async function renewLock(input: TargetStep, deps: RenewLockDeps, leaseSeconds?: number): Promise<LockResult> {
   const { store } = deps;
   const now = deps.now?.() ?? new Date();
   const { run, target, settings } = input;
@@ -23,13 +23,17 @@ export async function renewLock(input: TargetStep, deps: RenewLockDeps): Promise
   const held = await store.getLock(key, now);
   const lost = (by: string) =>
     new LockLostError(
-      `${target.project}/${target.environment} was not applied: while this run waited for approval its lock ${by}; push again to plan afresh`,
+      `${target.project}/${target.environment} was not applied: its lock ${by} before Apply (its lease ran out while it planned or waited for approval); push again to plan afresh`,
     );
   if (!held || held.owner !== run.runId) throw lost(held ? `was taken over by run ${held.owner}` : 'was released');
   const result = await store.acquireLock(
     key,
     run.runId,
-    { leaseSeconds: settings.leaseSeconds, position: settings.queuePosition, mode: settings.concurrency },
+    {
+      leaseSeconds: leaseSeconds ?? settings.leaseSeconds,
+      position: settings.queuePosition,
+      mode: settings.concurrency,
+    },
     now,
   );
   if (result.status === 'superseded') {

@@ -33,6 +33,8 @@ export async function targetFailed(input: TargetFailedReads, deps: TargetFailedD
   // Release first: a record that cannot be written must not keep the lock held.
   await store.releaseLock(key, run.runId);
   await store.leaveQueue(key, run.runId);
+  // A rejected or timed-out approval: its token must not resume anything any more.
+  if (target.approval.required) await store.forgetApprovalToken(run.runId, target.project, target.environment);
   const current = await store.getTarget(run.runId, target.project, target.environment);
   if (current && !isFinal(current.status)) {
     await store.setTargetStatus(run.runId, target.project, target.environment, status, { reason }, now);

@@ -3,10 +3,21 @@ import { InvalidConfigError } from '../config/invalid-config-error.ts';
 import { parseConfig } from '../config/parse-config.ts';
 import { canWrite, type GitHost, type PullRequestInfo } from '../git/git-host.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
-import type { RunStore, TargetStore } from '../store/types.ts';
+import type { DeploymentRecord, DeploymentStore, RunStore, TargetStore } from '../store/types.ts';
+import { filesBetween, type FilesBetween } from '../git/files-between.ts';
+import type { LoadedPolicy } from '../policy/read-policy.ts';
+import picomatch from 'picomatch';
 import { applyConfig } from '../targets/apply-config.ts';
 import { CONFIG_FILE } from '../targets/config-file.ts';
-import { decideTargets, skippedRun } from '../targets/decide-targets.ts';
+import {
+  candidateTargets,
+  decideTargets,
+  skippedRun,
+  targetName,
+  type Candidate,
+  type RefusedTarget,
+  type TargetChange,
+} from '../targets/decide-targets.ts';
 import { UnresolvedCommitError } from '../targets/unresolved-commit-error.ts';
 import type { RunRequest, ValidatedRun } from '../workflow/contract.ts';
 import { runRecordInput } from './run-record-input.ts';
@@ -14,8 +25,10 @@ import { runRecordInput } from './run-record-input.ts';
 const ZERO_SHA = /^0+$/;
 
 export interface ValidateDeps {
-  store: RunStore & TargetStore;
+  store: RunStore & TargetStore & DeploymentStore;
   gitHost: GitHost;
+  /** The operator's platform policy (SSM on AWS, PUSHGATE_POLICY locally). */
+  policy: () => Promise<LoadedPolicy>;
   now?: () => Date;
   leaseSeconds?: number;
 }
@@ -23,11 +36,19 @@ export interface ValidateDeps {
 export type Validate = (run: RunRequest) => Promise<ValidatedRun>;
 
 /**
- * The Validate step: pushgate.yml at the run's commit → the targets of the run, recorded as
- * queued. Safe to repeat (the workflow retries it): records that already exist are left as they are.
- * `/pushgate apply` takes its pushgate.yml from the base branch instead (applyConfig) and records a
- * missing or wrong one as a skipped run.
- * Throws InvalidConfigError for a missing or wrong pushgate.yml, GitHostError when GitHub fails.
+ * The Validate step: the trusted pushgate.yml and the platform policy → the targets of the run,
+ * recorded as queued. Safe to repeat (the workflow retries it): records that already exist are left
+ * as they are.
+ * - Which pushgate.yml is trusted: for a push, the default branch's (at the pushed commit when the
+ *   push is to the default branch, else as the default branch is now: a branch's own pushgate.yml can
+ *   only plan); for `/pushgate apply` the base branch's (applyConfig); a pull request's plan reads its
+ *   own, since a plan deploys nothing.
+ * - What a push deploys is decided against what each environment runs (its deployed records), not
+ *   against the push's `before`: a rollback by force-push deploys, a failed change is retried, and a
+ *   changed definition (variables, engine options, roles) re-plans its targets.
+ * - A push whose commit is no longer its branch's head (a replay, or a newer push) deploys nothing.
+ * Throws InvalidConfigError for a missing or wrong pushgate.yml, PolicyError for a missing or
+ * unworkable policy, GitHostError when GitHub fails.
  */
 export function createValidate(deps: ValidateDeps): Validate {
   const now = deps.now ?? (() => new Date());
@@ -35,7 +56,10 @@ export function createValidate(deps: ValidateDeps): Validate {
   const leaseSeconds = deps.leaseSeconds === undefined ? {} : { leaseSeconds: deps.leaseSeconds };
 
   return async function validate(request) {
-    const { run, pull } = await resolveHead(request, gitHost);
+    const resolved = await resolveHead(request, gitHost);
+    const { pull } = resolved;
+    const defaultBranch = resolved.run.defaultBranch ?? (await gitHost.getDefaultBranch(resolved.run.repo));
+    const run: RunRequest = { ...resolved.run, defaultBranch };
     const sourceLocation = gitHost.cloneUrl(run.repo);
     const skip = async (reason: string) => {
       const result = skippedRun(run, reason, { sourceLocation, ...leaseSeconds });
@@ -47,29 +71,128 @@ export function createValidate(deps: ValidateDeps): Validate {
       const denied = await commentDenied(run, gitHost);
       if (denied !== undefined) return skip(denied);
     }
+    if (run.kind === 'push') {
+      const stale = await staleHead(run, gitHost);
+      if (stale !== undefined) return skip(stale);
+    }
+    const policy = await deps.policy();
+
     let config: PushgateConfig;
+    let configName: string;
     let baseAllowsApplyBeforeMerge = false;
     if (run.kind === 'comment' && run.comment?.command === 'apply') {
       const applying = await applyConfig(run, pull ?? (await pullRequestOf(run, gitHost)), gitHost);
       if ('skipped' in applying) return skip(applying.skipped);
       config = applying.config;
+      configName = `${run.pullRequest?.baseRef ?? run.branch}'s ${CONFIG_FILE}`;
       baseAllowsApplyBeforeMerge = config.applyBeforeMerge;
+    } else if (run.kind === 'push' && run.branch !== defaultBranch) {
+      config = await configOnBranch(run, defaultBranch, gitHost);
+      configName = `${defaultBranch}'s ${CONFIG_FILE}`;
     } else {
       // A pull request's plan (plan-only, no credentials to deploy) shows what its own pushgate.yml
       // would do: proposing a configuration change is what pull requests are for.
       config = await configAt(run, gitHost);
+      configName = `${CONFIG_FILE} at ${run.sha.slice(0, 7)}`;
     }
 
-    const decide = (changedFiles: string[] | undefined) =>
-      decideTargets({ run, config, changedFiles, sourceLocation, baseAllowsApplyBeforeMerge, ...leaseSeconds });
-    // With every project counted as changed first: a push to a branch without environments (most
-    // pushes) ends here without asking GitHub for a comparison.
-    const everything = decide(undefined);
-    const result = everything.skipped ? everything : decide(await changedFilesOf(run, gitHost));
+    const input = {
+      run,
+      config,
+      configName,
+      policy,
+      defaultBranch,
+      sourceLocation,
+      baseAllowsApplyBeforeMerge,
+      changedFiles: undefined,
+      ...leaseSeconds,
+    };
+    // Targets before asking what changed: a push to a branch without environments (most pushes) ends
+    // here without asking GitHub for a comparison.
+    const found = candidateTargets(input);
+    let result: ValidatedRun;
+    if ('skipped' in found) result = decideTargets(input);
+    else if (!found.settings.planOnly) {
+      result = decideTargets({ ...input, deployed: await deployedChanges(run, found.candidates, store, gitHost) });
+    } else result = decideTargets({ ...input, changedFiles: await changedFilesOf(run, gitHost) });
 
-    await record(result, store, now());
+    await record(result, store, now(), config.notify.skipped);
+    // What the policy refused is on the run too, when the rest deploys: each such target, skipped with why.
+    if (!('skipped' in found) && result.skipped === undefined) {
+      await recordRefused(run, found.refusedTargets, store, now());
+    }
     return result;
   };
+}
+
+async function recordRefused(run: RunRequest, refused: RefusedTarget[], store: TargetStore, at: Date): Promise<void> {
+  for (const { project, environment, reason } of refused) {
+    try {
+      await store.putTarget(
+        { runId: run.runId, repo: run.repo, project, environment, status: 'skipped', sha: run.sha, reason },
+        at,
+      );
+    } catch (error) {
+      // Recorded by an earlier attempt of this Validate.
+      if (!(error instanceof AlreadyExistsError)) throw error;
+    }
+  }
+}
+
+/** Why a push deploys nothing because its branch has moved on since (a replayed or superseded push). */
+async function staleHead(run: RunRequest, gitHost: GitHost): Promise<string | undefined> {
+  const head = await gitHost.resolveRef?.(run.repo, `heads/${run.branch}`);
+  if (head === undefined || head === run.sha) return undefined;
+  return `${run.branch} now points to ${head.slice(0, 7)}, not ${run.sha.slice(0, 7)}: the newer commit deploys instead`;
+}
+
+/**
+ * The targets whose environment does not run what this commit defines: nothing deployed yet, a
+ * different definition, or files the project watches that differ from the deployed commit's.
+ */
+async function deployedChanges(
+  run: RunRequest,
+  candidates: Candidate[],
+  store: DeploymentStore,
+  gitHost: GitHost,
+): Promise<Map<string, TargetChange>> {
+  const current = new Map<string, Promise<DeploymentRecord[]>>();
+  const between = new Map<string, Promise<FilesBetween>>();
+  const changes = new Map<string, TargetChange>();
+  for (const { project, environment, definition } of candidates) {
+    if (!current.has(environment)) current.set(environment, store.getCurrent(run.repo, environment));
+    const deployed = (await current.get(environment)!).find((record) => record.project === project.name);
+    const name = targetName(project.name, environment);
+    if (deployed === undefined) {
+      changes.set(name, {});
+      continue;
+    }
+    const redefined = deployed.definition !== definition;
+    if (deployed.sha === run.sha) {
+      if (redefined) changes.set(name, {});
+      continue;
+    }
+    if (!between.has(deployed.sha)) between.set(deployed.sha, filesBetween(gitHost, run.repo, deployed.sha, run.sha));
+    const { files, backwards } = await between.get(deployed.sha)!;
+    const watched = picomatch(project.watch, { dot: true });
+    if (redefined || files === undefined || files.some((file) => watched(file))) {
+      changes.set(name, backwards ? { rollbackOf: deployed.sha } : {});
+    }
+  }
+  return changes;
+}
+
+/** pushgate.yml as `branch` is now: `refs/heads/` so that a tag named like the branch cannot stand in. */
+async function configOnBranch(run: RunRequest, branch: string, gitHost: GitHost): Promise<PushgateConfig> {
+  const text = await gitHost.getFile(run.repo, CONFIG_FILE, `refs/heads/${branch}`);
+  if (text === undefined) {
+    throw new InvalidConfigError(
+      `no ${CONFIG_FILE} on ${branch}: a push to ${run.branch} deploys only what ${branch}'s ${CONFIG_FILE} maps to it`,
+    );
+  }
+  const parsed = parseConfig(text);
+  if (!parsed.ok) throw InvalidConfigError.fromProblems(parsed.problems, `${CONFIG_FILE} on ${branch}`);
+  return parsed.config;
 }
 
 async function configAt(run: RunRequest, gitHost: GitHost): Promise<PushgateConfig> {
@@ -142,7 +265,12 @@ async function changedFilesOf(run: RunRequest, gitHost: GitHost): Promise<string
   return gitHost.changedFiles(run.repo, base, run.sha);
 }
 
-async function record(result: ValidatedRun, store: RunStore & TargetStore, at: Date): Promise<void> {
+async function record(
+  result: ValidatedRun,
+  store: RunStore & TargetStore,
+  at: Date,
+  announceSkipped = false,
+): Promise<void> {
   const { run } = result;
   let status = (await store.getRun(run.runId))?.status;
   if (status === undefined) {
@@ -157,7 +285,14 @@ async function record(result: ValidatedRun, store: RunStore & TargetStore, at: D
   }
 
   if (result.skipped !== undefined) {
-    if (status !== 'skipped') await store.setRunStatus(run.runId, 'skipped', { reason: result.skipped }, at);
+    if (status !== 'skipped') {
+      await store.setRunStatus(
+        run.runId,
+        'skipped',
+        { reason: result.skipped, ...(announceSkipped ? { announceSkipped } : {}) },
+        at,
+      );
+    }
     return;
   }
   // A retried Validate finds the run running already; any other status is the store's to refuse.

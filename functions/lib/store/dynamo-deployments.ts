@@ -19,6 +19,8 @@ const DEPLOYMENT_FIELDS: Record<keyof DeploymentRecord, true> = {
   actor: true,
   summary: true,
   deployedAt: true,
+  definition: true,
+  rollbackOf: true,
 };
 
 /**

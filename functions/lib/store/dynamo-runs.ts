@@ -25,12 +25,14 @@ const RUN_FIELDS: Record<keyof RunRecord, true> = {
   createdAt: true,
   updatedAt: true,
   finishedAt: true,
+  announceSkipped: true,
 };
 
 /** Fields a status change may set besides the status (the rest of a record is fixed at creation). */
 const RUN_STATUS_FIELDS: Record<keyof NonNullable<Parameters<RunStore['setRunStatus']>[2]>, true> = {
   reason: true,
   executionArn: true,
+  announceSkipped: true,
 };
 
 /** Runs (access patterns 2 and 5): one item per run, indexed by commit on gsi1. */

@@ -1,8 +1,9 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { changeStatus, createItem, getItem, pickStatusFields, type DynamoTable } from './dynamo-table.ts';
 import { itemRecord, pickFields } from './item-record.ts';
 import { runKey, TARGET_SK_PREFIX, targetIndexKeys, targetItemKey } from './keys.ts';
 import { queryAll } from './query-items.ts';
-import { storeCall } from './store-call.ts';
+import { isConditionalCheckFailed, storeCall } from './store-call.ts';
 import type { TargetRecord, TargetStore } from './types.ts';
 
 const TARGET_FIELDS: Record<keyof TargetRecord, true> = {
@@ -94,6 +95,24 @@ export function createDynamoTargets(table: DynamoTable): TargetStore {
           now ?? clock(),
         );
         return itemRecord<TargetRecord>(item);
+      });
+    },
+
+    forgetApprovalToken(runId, project, environment) {
+      return storeCall(`forgetApprovalToken ${runId} ${project}/${environment}`, async () => {
+        await table.client
+          .send(
+            new UpdateCommand({
+              TableName: table.tableName,
+              Key: targetItemKey(runId, project, environment),
+              ConditionExpression: 'attribute_exists(pk)',
+              UpdateExpression: 'REMOVE approvalTaskToken',
+            }),
+          )
+          .catch((error: unknown) => {
+            // No such target: nothing to forget.
+            if (!isConditionalCheckFailed(error)) throw error;
+          });
       });
     },
   };

@@ -31,6 +31,8 @@ export interface RunRecord {
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+  /** A skipped run is announced (Slack) only when its pushgate.yml asks (`notify: { skipped: true }`). */
+  announceSkipped?: boolean;
 }
 
 export interface TargetRecord {
@@ -72,6 +74,13 @@ export interface DeploymentRecord {
   actor: string;
   summary?: PlanSummary;
   deployedAt: string;
+  /**
+   * sha256 of the target's definition when it was deployed (project and engine options, the
+   * environment's variables, the roles): a run re-plans a target whose definition changed since.
+   */
+  definition?: string;
+  /** The commit this deployment replaced by going back to an older one (a rollback by git). */
+  rollbackOf?: string;
 }
 
 export interface LockRecord {
@@ -142,7 +151,7 @@ export interface RunStore {
   setRunStatus(
     runId: string,
     status: Status,
-    fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn'>>,
+    fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn' | 'announceSkipped'>>,
     now?: Date,
   ): Promise<RunRecord>;
   /** Newest first. */
@@ -168,6 +177,11 @@ export interface TargetStore {
     >,
     now?: Date,
   ): Promise<TargetRecord>;
+  /**
+   * Removes a target's approval task token once the wait is over (approved, rejected, timed out): a
+   * token that still exists is one more thing that could resume a run. Safe to repeat.
+   */
+  forgetApprovalToken(runId: string, project: string, environment: string): Promise<void>;
 }
 
 /** Access patterns 3 and 4: what was deployed, and what is deployed now. */

@@ -1,18 +1,42 @@
 import picomatch from 'picomatch';
-import type { PushgateConfig } from '../config/config-schema.ts';
+import type { PushgateConfig, ProjectConfig } from '../config/config-schema.ts';
 import { buildspecFor } from '../engines/buildspec-for.ts';
+import {
+  applyBeforeMergeAllowed,
+  engineAllowed,
+  grantEnvironment,
+  type EnvironmentGrant,
+} from '../policy/grant-environment.ts';
+import { PolicyError } from '../policy/policy-error.ts';
+import type { LoadedPolicy } from '../policy/read-policy.ts';
 import type { RunRequest, RunSettings, TargetSpec, ValidatedRun } from '../workflow/contract.ts';
 import { runMode } from './run-mode.ts';
+import { targetDefinition } from './target-definition.ts';
 
-/** Longer than a plan and an apply at their 60-minute CodeBuild timeouts, with room to spare; an approval wait renews it (RenewLock). */
+/** Longer than a plan and an apply at their 60-minute CodeBuild timeouts, with room to spare; PrepareApply renews it before every Apply. */
 export const DEFAULT_LEASE_SECONDS = 4 * 3600;
 
 export interface DecideTargetsInput {
   run: RunRequest;
-  /** The run's pushgate.yml: at its commit, or for `/pushgate apply` the base branch's (applyConfig). */
+  /**
+   * The trusted pushgate.yml: the default branch's for a push (a branch's own file can only plan),
+   * the base branch's for `/pushgate apply`, the run's own for a pull request's plan.
+   */
   config: PushgateConfig;
+  /** How messages name `config`: `main's pushgate.yml`, `pushgate.yml at 1a2b3c4`. */
+  configName?: string;
+  /** The operator's platform policy: which environments, from which branches, with which roles. */
+  policy: LoadedPolicy;
+  /** The repository's default branch (what the policy's `branches` default to). */
+  defaultBranch: string;
   /** Paths changed by the run; undefined when unknown (first push, force push): every project counts. */
   changedFiles: string[] | undefined;
+  /**
+   * For a deploying run: the targets that differ from what their environment runs, by
+   * `project/environment` (computed by Validate from the deployed records). When given, it decides
+   * instead of `changedFiles`.
+   */
+  deployed?: ReadonlyMap<string, TargetChange>;
   /** Where CodeBuild clones from (GitHost.cloneUrl). */
   sourceLocation: string;
   leaseSeconds?: number;
@@ -22,6 +46,30 @@ export interface DecideTargetsInput {
    */
   baseAllowsApplyBeforeMerge?: boolean;
 }
+
+/** Why a target is in a deploying run. */
+export interface TargetChange {
+  /** Set when the run's commit is older than the one the environment runs (a rollback by git). */
+  rollbackOf?: string;
+}
+
+/** A project × environment the trusted config and the policy allow for this run, changed or not. */
+export interface Candidate {
+  project: ProjectConfig;
+  environment: string;
+  grant: EnvironmentGrant;
+  /** sha256 of what defines the deployment (targetDefinition). */
+  definition: string;
+}
+
+/** A target the trusted config maps to the run but the platform policy refuses: recorded as skipped, with why. */
+export interface RefusedTarget {
+  project: string;
+  environment: string;
+  reason: string;
+}
+
+export const targetName = (project: string, environment: string): string => `${project}/${environment}`;
 
 /** A run that ends at Validate with a reason: nothing to plan, nobody allowed to ask, … */
 export function skippedRun(
@@ -45,37 +93,41 @@ export function skippedRun(
 }
 
 /**
- * The target matrix of a run, without I/O: environments from the branch, projects from the changed
- * files, targets = project × (its environments ∩ the run's), in waves that keep `after:` order.
+ * The target matrix of a run, without I/O: environments from the branch in the trusted config, each
+ * granted (or refused) by the platform policy; projects from what changed; targets = project × (its
+ * environments ∩ the run's), in waves that keep `after:` order. A policy that cannot work as written
+ * (an environment without an apply role) throws PolicyError: the run fails naming the setting.
  */
 export function decideTargets(input: DecideTargetsInput): ValidatedRun {
-  const { run, config, changedFiles } = input;
-  const mode = runMode(run, { applyBeforeMerge: input.baseAllowsApplyBeforeMerge ?? false });
-  const settings: RunSettings = {
-    planOnly: 'skipped' in mode ? true : mode.planOnly,
-    concurrency: config.concurrency,
-    leaseSeconds: input.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
-    ...(config.lockWaitMinutes === undefined ? {} : { lockWaitMinutes: config.lockWaitMinutes }),
-    sourceLocation: input.sourceLocation,
-    queuePosition: `${run.receivedAt}#${run.runId}`,
-  };
-  const skip = (reason: string): ValidatedRun => ({ run, settings, waves: [], targetCount: 0, skipped: reason });
-  if ('skipped' in mode) return skip(mode.skipped);
+  const found = candidateTargets(input);
+  if ('skipped' in found)
+    return { run: input.run, settings: found.settings, waves: [], targetCount: 0, skipped: found.skipped };
+  const { run, config, changedFiles, deployed } = input;
+  const { settings, candidates, refused } = found;
+  const skip = (reason: string): ValidatedRun => ({
+    run,
+    settings,
+    waves: [],
+    targetCount: 0,
+    skipped: [reason, ...refused].join('; '),
+  });
 
-  const environmentNames = Object.keys(config.environments);
-  const runEnvironments = environmentNames.filter((name) =>
-    picomatch(config.environments[name]?.branch ?? [], { dot: true })(mode.branch),
-  );
-  if (runEnvironments.length === 0) return skip(`no environment is mapped to branch ${mode.branch}`);
-
-  const changed =
-    changedFiles === undefined
-      ? config.projects
-      : config.projects.filter((project) => {
-          const watched = picomatch(project.watch, { dot: true });
-          return changedFiles.some((file) => watched(file));
-        });
-  if (changed.length === 0) {
+  const changes = candidates.flatMap((candidate): { candidate: Candidate; change: TargetChange }[] => {
+    if (deployed !== undefined) {
+      const change = deployed.get(targetName(candidate.project.name, candidate.environment));
+      return change === undefined ? [] : [{ candidate, change }];
+    }
+    if (changedFiles === undefined) return [{ candidate, change: {} }];
+    const watched = picomatch(candidate.project.watch, { dot: true });
+    return changedFiles.some((file) => watched(file)) ? [{ candidate, change: {} }] : [];
+  });
+  if (changes.length === 0) {
+    if (deployed !== undefined) {
+      const count = candidates.length;
+      return skip(
+        `no project changed: ${count === 1 ? 'its target runs' : `all ${count} targets run`} what this commit defines`,
+      );
+    }
     const files = changedFiles?.length ?? 0;
     return skip(
       files === 0
@@ -84,21 +136,12 @@ export function decideTargets(input: DecideTargetsInput): ValidatedRun {
     );
   }
 
-  const pairs = changed.flatMap((project) =>
-    runEnvironments
-      .filter((name) => project.environments.includes(name))
-      .map((environment) => ({ project, environment })),
-  );
-  if (pairs.length === 0) {
-    return skip(
-      `no changed project deploys to ${runEnvironments.join(', ')} (changed: ${changed.map((p) => p.name).join(', ')})`,
-    );
-  }
-
-  const targetEnvironments = new Set(pairs.map((pair) => pair.environment));
+  const runEnvironments = [...new Set(candidates.map((candidate) => candidate.environment))];
+  const targetEnvironments = new Set(changes.map(({ candidate }) => candidate.environment));
   const wave = waveOf(config, targetEnvironments);
   const waves: TargetSpec[][] = [];
-  for (const { project, environment } of pairs) {
+  for (const { candidate, change } of changes) {
+    const { project, environment, grant, definition } = candidate;
     const environmentConfig = config.environments[environment]!;
     const base = {
       project: project.name,
@@ -110,13 +153,101 @@ export function decideTargets(input: DecideTargetsInput): ValidatedRun {
         environment,
         (name) => project.environments.includes(name) && runEnvironments.includes(name),
       ),
-      approval: environmentConfig.approval ?? { required: false, approvers: [] },
+      approval: grant.approval,
       artifactPrefix: `runs/${run.runId}/${project.name}/${environment}`,
+      definition,
+      roles: { plan: grant.roles.plan ?? '', apply: grant.roles.apply ?? '' },
+      ...(change.rollbackOf === undefined ? {} : { rollbackOf: change.rollbackOf }),
     };
     const buildspec = buildspecFor(base, { project, environment: environmentConfig }, run, settings.planOnly);
     (waves[wave(environment)] ??= []).push({ ...base, buildspec });
   }
-  return { run, settings, waves: waves.filter(Boolean), targetCount: pairs.length };
+  return { run, settings, waves: waves.filter(Boolean), targetCount: changes.length };
+}
+
+/**
+ * The targets the trusted config maps to this run and the policy allows, before asking what
+ * changed; or why there are none. Refusals are kept to be recorded with the run.
+ */
+export function candidateTargets(
+  input: DecideTargetsInput,
+):
+  | { settings: RunSettings; candidates: Candidate[]; refused: string[]; refusedTargets: RefusedTarget[] }
+  | { settings: RunSettings; skipped: string } {
+  const { run, config, policy } = input;
+  const mode = runMode(run, {
+    applyBeforeMerge: (input.baseAllowsApplyBeforeMerge ?? false) && applyBeforeMergeAllowed(policy.policy, run.repo),
+  });
+  const settings: RunSettings = {
+    planOnly: 'skipped' in mode ? true : mode.planOnly,
+    concurrency: config.concurrency,
+    leaseSeconds: input.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+    ...(config.lockWaitMinutes === undefined ? {} : { lockWaitMinutes: config.lockWaitMinutes }),
+    sourceLocation: input.sourceLocation,
+    queuePosition: `${run.receivedAt}#${run.runId}`,
+  };
+  if ('skipped' in mode) return { settings, skipped: mode.skipped };
+
+  const configName = input.configName ?? 'pushgate.yml';
+  const mapped = Object.keys(config.environments).filter((name) =>
+    picomatch(config.environments[name]?.branch ?? [], { dot: true })(mode.branch),
+  );
+  if (mapped.length === 0) {
+    const ownFileNote =
+      run.kind === 'push' && mode.branch !== input.defaultBranch
+        ? ` (a branch's own pushgate.yml can only plan: merge it to ${input.defaultBranch} to change what deploys)`
+        : '';
+    return { settings, skipped: `no environment is mapped to branch ${mode.branch} in ${configName}${ownFileNote}` };
+  }
+
+  const refused: string[] = [];
+  const refusals = new Map<string, string>();
+  const grants = new Map<string, EnvironmentGrant>();
+  for (const environment of mapped) {
+    const result = grantEnvironment(policy.policy, {
+      repo: run.repo,
+      environment,
+      branch: mode.branch,
+      defaultBranch: input.defaultBranch,
+      deploying: !settings.planOnly,
+      approval: config.environments[environment]?.approval,
+      source: policy.source,
+    });
+    if ('failed' in result) throw new PolicyError(result.failed);
+    if ('refused' in result) {
+      refused.push(`${environment} refused: ${result.refused}`);
+      refusals.set(environment, result.refused);
+    } else grants.set(environment, result.granted);
+  }
+
+  const candidates: Candidate[] = [];
+  const refusedTargets: RefusedTarget[] = [];
+  for (const project of config.projects) {
+    const mappedHere = project.environments.filter((environment) => mapped.includes(environment));
+    if (!engineAllowed(policy.policy, run.repo, project.engine)) {
+      const reason = `the platform policy does not let ${run.repo} use the ${project.engine} engine`;
+      refused.push(`${project.name} refused: ${reason}`);
+      for (const environment of mappedHere) refusedTargets.push({ project: project.name, environment, reason });
+      continue;
+    }
+    for (const environment of mappedHere) {
+      const grant = grants.get(environment);
+      if (grant === undefined) {
+        refusedTargets.push({ project: project.name, environment, reason: refusals.get(environment) ?? 'refused' });
+        continue;
+      }
+      const environmentConfig = config.environments[environment]!;
+      candidates.push({ project, environment, grant, definition: targetDefinition(project, environmentConfig, grant) });
+    }
+  }
+  if (candidates.length === 0) {
+    const reason =
+      refused.length > 0
+        ? `nothing to deploy: ${refused.join('; ')}`
+        : `no project deploys to ${mapped.join(', ')} (projects: ${config.projects.map((p) => p.name).join(', ')})`;
+    return { settings, skipped: reason };
+  }
+  return { settings, candidates, refused, refusedTargets };
 }
 
 /**

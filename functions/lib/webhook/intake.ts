@@ -1,4 +1,4 @@
-import { consoleUrl } from '../console-url.ts';
+import { runLink } from '../console-url.ts';
 import { runRecordInput } from '../run/run-record-input.ts';
 import type { DeliveryStore, RunStore } from '../store/types.ts';
 import type { RunRequest } from '../workflow/contract.ts';
@@ -148,7 +148,11 @@ export function createIntake(options: IntakeOptions): Intake {
         // The call can fail after Step Functions started the execution (a lost response): then it is ours.
         const existing = await workflow.runIdOf(executionArn).catch(() => undefined);
         if (existing === run.runId) {
-          return answer(202, { runId: run.runId, executionArn, consoleUrl: consoleUrl(executionArn) }, 'started');
+          return answer(
+            202,
+            { runId: run.runId, executionArn, consoleUrl: runLink({ executionArn, runId: run.runId }) },
+            'started',
+          );
         }
         const reason = `the workflow did not start: ${error instanceof Error ? error.message : String(error)}`;
         try {
@@ -175,7 +179,11 @@ export function createIntake(options: IntakeOptions): Intake {
       }
       return answer(
         202,
-        { runId: run.runId, executionArn: started.executionArn, consoleUrl: consoleUrl(started.executionArn) },
+        {
+          runId: run.runId,
+          executionArn: started.executionArn,
+          consoleUrl: runLink({ executionArn: started.executionArn, runId: run.runId }),
+        },
         'started',
       );
     }

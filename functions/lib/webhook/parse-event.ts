@@ -9,7 +9,8 @@ import { MalformedPayloadError } from './errors.ts';
  */
 
 const Sha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-digit hex sha');
-const Repository = z.object({ full_name: RepoName });
+/** `default_branch` decides which pushgate.yml is trusted (the default branch's); every repository event carries it. */
+const Repository = z.object({ full_name: RepoName, default_branch: z.string().min(1).optional() });
 const User = z.object({ login: z.string() });
 
 export const PushPayload = z.object({

@@ -54,6 +54,7 @@ function routePush(payload: PushPayload, context: RouteContext): Route {
   if (message.toLowerCase().includes(SKIP_DEPLOY)) return { ignored: `${SKIP_DEPLOY} in the head commit message` };
   return build('push', context, {
     repo: payload.repository.full_name,
+    ...defaultBranchOf(payload),
     ref: payload.ref,
     branch: payload.ref.slice('refs/heads/'.length),
     sha: payload.after,
@@ -68,6 +69,7 @@ function routePullRequest(payload: PullRequestPayload, context: RouteContext): R
   const { head, base, user } = payload.pull_request;
   return build('plan', context, {
     repo: payload.repository.full_name,
+    ...defaultBranchOf(payload),
     // The base repository always has this ref, also for a fork's pull request, so CodeBuild can fetch it.
     ref: `refs/pull/${payload.number}/head`,
     branch: base.ref,
@@ -92,6 +94,7 @@ function routeComment(payload: IssueCommentPayload, context: RouteContext): Rout
   const number = payload.issue.number;
   return build('comment', context, {
     repo: payload.repository.full_name,
+    ...defaultBranchOf(payload),
     ref: `refs/pull/${number}/head`,
     // issue_comment carries neither the head sha nor the branches, and fetching them would need a
     // GitHub call on the intake path: Validate resolves them from the pull request. Until then the
@@ -130,6 +133,11 @@ function build(
     );
   }
   return { kind, request: result.data };
+}
+
+function defaultBranchOf(payload: { repository: { default_branch?: string | undefined } }): { defaultBranch?: string } {
+  const branch = payload.repository.default_branch;
+  return branch === undefined ? {} : { defaultBranch: branch };
 }
 
 /** Cuts at a code point boundary, so a surrogate pair is never split. */

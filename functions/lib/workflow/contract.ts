@@ -18,7 +18,7 @@ import { STATUSES } from '../status.ts';
  *     Plan            CodeBuild → PlanBuildResult at $.planBuild
  *     Summarize       SummarizeInput → PlannedTarget at $.planned
  *     WaitForApproval RequestApprovalInput (Lambda → RequestApprovalOutput); SendTaskSuccess output at $.approval
- *     RenewLock       RenewLockInput → LockResult at $.lock
+ *     PrepareApply    PrepareApplyInput → PreparedApply at $.prepared (before every Apply)
  *     Apply           CodeBuild → ApplyBuildResult at $.applyBuild
  *     ReleaseLock     ReleaseLockInput (the whole TargetState) → ReleaseLockOutput
  *     TargetFailed    TargetFailedInput (TargetState + error) → TargetFailedOutput
@@ -47,6 +47,11 @@ export const RunRequest = z.object({
   ref: z.string(),
   /** The branch the run is about: the pushed branch, or a pull request's base branch. */
   branch: z.string(),
+  /**
+   * The repository's default branch (the webhook's `repository.default_branch`): its pushgate.yml is
+   * the reviewed one that decides what a push to any other branch deploys. Absent: looked up.
+   */
+  defaultBranch: z.string().optional(),
   sha: z.string().regex(/^[0-9a-f]{40}$/),
   /** The commit before the push; absent (or all zeros) on a first push: then every project counts as changed. */
   before: z.string().optional(),
@@ -112,6 +117,15 @@ export const TargetSpec = z.object({
    * Apply uses, whose sha256 is recorded) and `<prefix>/plan.json` (what Summarize reads).
    */
   artifactPrefix: z.string(),
+  /**
+   * sha256 of what defines this target's deployment (project and engine options, the environment's
+   * variables, its roles), recorded with the deployment so that a config change re-plans it.
+   */
+  definition: z.string(),
+  /** The roles the plan and apply builds assume (platform policy); empty: the stack's own plan role. */
+  roles: z.object({ plan: z.string(), apply: z.string() }),
+  /** Set when this commit is older than the one the environment runs: a rollback by git. */
+  rollbackOf: z.string().optional(),
 });
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
@@ -149,11 +163,7 @@ export const AcquireLockInput = TargetStep.extend({
 });
 export type AcquireLockInput = z.infer<typeof AcquireLockInput>;
 
-/** RenewLock's Parameters: the AcquireLock Lambda, told to extend the lease of a lock this run holds. */
-export const RenewLockInput = TargetStep.extend({ renew: z.literal(true) });
-export type RenewLockInput = z.infer<typeof RenewLockInput>;
-
-/** What AcquireLock and RenewLock return (ResultPath `$.lock`). */
+/** What AcquireLock returns (ResultPath `$.lock`). */
 export const LockResult = z.object({
   /** False for plan-only runs, which take no lock. */
   locked: z.boolean(),
@@ -161,6 +171,11 @@ export const LockResult = z.object({
   leaseExpiresAt: z.string().optional(),
   /** The run whose expired lease this run took over. */
   tookOverFrom: z.string().optional(),
+  /**
+   * Presigned PUT URLs of this target's plan artifacts, for the Plan build: builds have no access to
+   * the artifact bucket, so one build can neither read nor overwrite another run's plans.
+   */
+  upload: z.object({ planBin: z.string(), planJson: z.string() }).optional(),
 });
 export type LockResult = z.infer<typeof LockResult>;
 
@@ -217,6 +232,19 @@ export type RequestApprovalOutput = z.infer<typeof RequestApprovalOutput>;
 /** The output SendTaskSuccess resumes WaitForApproval with (ResultPath `$.approval`); no step reads it yet. */
 export const ApprovalResult = z.json();
 
+/** PrepareApply's Parameters: the target and its reviewed plan, right before Apply. */
+export const PrepareApplyInput = TargetStep.extend({ planned: PlannedTarget });
+export type PrepareApplyInput = z.infer<typeof PrepareApplyInput>;
+
+/** PrepareApply's output (ResultPath `$.prepared`), which the Apply build reads. */
+export const PreparedApply = z.object({
+  /** Presigned GET URL of the reviewed plan.bin (the Apply build verifies its sha256). */
+  planUrl: z.string(),
+  /** The renewed lease: it covers the longest apply the build project allows. */
+  leaseExpiresAt: z.string(),
+});
+export type PreparedApply = z.infer<typeof PreparedApply>;
+
 /** The Apply state's ResultSelector (ResultPath `$.applyBuild`). */
 export const ApplyBuildResult = z.object({ buildId: z.string(), status: z.string() });
 export type ApplyBuildResult = z.infer<typeof ApplyBuildResult>;
@@ -227,6 +255,7 @@ export const TargetState = TargetStep.extend({
   planBuild: PlanBuildResult.optional(),
   planned: PlannedTarget.optional(),
   approval: ApprovalResult.optional(),
+  prepared: PreparedApply.optional(),
   applyBuild: ApplyBuildResult.optional(),
 });
 export type TargetState = z.infer<typeof TargetState>;
@@ -279,6 +308,8 @@ export const RunOutcome = z.object({
   reason: z.string().optional(),
   executionArn: z.string().optional(),
   consoleUrl: z.string().optional(),
+  /** Set when the repository's pushgate.yml asks for skipped runs in Slack (`notify.skipped`); else Notify stays quiet about them. */
+  announceSkipped: z.boolean().optional(),
   targets: z.array(
     z.object({
       project: z.string(),

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { acquireOrRenewLock as acquireTargetLock } from '../../../functions/acquire-lock/handler.ts';
+import { acquireLock } from '../../../functions/lib/run/acquire-lock.ts';
+import { renewLock } from '../../../functions/lib/run/renew-lock.ts';
+import type { ArtifactLinks } from '../../../functions/lib/plan/artifact-links.ts';
 import { describeError } from '../../../functions/lib/run/describe-error.ts';
 import { executionEnded } from '../../../functions/lib/run/execution-ended.ts';
 import { record as recordRun } from '../../../functions/lib/run/record.ts';
@@ -9,6 +11,16 @@ import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
 import type { TargetStepInput } from '../../helpers/target-step-input.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
+
+/** Presigned links as AcquireLock hands them to the Plan build (S3 itself is the summarize tests' part). */
+const artifacts: ArtifactLinks = {
+  uploadUrl: async (key) => `https://artifacts.test/${key}?X-Amz-Signature=put`,
+  downloadUrl: async (key) => `https://artifacts.test/${key}?X-Amz-Signature=get`,
+};
+const acquireTargetLock = (
+  input: Parameters<typeof acquireLock>[0],
+  deps: Omit<Parameters<typeof acquireLock>[1], 'artifacts'>,
+) => acquireLock(input, { ...deps, artifacts });
 
 const SHA = 'a'.repeat(40);
 let dynamo: RunningDynalite;
@@ -55,6 +67,8 @@ function stepInput(
       approval: { required: false, approvers: [] },
       buildspec: { plan: 'version: 0.2', apply: 'version: 0.2' },
       artifactPrefix: `runs/${runId}/network/staging`,
+      definition: 'definition-sha256',
+      roles: { plan: '', apply: 'arn:aws:iam::000000000000:role/deploy' },
       ...target,
     },
     ...overrides,
@@ -142,6 +156,10 @@ describe('AcquireLock', () => {
     const base = stepInput('run-1');
     expect(await acquireTargetLock({ ...base, settings: { ...base.settings, planOnly: true } }, { store })).toEqual({
       locked: false,
+      upload: {
+        planBin: 'https://artifacts.test/runs/run-1/network/staging/plan.bin?X-Amz-Signature=put',
+        planJson: 'https://artifacts.test/runs/run-1/network/staging/plan.json?X-Amz-Signature=put',
+      },
     });
     expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
   });
@@ -151,10 +169,7 @@ describe('RenewLock', () => {
   it('extends the lease of a lock the run still holds', async () => {
     await seed('run-1');
     const first = await acquireTargetLock(stepInput('run-1'), { store, now: () => new Date('2026-11-28T00:00:00Z') });
-    const renewed = await acquireTargetLock(
-      { ...stepInput('run-1'), renew: true },
-      { store, now: () => new Date('2026-11-28T00:05:00Z') },
-    );
+    const renewed = await renewLock(stepInput('run-1'), { store, now: () => new Date('2026-11-28T00:05:00Z') });
     expect(renewed).toMatchObject({ locked: true, owner: 'run-1' });
     expect(renewed.leaseExpiresAt! > first.leaseExpiresAt!).toBe(true);
   });
@@ -173,9 +188,7 @@ describe('RenewLock', () => {
       locked: true,
       tookOverFrom: 'run-1',
     });
-    await expect(
-      acquireTargetLock({ ...stepInput('run-1'), renew: true }, { store, now: later }),
-    ).rejects.toMatchObject({
+    await expect(renewLock(stepInput('run-1'), { store, now: later })).rejects.toMatchObject({
       name: 'LockLostError',
       message: expect.stringContaining('was taken over by run run-2'),
     });

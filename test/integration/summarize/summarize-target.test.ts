@@ -70,6 +70,8 @@ async function runningTarget(
     approval: { required: options.approval ?? false, approvers: [] },
     buildspec: { plan: 'version: 0.2', apply: 'version: 0.2' },
     artifactPrefix: `runs/${runId}/network/staging`,
+    definition: 'definition-sha256',
+    roles: { plan: '', apply: '' },
   };
   await store.createRun({
     runId,

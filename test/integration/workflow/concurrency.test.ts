@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, terraformConfig, type Harness } from '../../helpers/stack-harness.ts';
+import { ANY_BRANCH_POLICY } from '../../helpers/policy.ts';
 
 // Locks, queueing, supersede, lease takeover and plan integrity through the real state machine on the
 // local stack. Retry intervals are scaled down (timeScale) rather than skipped, so a waiting run
@@ -10,7 +11,8 @@ import { startHarness, terraformConfig, type Harness } from '../../helpers/stack
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ fastRetries: false, timeScale: 0.01 });
+  // Any branch may deploy (the queue test deploys main and release to one environment).
+  h = await startHarness({ fastRetries: false, timeScale: 0.01, policy: ANY_BRANCH_POLICY });
 });
 afterAll(async () => h?.stop());
 
@@ -36,14 +38,24 @@ async function ledger(name: string): Promise<string[]> {
   return (await readFile(join(h.root, 'deployed', name), 'utf8')).trim().split('\n');
 }
 
+/** Waits until a run's plan has written `line` (so that it validated and holds the lock). */
+async function ledgerHas(name: string, line: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await ledger(name).catch((): string[] => [])).includes(line)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${name} never got "${line}"`);
+}
+
 describe('locks and concurrency', () => {
-  it('queue: two runs on one target are serialised, in push order, and both recorded', async () => {
+  it('queue: runs of two branches on one target are serialised, in push order, and both recorded', async () => {
+    // staging deploys from main and from release: two heads, so both runs apply, one after the other.
     const repo = await h.repository('queued', {
-      'pushgate.yml': slowConfig('queue', 'queued.log'),
+      'pushgate.yml': slowConfig('queue', 'queued.log').replace('branch: main', 'branch: [main, release]'),
       'app/version': '1\n',
     });
     const first = await repo.push({}, 'v1');
-    const second = await repo.push({ 'app/version': '2\n' }, 'v2');
+    const second = await repo.push({ 'app/version': '2\n' }, 'v2', 'release');
     const [a, b] = await Promise.all([repo.finished(first.runIds[0]!), repo.finished(second.runIds[0]!)]);
     expect(a.run.status).toBe('succeeded');
     expect(b.run.status).toBe('succeeded');
@@ -59,21 +71,43 @@ describe('locks and concurrency', () => {
     expect(await h.store.getLock({ repo: 'local/queued', project: 'app', environment: 'staging' })).toBeUndefined();
   });
 
-  it('supersede: a newer run ends the waiting older one as superseded', async () => {
+  it('queue: a run whose branch moved on while it planned never applies; the newer run waits, then applies', async () => {
+    const repo = await h.repository('movedon', {
+      'pushgate.yml': slowConfig('queue', 'movedon.log'),
+      'app/version': '1\n',
+    });
+    const first = await repo.push({}, 'v1');
+    await ledgerHas('movedon.log', 'begin 1');
+    const second = await repo.push({ 'app/version': '2\n' }, 'v2');
+    const [a, b] = await Promise.all([repo.finished(first.runIds[0]!), repo.finished(second.runIds[0]!)]);
+    expect(a.run.status).toBe('superseded');
+    expect(a.targets[0]).toMatchObject({
+      status: 'superseded',
+      reason: expect.stringContaining(`main now points to ${second.sha.slice(0, 7)}`),
+    });
+    expect(a.states).not.toContain('Apply');
+    expect(b.run.status).toBe('succeeded');
+    expect(await ledger('movedon.log')).toEqual(['begin 1', 'begin 2', 'end 2']);
+    expect(await h.store.getCurrent('local/movedon', 'staging')).toMatchObject([{ sha: second.sha }]);
+  });
+
+  it('supersede: a newer run ends the waiting older ones, and only the newest commit applies', async () => {
     const repo = await h.repository('superseded', {
       'pushgate.yml': slowConfig('supersede', 'sup.log'),
       'app/version': '1\n',
     });
     const one = await repo.push({}, 'v1');
+    await ledgerHas('sup.log', 'begin 1');
     const two = await repo.push({ 'app/version': '2\n' }, 'v2');
     const three = await repo.push({ 'app/version': '3\n' }, 'v3');
     const [r1, r2, r3] = await Promise.all([one, two, three].map((p) => repo.finished(p.runIds[0]!)));
-    expect(r1!.run.status).toBe('succeeded');
-    expect(r2!.run.status).toBe('superseded');
-    expect(r2!.targets[0]).toMatchObject({ status: 'superseded', reason: expect.stringContaining('newer run') });
+    // v1 planned, but main had moved on by the time it would apply.
+    expect(r1!.run.status).toBe('superseded');
+    // v2 either saw v3 at Validate or was waiting when v3 arrived: it never planned.
+    expect(['superseded', 'skipped']).toContain(r2!.run.status);
     expect(r2!.execution.status).toBe('SUCCEEDED');
     expect(r3!.run.status).toBe('succeeded');
-    expect(await ledger('sup.log')).toEqual(['begin 1', 'end 1', 'begin 3', 'end 3']);
+    expect(await ledger('sup.log')).toEqual(['begin 1', 'begin 3', 'end 3']);
     expect(await h.store.getCurrent('local/superseded', 'staging')).toMatchObject([{ sha: three.sha }]);
   });
 
@@ -113,9 +147,12 @@ describe('locks and concurrency', () => {
       output: JSON.stringify({ approvedBy: 'octocat' }),
     });
     const result = await repo.finished(runIds[0]!);
-    expect(result.states).toEqual(expect.arrayContaining(['WaitForApproval', 'Apply']));
+    expect(result.states).toEqual(expect.arrayContaining(['WaitForApproval', 'PrepareApply', 'Apply']));
     expect(result.run.status).toBe('succeeded');
     expect(result.targets[0]!.status).toBe('succeeded');
+    // Used once: the token is gone from the record.
+    expect(target.approvalTaskToken).toBeTruthy();
+    expect(result.targets[0]!.approvalTaskToken).toBeUndefined();
   });
 
   it('a stopped execution (StopExecution) is recorded cancelled and its lock released at once', async () => {
@@ -151,7 +188,7 @@ describe('locks and concurrency', () => {
       region: 'us-east-1',
       endpoint: h.stack.endpoints.s3,
       forcePathStyle: true,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: h.stack.credentials,
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });
     await s3.send(

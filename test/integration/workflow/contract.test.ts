@@ -14,7 +14,8 @@ import {
   RecordInput,
   ReleaseLockInput,
   ReleaseLockOutput,
-  RenewLockInput,
+  PrepareApplyInput,
+  PreparedApply,
   RequestApprovalInput,
   RequestApprovalOutput,
   RunOutcome,
@@ -68,7 +69,7 @@ const STATE_INPUT: Record<string, z.ZodType> = {
   Summarize: IterationData,
   AfterPlan: IterationData,
   WaitForApproval: IterationData,
-  RenewLock: IterationData,
+  PrepareApply: IterationData,
   Apply: IterationData,
   ReleaseLock: ReleaseLockInput,
   TargetFailed: TargetFailedInput,
@@ -93,7 +94,7 @@ const STATE_OUTPUT: Record<string, (output: unknown) => { data: z.ZodType; resul
   Summarize: () => ({ data: IterationData, result: ['planned', PlannedTarget] }),
   AfterPlan: () => ({ data: IterationData }),
   WaitForApproval: () => ({ data: IterationData, result: ['approval', ApprovalResult] }),
-  RenewLock: () => ({ data: IterationData, result: ['lock', LockResult] }),
+  PrepareApply: () => ({ data: IterationData, result: ['prepared', PreparedApply] }),
   Apply: () => ({ data: IterationData, result: ['applyBuild', ApplyBuildResult] }),
   // OutputPath $.finished: the iteration ends with ReleaseLock's result.
   ReleaseLock: (output) =>
@@ -106,14 +107,14 @@ const STATE_OUTPUT: Record<string, (output: unknown) => { data: z.ZodType; resul
 };
 
 /** The schema of what each Lambda is invoked with (after the state's Parameters), by function. */
-function lambdaInput(functionName: string, input: unknown): [string, z.ZodType] {
+function lambdaInput(functionName: string): [string, z.ZodType] {
   switch (functionName) {
     case 'validate':
       return ['Validate', RunRequest];
     case 'acquireLock':
-      return (input as { renew?: unknown }).renew === true
-        ? ['RenewLock', RenewLockInput]
-        : ['AcquireLock', AcquireLockInput];
+      return ['AcquireLock', AcquireLockInput];
+    case 'prepareApply':
+      return ['PrepareApply', PrepareApplyInput];
     case 'summarize':
       return ['Summarize', SummarizeInput];
     case 'requestApproval':
@@ -195,7 +196,7 @@ function checkHistory(history: HistoryEvent[]): string[] {
     if (scheduled) {
       const functionName = scheduled.resource!.split(':function:')[1]!.replace(/^pushgate-local-/, '');
       const input = json(scheduled.input);
-      const [state, schema] = lambdaInput(functionName, input);
+      const [state, schema] = lambdaInput(functionName);
       check(`${state} Lambda input`, schema, input);
       // Notify's result is not kept in the data (ResultPath null); nothing else runs beside it.
       if (functionName === 'notify') {
@@ -286,7 +287,7 @@ describe('the workflow contract, state by state, on the local stack', () => {
     expectContract(run);
   });
 
-  it('an approval: WaitForApproval, then RenewLock and Apply', async () => {
+  it('an approval: WaitForApproval, then PrepareApply and Apply', async () => {
     const config = terraformConfig({
       environments: { staging: { approval: { required: true, approvers: ['octocat'] } } },
     });
@@ -298,7 +299,7 @@ describe('the workflow contract, state by state, on the local stack', () => {
       output: JSON.stringify({ approvedBy: 'octocat' }),
     });
     const run = await repo.finished(runIds[0]!);
-    expect(run.states).toEqual(expect.arrayContaining(['WaitForApproval', 'RenewLock', 'Apply']));
+    expect(run.states).toEqual(expect.arrayContaining(['WaitForApproval', 'PrepareApply', 'Apply']));
     expect(run.run.status).toBe('succeeded');
     expectContract(run);
   });
@@ -326,10 +327,10 @@ describe('the workflow contract, state by state, on the local stack', () => {
       'execution input',
       ...Object.keys(STATE_INPUT).map((state) => `${state} input`),
       ...Object.keys(STATE_OUTPUT).map((state) => `${state} output`),
-      ...['Validate', 'AcquireLock', 'RenewLock', 'Summarize', 'WaitForApproval', 'ReleaseLock', 'TargetFailed']
+      ...['Validate', 'AcquireLock', 'PrepareApply', 'Summarize', 'WaitForApproval', 'ReleaseLock', 'TargetFailed']
         .concat(['Record', 'Notify'])
         .map((state) => `${state} Lambda input`),
-      ...['Validate', 'AcquireLock', 'Plan', 'Summarize', 'WaitForApproval', 'RenewLock', 'Apply']
+      ...['Validate', 'AcquireLock', 'Plan', 'Summarize', 'WaitForApproval', 'PrepareApply', 'Apply']
         .concat(['ReleaseLock', 'TargetFailed', 'Record', 'RecordFailure', 'Notify'])
         .map((state) => `${state} result`),
       'WaitForApproval Lambda result',

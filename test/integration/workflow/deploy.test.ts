@@ -215,7 +215,7 @@ projects:
       'staging:planned',
     ]);
     for (const exited of result.history.filter((e) => e.stateExitedEventDetails?.name === 'AcquireLock')) {
-      expect(JSON.parse(exited.stateExitedEventDetails!.output!).lock).toEqual({ locked: false });
+      expect(JSON.parse(exited.stateExitedEventDetails!.output!).lock).toMatchObject({ locked: false });
     }
     expect(await h.store.getCurrent('local/pullrequest', 'staging')).toMatchObject([{ sha: base }]);
   });

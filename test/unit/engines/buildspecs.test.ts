@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildspecFor } from '../../../functions/lib/engines/buildspec-for.ts';
+import { cloudFormationStackName, defaultStackName } from '../../../functions/lib/engines/cloudformation-buildspec.ts';
 import { shellQuote } from '../../../functions/lib/engines/shell-quote.ts';
 import { commandsOf, parseBuildspec, scriptOf } from './run-buildspec.ts';
 import { run, targetOf, validConfig } from './engine-fixtures.ts';
@@ -17,6 +18,25 @@ function buildspecsOf(project: string, environment: string, planOnly = false) {
 
 const HASH_PLAN_BIN = `PUSHGATE_PLAN_SHA256="$(set -o pipefail; sha256sum plan.bin | cut -d ' ' -f 1)" && export PUSHGATE_PLAN_SHA256 && echo "plan.bin sha256 $PUSHGATE_PLAN_SHA256"`;
 const HASH_PLAN_JSON = `PUSHGATE_PLAN_JSON_SHA256="$(set -o pipefail; sha256sum plan.json | cut -d ' ' -f 1)" && export PUSHGATE_PLAN_JSON_SHA256 && echo "plan.json sha256 $PUSHGATE_PLAN_JSON_SHA256"`;
+/** Builds reach the artifact bucket only through the presigned URLs the workflow passes. */
+const CURL = 'curl --fail --silent --show-error --retry 3 --retry-connrefused';
+const UPLOAD_PLAN_BIN = `${CURL} --upload-file plan.bin "$PUSHGATE_PLAN_BIN_URL" && echo "plan.bin uploaded"`;
+const UPLOAD_PLAN_JSON = `${CURL} --upload-file plan.json "$PUSHGATE_PLAN_JSON_URL" && echo "plan.json uploaded"`;
+const DOWNLOAD_PLAN_BIN = `${CURL} --output plan.bin "$PUSHGATE_PLAN_BIN_URL" && echo "plan.bin downloaded"`;
+
+/** The first command of every build: the environment's role, when the platform policy gives one. */
+function assumeRoleOf(variable: 'PUSHGATE_PLAN_ROLE_ARN' | 'PUSHGATE_APPLY_ROLE_ARN'): string {
+  return (
+    `if [ -n "\${${variable}:-}" ]; then ` +
+    `read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN < <(aws sts assume-role --role-arn "$${variable}" --role-session-name "pushgate-$PUSHGATE_RUN_ID" --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text) ` +
+    '&& [ -n "$AWS_SESSION_TOKEN" ] ' +
+    '&& export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN ' +
+    '&& unset AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI ' +
+    `&& echo "assumed role $${variable}"; fi`
+  );
+}
+const ASSUME_PLAN_ROLE = assumeRoleOf('PUSHGATE_PLAN_ROLE_ARN');
+const ASSUME_APPLY_ROLE = assumeRoleOf('PUSHGATE_APPLY_ROLE_ARN');
 
 /** The index of the first command containing `text`; fails the test when there is none. */
 function indexOf(commands: string[], text: string): number {
@@ -45,14 +65,37 @@ describe('buildspecFor', () => {
       PUSHGATE_PROJECT: 'network',
       PUSHGATE_ENVIRONMENT: 'staging',
       PUSHGATE_ARTIFACT_PREFIX: `runs/${run.runId}/network/staging`,
+      PUSHGATE_PLAN_ROLE_ARN: '',
+      PUSHGATE_APPLY_ROLE_ARN: '',
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',
       TF_VAR_replicas: '2',
     });
   });
 
-  it('terraform plan: validate first, plan to plan.bin with var files, show JSON, upload both last', () => {
+  it("both buildspecs carry the target's roles from the platform policy, each build assuming its own first", () => {
+    const { target, options } = targetOf(config, 'network', 'prod');
+    const roles = {
+      plan: 'arn:aws:iam::123456789012:role/pushgate-plan-prod',
+      apply: 'arn:aws:iam::123456789012:role/pushgate-apply-prod',
+    };
+    const { plan, apply } = buildspecFor({ ...target, roles }, options, run, false);
+    for (const text of [plan, apply!]) {
+      expect(parseBuildspec(text).env?.variables).toMatchObject({
+        PUSHGATE_PLAN_ROLE_ARN: roles.plan,
+        PUSHGATE_APPLY_ROLE_ARN: roles.apply,
+      });
+    }
+    expect(commandsOf(plan)[0]).toBe(ASSUME_PLAN_ROLE);
+    expect(commandsOf(apply!)[0]).toBe(ASSUME_APPLY_ROLE);
+    // The plan build never takes on the apply role, nor the apply build the plan role.
+    expect(commandsOf(plan).join('\n')).not.toContain('PUSHGATE_APPLY_ROLE_ARN');
+    expect(commandsOf(apply!).join('\n')).not.toContain('PUSHGATE_PLAN_ROLE_ARN');
+  });
+
+  it('terraform plan: assume the role, validate, plan to plan.bin with var files, show JSON, upload both last', () => {
     expect(commandsOf(buildspecsOf('network', 'prod').plan)).toEqual([
+      ASSUME_PLAN_ROLE,
       `cd "$CODEBUILD_SRC_DIR"/'infra/network'`,
       'terraform init -input=false -no-color',
       "terraform workspace select -or-create 'prod'",
@@ -61,15 +104,20 @@ describe('buildspecFor', () => {
       'terraform show -json plan.bin > plan.json',
       HASH_PLAN_BIN,
       HASH_PLAN_JSON,
-      'aws s3 cp plan.bin "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.bin"',
-      'aws s3 cp plan.json "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.json"',
+      UPLOAD_PLAN_BIN,
+      UPLOAD_PLAN_JSON,
     ]);
   });
 
-  it('terraform apply: downloads and verifies the plan before any terraform command, then applies it', () => {
+  it('terraform apply: assumes the role, downloads and verifies the plan before any terraform command, then applies it', () => {
     const commands = commandsOf(buildspecsOf('network', 'prod').apply!);
-    expect(commands[1]).toBe('aws s3 cp "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.bin" plan.bin');
+    expect(commands.slice(0, 3)).toEqual([
+      ASSUME_APPLY_ROLE,
+      `cd "$CODEBUILD_SRC_DIR"/'infra/network'`,
+      DOWNLOAD_PLAN_BIN,
+    ]);
     const verify = indexOf(commands, 'plan artifact changed since it was reviewed');
+    expect(verify).toBe(3);
     expect(commands[verify]).toContain('${PUSHGATE_PLAN_SHA256:-}');
     expect(verify).toBeLessThan(indexOf(commands, 'terraform '));
     expect(commands.slice(verify + 1)).toEqual([
@@ -123,10 +171,12 @@ describe('buildspecFor', () => {
 
   it('cloudformation plan: a change set per environment, empty change sets accepted, its ARN as plan.bin', () => {
     const commands = commandsOf(buildspecsOf('app', 'staging').plan);
-    expect(commands[0]).toBe(`cd "$CODEBUILD_SRC_DIR"/'infra/app'`);
-    expect(commands[1]).toBe("aws cloudformation validate-template --template-body file://'template.yaml' > /dev/null");
-    const script = commands[2]!;
-    expect(script).toContain("stack='app-staging'");
+    expect(commands[0]).toBe(ASSUME_PLAN_ROLE);
+    expect(commands[1]).toBe(`cd "$CODEBUILD_SRC_DIR"/'infra/app'`);
+    expect(commands[2]).toBe("aws cloudformation validate-template --template-body file://'template.yaml' > /dev/null");
+    const script = commands[3]!;
+    // The default name has the repository in it (acme/infra), so two repositories never share a stack.
+    expect(script).toContain("stack='acme-infra-app-staging'");
     expect(script).toContain(
       'if [ -z "$status" ] || [ "$status" = REVIEW_IN_PROGRESS ]; then type=CREATE; else type=UPDATE; fi',
     );
@@ -139,21 +189,17 @@ describe('buildspecFor', () => {
     expect(script).toContain(
       'aws cloudformation describe-change-set --change-set-name "$arn" --output json > plan.json',
     );
-    expect(commands.slice(3)).toEqual([
-      HASH_PLAN_BIN,
-      HASH_PLAN_JSON,
-      'aws s3 cp plan.bin "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.bin"',
-      'aws s3 cp plan.json "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.json"',
-    ]);
+    expect(commands.slice(4)).toEqual([HASH_PLAN_BIN, HASH_PLAN_JSON, UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON]);
   });
 
   it('cloudformation apply: verifies the change set ARN, then executes it and waits for the stack', () => {
     const commands = commandsOf(buildspecsOf('app', 'prod').apply!);
+    expect(commands.slice(0, 3)).toEqual([ASSUME_APPLY_ROLE, `cd "$CODEBUILD_SRC_DIR"/'infra/app'`, DOWNLOAD_PLAN_BIN]);
     const verify = indexOf(commands, 'plan artifact changed since it was reviewed');
     const execute = indexOf(commands, 'aws cloudformation execute-change-set --change-set-name "$arn"');
     expect(verify).toBeLessThan(execute);
     expect(verify).toBeLessThan(indexOf(commands, 'aws cloudformation'));
-    expect(commands[execute]).toContain("stack='app-prod'");
+    expect(commands[execute]).toContain("stack='acme-infra-app-prod'");
     expect(commands[execute]).toContain('aws cloudformation wait stack-create-complete --stack-name "$stack"');
     expect(commands[execute]).toContain('aws cloudformation wait stack-update-complete --stack-name "$stack"');
   });
@@ -167,6 +213,16 @@ describe('buildspecFor', () => {
     expect(plan).not.toContain('--capabilities');
   });
 
+  it('cloudformation default stack names: <owner>-<repo>-<project>-<env>, per repository', () => {
+    const { target, options } = targetOf(config, 'app', 'prod');
+    const planOf = (repo: string) => buildspecFor(target, options, { ...run, repo }, true).plan;
+    expect(planOf('Acme-Corp/infra')).toContain("stack='Acme-Corp-infra-app-prod'");
+    expect(planOf('acme/billing')).toContain("stack='acme-billing-app-prod'");
+    // A name the user gives is kept as written.
+    const project = { ...options.project, cloudformation: { template: 'stack.yml', stackName: 'app-{env}' } };
+    expect(buildspecFor(target, { ...options, project }, run, true).plan).toContain("stack='app-prod'");
+  });
+
   it("command plan: the user's commands, then planFile saved as plan.bin", () => {
     const { target, options } = targetOf(config, 'dns', 'prod');
     const project = {
@@ -174,24 +230,22 @@ describe('buildspecFor', () => {
       command: { ...options.project.command!, validate: './dns check', planJson: 'out/plan.json' },
     };
     const commands = commandsOf(buildspecFor(target, { ...options, project }, run, true).plan);
-    expect(commands.slice(0, 3)).toEqual([
+    expect(commands.slice(0, 4)).toEqual([
+      ASSUME_PLAN_ROLE,
       `cd "$CODEBUILD_SRC_DIR"/'dns'`,
       './dns check',
       './dns plan --out out/dns.plan',
     ]);
-    expect(commands[3]).toContain("cp -- 'out/dns.plan' plan.bin");
-    expect(commands[3]).toContain("cp -- 'out/plan.json' plan.json");
-    expect(commands.slice(-4)).toEqual([
-      HASH_PLAN_BIN,
-      HASH_PLAN_JSON,
-      'aws s3 cp plan.bin "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.bin"',
-      'aws s3 cp plan.json "s3://$PUSHGATE_ARTIFACT_BUCKET/$PUSHGATE_ARTIFACT_PREFIX/plan.json"',
-    ]);
+    expect(commands[4]).toContain("cp -- 'out/dns.plan' plan.bin");
+    expect(commands[4]).toContain("cp -- 'out/plan.json' plan.json");
+    expect(commands.slice(-4)).toEqual([HASH_PLAN_BIN, HASH_PLAN_JSON, UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON]);
   });
 
   it("command apply: the verified plan goes back to planFile, then the user's apply runs", () => {
     const commands = commandsOf(buildspecsOf('dns', 'prod').apply!);
+    expect(commands.slice(0, 3)).toEqual([ASSUME_APPLY_ROLE, `cd "$CODEBUILD_SRC_DIR"/'dns'`, DOWNLOAD_PLAN_BIN]);
     const verify = indexOf(commands, 'plan artifact changed since it was reviewed');
+    expect(verify).toBe(3);
     expect(commands.slice(verify + 1)).toEqual([
       "mkdir -p -- 'out' && cp -- plan.bin 'out/dns.plan'",
       `export PUSHGATE_PLAN_FILE="$PWD"/'out/dns.plan'`,
@@ -212,15 +266,29 @@ describe('buildspecFor', () => {
     };
     for (const [engine, plan] of Object.entries(plans)) {
       const commands = commandsOf(plan);
-      const uploadsJson = commands.some((command) => command.startsWith('aws s3 cp plan.json '));
+      // Every upload is a curl to a presigned URL; plan.bin is always uploaded, plan.json when the engine has one.
+      const uploads = commands.filter((command) => command.includes('--upload-file'));
+      expect(uploads, engine).toEqual(
+        commands.includes(UPLOAD_PLAN_JSON) ? [UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON] : [UPLOAD_PLAN_BIN],
+      );
+      const uploadsJson = uploads.includes(UPLOAD_PLAN_JSON);
       expect(parseBuildspec(plan).env?.['exported-variables'], engine).toEqual(
         uploadsJson ? ['PUSHGATE_PLAN_SHA256', 'PUSHGATE_PLAN_JSON_SHA256'] : ['PUSHGATE_PLAN_SHA256'],
       );
       // Hashed in the build's own shell (not a subshell), after plan.bin exists and before its upload.
       const hash = commands.indexOf(HASH_PLAN_BIN);
       expect(hash, engine).toBeGreaterThan(0);
-      expect(hash, engine).toBeLessThan(indexOf(commands, 'aws s3 cp plan.bin '));
+      expect(hash, engine).toBeLessThan(commands.indexOf(UPLOAD_PLAN_BIN));
       expect(commands.slice(0, hash).join('\n'), engine).toMatch(/plan\.bin/);
+      if (uploadsJson) {
+        const hashJson = commands.indexOf(HASH_PLAN_JSON);
+        expect(hashJson, engine).toBeGreaterThan(0);
+        expect(hashJson, engine).toBeLessThan(commands.indexOf(UPLOAD_PLAN_JSON));
+      } else {
+        expect(commands, engine).not.toContain(HASH_PLAN_JSON);
+      }
+      // The uploads are the last commands: reached only when everything before them succeeded.
+      expect(commands.slice(-uploads.length), engine).toEqual(uploads);
     }
     expect(parseBuildspec(plans.command).env?.['exported-variables']).toEqual(['PUSHGATE_PLAN_SHA256']);
   });
@@ -231,6 +299,22 @@ describe('buildspecFor', () => {
       expect(() => execFileSync('bash', ['-c', HASH_PLAN_BIN], { cwd: empty, stdio: 'pipe' })).toThrow();
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('no build touches the artifact bucket itself, nor prints an artifact URL', () => {
+    for (const project of config.projects) {
+      for (const environment of project.environments) {
+        const { plan, apply } = buildspecsOf(project.name, environment);
+        for (const text of [plan, apply!]) {
+          const commands = commandsOf(text).join('\n');
+          expect(commands).not.toMatch(/aws s3|s3:\/\/|PUSHGATE_ARTIFACT_BUCKET/);
+          expect(commands).not.toMatch(/echo[^\n&;|]*PUSHGATE_PLAN_(BIN|JSON)_URL/);
+          for (const command of commandsOf(text).filter((candidate) => candidate.includes('_URL'))) {
+            expect([UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON, DOWNLOAD_PLAN_BIN]).toContain(command);
+          }
+        }
+      }
     }
   });
 
@@ -251,6 +335,51 @@ describe('buildspecFor', () => {
         for (const text of [plan, apply!]) {
           expect(() => execFileSync('bash', ['-n', '-c', scriptOf(text)], { stdio: 'pipe' })).not.toThrow();
         }
+      }
+    }
+  });
+});
+
+describe('CloudFormation stack names', () => {
+  const VALID = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+  it('start with the owner exactly as GitHub spells it (the IAM pattern <sourceOwner>-* relies on it)', () => {
+    expect(defaultStackName('OctoCat/infra', 'network', 'prod')).toBe('OctoCat-infra-network-prod');
+    expect(defaultStackName('my-org/infra', 'network', 'prod').startsWith('my-org-')).toBe(true);
+  });
+
+  it('replace what CloudFormation does not accept with "-" and collapse repeats', () => {
+    expect(defaultStackName('acme/my_infra.repo', 'web_app', 'pre_prod')).toBe('acme-my-infra-repo-web-app-pre-prod');
+    expect(defaultStackName('acme/.github--x', 'web', 'prod')).toBe('acme-github-x-web-prod');
+    expect(cloudFormationStackName('a__b..c')).toBe('a-b-c');
+  });
+
+  it('start with a letter even when the owner does not', () => {
+    const name = defaultStackName('1password/infra', 'web', 'prod');
+    expect(name).toBe('gh-1password-infra-web-prod');
+    expect(name).toMatch(VALID);
+  });
+
+  it('keep a readable prefix and a hash when too long, so distinct targets keep distinct stacks', () => {
+    const repo = `acme/${'r'.repeat(100)}`;
+    const a = defaultStackName(repo, 'p'.repeat(40), 'staging');
+    const b = defaultStackName(repo, 'p'.repeat(40), 'staging2');
+    const c = defaultStackName(repo, `${'p'.repeat(39)}_`, 'staging');
+    for (const name of [a, b, c]) {
+      expect(name).toMatch(VALID);
+      expect(name).toHaveLength(128);
+      expect(name.startsWith(`acme-${'r'.repeat(100)}-`)).toBe(true);
+      expect(name).toMatch(/-[0-9a-f]{8}$/);
+    }
+    expect(new Set([a, b, c]).size).toBe(3);
+    // The same target always gets the same stack.
+    expect(defaultStackName(repo, 'p'.repeat(40), 'staging')).toBe(a);
+  });
+
+  it('are at most 128 characters and valid whatever the repository, project and environment', () => {
+    for (const repo of ['a/b', 'A.B/c_d', '_x/-y-', `${'o'.repeat(39)}/${'n'.repeat(100)}`]) {
+      for (const project of ['p', 'p_q', 'x'.repeat(64)]) {
+        expect(defaultStackName(repo, project, 'e'.repeat(64))).toMatch(VALID);
       }
     }
   });

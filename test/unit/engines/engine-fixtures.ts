@@ -41,6 +41,9 @@ export function targetOf(
       after: [],
       approval: { required: false, approvers: [] },
       artifactPrefix: `runs/${run.runId}/${project.name}/${environment}`,
+      definition: 'definition-sha256',
+      // No role from a platform policy: the build project's own.
+      roles: { plan: '', apply: '' },
     },
     options: { project, environment: environmentConfig },
   };

@@ -3,12 +3,14 @@ import { parseConfig } from '../../../functions/lib/config/parse-config.ts';
 import { decideTargets } from '../../../functions/lib/targets/decide-targets.ts';
 import type { RunRequest, ValidatedRun } from '../../../functions/lib/workflow/contract.ts';
 import { run as pushRun, validConfig } from '../engines/engine-fixtures.ts';
+import { anyBranchPolicy } from '../../helpers/policy.ts';
+import { parsePolicy } from '../../../functions/lib/policy/read-policy.ts';
 
 const config = validConfig();
 const sourceLocation = 'https://github.com/acme/infra.git';
 
 const decide = (run: RunRequest, changedFiles: string[] | undefined = undefined) =>
-  decideTargets({ run, config, changedFiles, sourceLocation });
+  decideTargets({ run, config, changedFiles, sourceLocation, policy: anyBranchPolicy, defaultBranch: 'main' });
 
 /** `project/environment` of each target, wave by wave. */
 const layout = (result: ValidatedRun) =>
@@ -88,7 +90,11 @@ describe('decideTargets', () => {
 
   it('skips a branch no environment maps, and matches branch globs', () => {
     const feature = { ...pushRun, ref: 'refs/heads/feature/x', branch: 'feature/x' };
-    expect(decide(feature)).toMatchObject({ waves: [], skipped: 'no environment is mapped to branch feature/x' });
+    expect(decide(feature)).toMatchObject({
+      waves: [],
+      skipped:
+        "no environment is mapped to branch feature/x in pushgate.yml (a branch's own pushgate.yml can only plan: merge it to main to change what deploys)",
+    });
     // release/* maps prod only; its after (staging) is not in this run, so prod goes first.
     const release = decide({ ...pushRun, branch: 'release/1.2' });
     expect(layout(release)).toEqual([['network/prod', 'app/prod', 'dns/prod']]);
@@ -110,8 +116,10 @@ projects:
       config: stagingOnly.config,
       changedFiles: ['net/main.tf'],
       sourceLocation,
+      policy: anyBranchPolicy,
+      defaultBranch: 'main',
     });
-    expect(result.skipped).toBe('no changed project deploys to prod (changed: net)');
+    expect(result.skipped).toBe('no project deploys to prod (projects: net)');
   });
 
   it('a pull request plans the environments of its base branch, and never applies', () => {
@@ -120,7 +128,7 @@ projects:
     expect(layout(result)).toEqual(layout(decide(pushRun)));
     expect(result.waves.flat().every((target) => target.buildspec.apply === undefined)).toBe(true);
     expect(decide({ ...prRun, pullRequest: { ...pullRequest, baseRef: 'develop' } }).skipped).toBe(
-      'no environment is mapped to branch develop',
+      'no environment is mapped to branch develop in pushgate.yml',
     );
   });
 
@@ -132,6 +140,8 @@ projects:
       config,
       changedFiles: undefined,
       sourceLocation,
+      policy: anyBranchPolicy,
+      defaultBranch: 'main',
       baseAllowsApplyBeforeMerge: true,
     });
     expect(apply.settings.planOnly).toBe(false);
@@ -170,11 +180,56 @@ concurrency: supersede
       config: chain.config,
       changedFiles: undefined,
       sourceLocation,
+      policy: anyBranchPolicy,
+      defaultBranch: 'main',
       leaseSeconds: 600,
     });
     expect(layout(result)).toEqual([['a/dev', 'b/dev'], ['a/staging'], ['a/prod', 'b/prod']]);
     expect(result.waves[2]!.map((target) => target.after)).toEqual([['staging'], ['dev']]);
     expect(result.settings).toMatchObject({ concurrency: 'supersede', leaseSeconds: 600 });
     expect(result.settings).not.toHaveProperty('lockWaitMinutes');
+  });
+
+  it('the platform policy refuses environments and engines, and fails an environment without an apply role', () => {
+    const strict = (yaml: string) => ({ policy: parsePolicy(yaml, 'strict'), source: 'strict' });
+    const onlyStaging = strict(
+      "version: 1\nrepositories:\n  - repos: ['acme/*']\n    engines: [terraform]\n    environments:\n      staging: { applyRole: 'arn:aws:iam::111111111111:role/deploy' }\n",
+    );
+    const result = decideTargets({
+      run: pushRun,
+      config,
+      changedFiles: undefined,
+      sourceLocation,
+      policy: onlyStaging,
+      defaultBranch: 'main',
+    });
+    expect(layout(result)).toEqual([['network/staging']]);
+    expect(result.waves[0]![0]!.roles).toEqual({ plan: '', apply: 'arn:aws:iam::111111111111:role/deploy' });
+    expect(result.waves[0]![0]!.buildspec.apply).toContain('arn:aws:iam::111111111111:role/deploy');
+
+    const noRole = strict("version: 1\nrepositories:\n  - repos: ['acme/*']\n    environments:\n      '*': {}\n");
+    expect(() =>
+      decideTargets({
+        run: pushRun,
+        config,
+        changedFiles: undefined,
+        sourceLocation,
+        policy: noRole,
+        defaultBranch: 'main',
+      }),
+    ).toThrow(
+      /staging has no apply role: set repositories\[0\]\.environments\.\*\.applyRole in the platform policy \(strict\)/,
+    );
+    // A plan needs no apply role.
+    expect(
+      decideTargets({
+        run: prRun,
+        config,
+        changedFiles: undefined,
+        sourceLocation,
+        policy: noRole,
+        defaultBranch: 'main',
+      }).skipped,
+    ).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
+import { LOCAL_POLICY } from '../../../local/local-policy.ts';
 import type { RunRequest, ValidatedRun } from '../../../functions/lib/workflow/contract.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 
@@ -50,6 +51,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
     PUSHGATE_LOCAL: '1',
+    PUSHGATE_POLICY: LOCAL_POLICY,
     GITHUB_TOKEN: TOKEN,
     GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
     GITHUB_CLONE_URL: 'http://127.0.0.1:9/git',
@@ -71,6 +73,7 @@ describe('validate handler', () => {
       repo: 'acme/infra',
       ref: 'refs/heads/main',
       branch: 'main',
+      defaultBranch: 'main',
       sha: HEAD,
       before: BEFORE,
       actor: 'octocat',
@@ -81,8 +84,10 @@ describe('validate handler', () => {
     try {
       const result = await handler(run);
       expect(result.settings.sourceLocation).toBe('http://127.0.0.1:9/git/acme/infra.git');
-      expect(result.waves.flat().map((target) => `${target.project}/${target.environment}`)).toEqual(['dns/prod']);
+      // Nothing is deployed yet, so every target of the config is planned.
+      expect(result.waves.flat().map((target) => `${target.project}/${target.environment}`)).toContain('dns/prod');
       expect((await store.getRun('handler-run'))?.status).toBe('running');
+      // The branch head, then pushgate.yml: every GitHub call with the configured token.
       expect(authorizations).toEqual([`token ${TOKEN}`, `token ${TOKEN}`]);
       const logs = output.mock.calls.map(([chunk]) => String(chunk)).join('');
       expect(logs).toContain('"runId":"handler-run"');
@@ -107,6 +112,7 @@ describe('validate handler', () => {
       repo: 'acme/other',
       ref: 'refs/heads/main',
       branch: 'main',
+      defaultBranch: 'main',
       sha: HEAD,
       actor: 'schedule',
       receivedAt: '2025-01-01T00:00:00.000Z',

@@ -4,6 +4,8 @@ import type { GitHost, PullRequestInfo, RepoPermission } from '../../../function
 export interface MemoryGitHost extends GitHost {
   files: Map<string, Map<string, string>>;
   comparisons: Map<string, string[]>;
+  /** How head relates to base in `comparisons` (default `ahead`). */
+  statuses: Map<string, 'ahead' | 'behind' | 'diverged' | 'identical'>;
   refs: Map<string, string>;
   pulls: Map<number, PullRequestInfo>;
   /** Repository roles by login; anyone else is `read`. */
@@ -16,6 +18,7 @@ export function createMemoryGitHost(): MemoryGitHost {
   const files = new Map<string, Map<string, string>>();
   const comparisons = new Map<string, string[]>();
   const refs = new Map<string, string>();
+  const statuses = new Map<string, 'ahead' | 'behind' | 'diverged' | 'identical'>();
   const pulls = new Map<number, PullRequestInfo>();
   const permissions = new Map<string, RepoPermission>();
   const calls: string[] = [];
@@ -23,6 +26,7 @@ export function createMemoryGitHost(): MemoryGitHost {
   return {
     files,
     comparisons,
+    statuses,
     refs,
     pulls,
     permissions,
@@ -34,6 +38,14 @@ export function createMemoryGitHost(): MemoryGitHost {
     async changedFiles(_repo, base, head) {
       calls.push(`changedFiles ${short(base)}...${short(head)}`);
       return comparisons.get(`${base}...${head}`);
+    },
+    async compare(_repo, base, head) {
+      calls.push(`compare ${short(base)}...${short(head)}`);
+      const files = comparisons.get(`${base}...${head}`);
+      return files === undefined ? undefined : { status: statuses.get(`${base}...${head}`) ?? 'ahead', files };
+    },
+    async getDefaultBranch() {
+      return 'main';
     },
     cloneUrl(repo) {
       return `https://git.example/${repo}.git`;

@@ -9,7 +9,11 @@ import { UnresolvedCommitError } from '../../../functions/lib/targets/unresolved
 import type { RunRequest, ValidatedRun } from '../../../functions/lib/workflow/contract.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 import { createMemoryGitHost, type MemoryGitHost } from './memory-git-host.ts';
+import { localPolicy } from '../../helpers/policy.ts';
 import { runRecordInput } from '../../../functions/lib/run/run-record-input.ts';
+import { parseConfig } from '../../../functions/lib/config/parse-config.ts';
+import { decideTargets } from '../../../functions/lib/targets/decide-targets.ts';
+import { parsePolicy } from '../../../functions/lib/policy/read-policy.ts';
 
 /** The domain against the real store on dynalite, with an in-memory GitHost double. */
 const HEAD = 'a'.repeat(40);
@@ -47,14 +51,45 @@ beforeEach(async () => {
   store = createDynamoStore({ tableName: await createTestTable(dynalite.client), client: dynalite.client });
   git = createMemoryGitHost();
   git.files.set(HEAD, new Map([['pushgate.yml', fixture('valid.yml')]]));
+  git.refs.set('heads/main', HEAD);
 });
+
+/**
+ * Every target of valid.yml deployed at `sha` with its current definition, as earlier runs would
+ * have recorded it: what a push is compared against.
+ */
+async function deployedAt(sha: string, yml = fixture('valid.yml')): Promise<void> {
+  const parsed = parseConfig(yml);
+  if (!parsed.ok) throw new Error('fixture config is invalid');
+  const everything = decideTargets({
+    run: push,
+    config: parsed.config,
+    changedFiles: undefined,
+    sourceLocation: 'https://git.example/acme/infra.git',
+    policy: localPolicy,
+    defaultBranch: 'main',
+  });
+  for (const target of everything.waves.flat()) {
+    await store.recordDeployment({
+      repo: push.repo,
+      environment: target.environment,
+      project: target.project,
+      runId: 'earlier',
+      sha,
+      status: 'succeeded',
+      actor: 'octocat',
+      deployedAt: '2024-12-31T00:00:00.000Z',
+      definition: target.definition,
+    });
+  }
+}
 
 /** The run record as the webhook intake creates it before starting the workflow. */
 async function intake(run: RunRequest): Promise<void> {
   await store.createRun(runRecordInput(run));
 }
 
-const validate = () => createValidate({ store, gitHost: git, now: () => NOW });
+const validate = () => createValidate({ store, gitHost: git, policy: async () => localPolicy, now: () => NOW });
 
 async function storedTargets(runId: string): Promise<string[]> {
   return (await store.listTargets(runId))
@@ -65,6 +100,7 @@ async function storedTargets(runId: string): Promise<string[]> {
 describe('createValidate', () => {
   it('valid config: targets in waves, staging then prod, recorded as queued under a running run', async () => {
     await intake(push);
+    await deployedAt(BEFORE);
     git.comparisons.set(`${BEFORE}...${HEAD}`, ['infra/network/main.tf', 'infra/app/template.yaml', 'dns/zone']);
     const result = await validate()(push);
 
@@ -73,7 +109,8 @@ describe('createValidate', () => {
       ['network/prod', 'app/prod', 'dns/prod'],
     ]);
     expect(result.settings).toMatchObject({ planOnly: false, sourceLocation: 'https://git.example/acme/infra.git' });
-    expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa', 'changedFiles bbbbbbb...aaaaaaa']);
+    // The branch still points at the commit; one comparison against what the environments run.
+    expect(git.calls).toEqual(['resolveRef heads/main', 'getFile pushgate.yml@aaaaaaa', 'compare bbbbbbb...aaaaaaa']);
     expect(await store.getRun(push.runId)).toMatchObject({ status: 'running', updatedAt: NOW.toISOString() });
     expect(await storedTargets(push.runId)).toEqual([
       'app/prod:queued',
@@ -124,53 +161,124 @@ describe('createValidate', () => {
     );
   });
 
-  it('takes only the projects whose files changed', async () => {
+  it('takes only the projects whose files changed since what their environment runs', async () => {
     await intake(push);
+    await deployedAt(BEFORE);
     git.comparisons.set(`${BEFORE}...${HEAD}`, ['infra/app/template.yaml']);
     const result = await validate()(push);
     expect(result.waves.map((wave) => wave.map((target) => target.project))).toEqual([['app'], ['app']]);
     expect(await storedTargets(push.runId)).toEqual(['app/prod:queued', 'app/staging:queued']);
   });
 
-  it('a first push (before all zeros) or an unknown base counts every project as changed', async () => {
+  it('nothing deployed yet, or a deployed commit the host cannot compare, counts every project as changed', async () => {
     const first = { ...push, before: ZERO };
     await intake(first);
     expect((await validate()(first)).targetCount).toBe(5);
-    expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa']);
+    expect(git.calls).toEqual(['resolveRef heads/main', 'getFile pushgate.yml@aaaaaaa']);
 
     const forced = { ...push, runId: 'forced' };
     await intake(forced);
-    // The double knows no such comparison: undefined, as after a force push.
+    await deployedAt(BEFORE);
+    // The double knows no such comparison: undefined, as for a commit gone after a force push.
     git.comparisons.clear();
     expect((await validate()(forced)).targetCount).toBe(5);
   });
 
+  it("the push's `before` does not matter: a target is compared with what its environment runs", async () => {
+    await intake(push);
+    await deployedAt(ZERO.replace(/0/g, 'c'));
+    // `before` says only dns changed, but the environments run an older commit than `before`.
+    git.comparisons.set(`${BEFORE}...${HEAD}`, ['dns/zone']);
+    git.comparisons.set(`${'c'.repeat(40)}...${HEAD}`, ['dns/zone', 'infra/network/main.tf']);
+    const result = await validate()(push);
+    expect(
+      result.waves
+        .flat()
+        .map((t) => `${t.project}/${t.environment}`)
+        .sort(),
+    ).toEqual(['dns/prod', 'network/prod', 'network/staging']);
+  });
+
+  it('a commit older than the deployed one (a rollback by force-push) deploys, marked with what it rolls back', async () => {
+    await intake(push);
+    await deployedAt(BEFORE);
+    git.comparisons.set(`${BEFORE}...${HEAD}`, []);
+    git.statuses.set(`${BEFORE}...${HEAD}`, 'behind');
+    git.comparisons.set(`${HEAD}...${BEFORE}`, ['infra/app/template.yaml']);
+    const result = await validate()(push);
+    expect(result.waves.flat().map((t) => [t.project, t.environment, t.rollbackOf])).toEqual([
+      ['app', 'staging', BEFORE],
+      ['app', 'prod', BEFORE],
+    ]);
+  });
+
+  it('a push whose branch has moved on since deploys nothing, with the reason', async () => {
+    await intake(push);
+    git.refs.set('heads/main', BEFORE);
+    const result = await validate()(push);
+    expect(result.skipped).toBe('main now points to bbbbbbb, not aaaaaaa: the newer commit deploys instead');
+    expect(git.calls).toEqual(['resolveRef heads/main']);
+  });
+
+  it('environments the policy refuses are recorded as skipped targets, with the reason, while the rest deploys', async () => {
+    await intake(push);
+    const stagingOnly = {
+      policy: parsePolicy(
+        "version: 1\nrepositories:\n  - repos: ['acme/*']\n    environments:\n      staging: { applyRole: 'arn:aws:iam::111111111111:role/deploy' }\n",
+        'test policy',
+      ),
+      source: 'test policy',
+    };
+    const result = await createValidate({ store, gitHost: git, policy: async () => stagingOnly, now: () => NOW })(push);
+    expect(result.waves.flat().map((t) => `${t.project}/${t.environment}`)).toEqual(['network/staging', 'app/staging']);
+    expect(await store.getTarget(push.runId, 'dns', 'prod')).toMatchObject({
+      status: 'skipped',
+      reason: 'the platform policy lets acme/infra deploy no environment named prod',
+    });
+    expect(await storedTargets(push.runId)).toEqual([
+      'app/prod:skipped',
+      'app/staging:queued',
+      'dns/prod:skipped',
+      'network/prod:skipped',
+      'network/staging:queued',
+    ]);
+  });
+
+  it("a push to another branch is decided by the default branch's pushgate.yml, never its own", async () => {
+    const attacker = { ...push, runId: 'attack', ref: 'refs/heads/attacker', branch: 'attacker' };
+    git.refs.set('heads/attacker', HEAD);
+    git.files.set(HEAD, new Map([['pushgate.yml', fixture('valid.yml').replace(/branch: main/g, 'branch: attacker')]]));
+    git.files.set('refs/heads/main', new Map([['pushgate.yml', fixture('valid.yml')]]));
+    await intake(attacker);
+    const result = await validate()(attacker);
+    expect(result.skipped).toBe(
+      "no environment is mapped to branch attacker in main's pushgate.yml (a branch's own pushgate.yml can only plan: merge it to main to change what deploys)",
+    );
+    expect(git.calls).toEqual(['resolveRef heads/attacker', 'getFile pushgate.yml@refs/heads/main']);
+  });
+
   it('a branch without environments is skipped with the reason, without comparing commits', async () => {
     const feature = { ...push, ref: 'refs/heads/feature/x', branch: 'feature/x' };
+    git.refs.set('heads/feature/x', HEAD);
+    git.files.set('refs/heads/main', new Map([['pushgate.yml', fixture('valid.yml')]]));
+    const reason =
+      "no environment is mapped to branch feature/x in main's pushgate.yml (a branch's own pushgate.yml can only plan: merge it to main to change what deploys)";
     await intake(feature);
     const result = await validate()(feature);
-    expect(result).toMatchObject({
-      waves: [],
-      targetCount: 0,
-      skipped: 'no environment is mapped to branch feature/x',
-    });
-    expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa']);
-    expect(await store.getRun(feature.runId)).toMatchObject({
-      status: 'skipped',
-      reason: 'no environment is mapped to branch feature/x',
-    });
+    expect(result).toMatchObject({ waves: [], targetCount: 0, skipped: reason });
+    expect(git.calls).toEqual(['resolveRef heads/feature/x', 'getFile pushgate.yml@refs/heads/main']);
+    expect(await store.getRun(feature.runId)).toMatchObject({ status: 'skipped', reason });
     expect(await storedTargets(feature.runId)).toEqual([]);
     // Repeated: the run stays skipped, no error.
-    await expect(validate()(feature)).resolves.toMatchObject({
-      skipped: 'no environment is mapped to branch feature/x',
-    });
+    await expect(validate()(feature)).resolves.toMatchObject({ skipped: reason });
   });
 
   it('a run where nothing watched changed is skipped', async () => {
     await intake(push);
+    await deployedAt(BEFORE);
     git.comparisons.set(`${BEFORE}...${HEAD}`, ['README.md']);
     const result = await validate()(push);
-    expect(result.skipped).toBe('no project changed: 1 file changed, none watched');
+    expect(result.skipped).toBe('no project changed: all 5 targets run what this commit defines');
     expect((await store.getRun(push.runId))?.status).toBe('skipped');
   });
 
@@ -292,10 +400,11 @@ describe('createValidate: "/pushgate apply" deploys with the base branch configu
     return validate()(run);
   }
 
-  beforeEach(() => {
+  beforeEach(async () => {
     git.permissions.set('octocat', 'admin');
     git.pulls.set(7, pull);
     git.comparisons.set(`${BEFORE}...${HEAD}`, ['dns/zone', 'infra/network/main.tf']);
+    await deployedAt(BEFORE);
   });
 
   it('is refused unless the base branch sets applyBeforeMerge, whatever the pull request says', async () => {
@@ -320,7 +429,7 @@ describe('createValidate: "/pushgate apply" deploys with the base branch configu
       'getPermission octocat',
       'getPullRequest #7',
       'getFile pushgate.yml@refs/heads/main',
-      'changedFiles bbbbbbb...aaaaaaa',
+      'compare bbbbbbb...aaaaaaa',
     ]);
   });
 

@@ -40,9 +40,38 @@ describe('parseEvent', () => {
         head_commit: { id: example.head_commit.id, message: example.head_commit.message },
         pusher: { name: 'Codertocat' },
         sender: { login: 'Codertocat' },
-        repository: { full_name: 'Codertocat/Hello-World' },
+        repository: { full_name: 'Codertocat/Hello-World', default_branch: 'master' },
       },
     });
+  });
+
+  it.each(['push', 'pull_request', 'issue_comment'])(
+    "keeps the repository's default_branch of a %s, and accepts a payload without it",
+    (name) => {
+      const example = githubExample(name);
+      example.repository.default_branch = 'trunk';
+      const event = parseEvent(name, JSON.stringify(example));
+      expect((event.payload as { repository: unknown }).repository).toStrictEqual({
+        full_name: 'Codertocat/Hello-World',
+        default_branch: 'trunk',
+      });
+
+      delete example.repository.default_branch;
+      const without = parseEvent(name, JSON.stringify(example));
+      expect((without.payload as { repository: unknown }).repository).toStrictEqual({
+        full_name: 'Codertocat/Hello-World',
+      });
+    },
+  );
+
+  it('answers 400 for an empty or non-string default_branch, without echoing it', () => {
+    for (const value of ['', 42, { name: 'hunter2' }]) {
+      const push = githubExample('push');
+      push.repository.default_branch = value;
+      const message = rejection(() => parseEvent('push', JSON.stringify(push))).message;
+      expect(message).toMatch(/^invalid push payload at repository\.default_branch: /);
+      expect(message).not.toContain('hunter2');
+    }
   });
 
   it('reads any other event loosely, for its repository', () => {

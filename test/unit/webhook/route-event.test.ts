@@ -42,6 +42,7 @@ describe('routeEvent: push', () => {
         ...context,
         kind: 'push',
         repo: 'Codertocat/Hello-World',
+        defaultBranch: 'master',
         ref: 'refs/heads/master',
         branch: 'master',
         sha: payload.after,
@@ -124,6 +125,7 @@ describe('routeEvent: pull_request', () => {
         ...context,
         kind: 'plan',
         repo: 'Codertocat/Hello-World',
+        defaultBranch: 'master',
         ref: 'refs/pull/2/head',
         branch: 'master',
         sha: payload.pull_request.head.sha,
@@ -174,6 +176,7 @@ describe('routeEvent: issue_comment', () => {
         ...context,
         kind: 'comment',
         repo: 'Codertocat/Hello-World',
+        defaultBranch: 'master',
         ref: `refs/pull/${payload.issue.number}/head`,
         branch: '',
         sha: '0'.repeat(40),
@@ -211,6 +214,60 @@ describe('routeEvent: issue_comment', () => {
     payload.comment.body = null;
     expect(route('issue_comment', payload)).toEqual({ ignored: 'comment is not a /pushgate command' });
   });
+});
+
+describe('routeEvent: the default branch', () => {
+  const startingPayloads: [string, () => ExamplePayload][] = [
+    ['push', branchPush],
+    ['pull_request', () => pullRequest()],
+    ['issue_comment', () => prComment('/pushgate plan')],
+  ];
+  const requestOf = (result: Route): RunRequest => {
+    if ('ignored' in result) throw new Error(`ignored: ${result.ignored}`);
+    return result.request;
+  };
+
+  it("takes the repository's default branch, not the pushed branch", () => {
+    const payload = branchPush();
+    payload.ref = 'refs/heads/feature/x';
+    payload.repository.default_branch = 'main';
+    const request = requestOf(route('push', payload));
+    expect(request.branch).toBe('feature/x');
+    expect(request.defaultBranch).toBe('main');
+    expect(RunRequest.parse(request).defaultBranch).toBe('main');
+  });
+
+  it("takes the base repository's default branch for a pull request, never the fork's", () => {
+    const payload = pullRequest();
+    payload.repository.default_branch = 'trunk';
+    payload.pull_request.base.repo.default_branch = 'trunk';
+    payload.pull_request.head.repo.full_name = 'forker/Hello-World';
+    payload.pull_request.head.repo.default_branch = 'fork-default';
+    const request = requestOf(route('pull_request', payload));
+    expect(request.defaultBranch).toBe('trunk');
+    expect(request.branch).toBe('master');
+  });
+
+  it("takes the repository's default branch for a /pushgate comment", () => {
+    const payload = prComment('/pushgate plan');
+    payload.repository.default_branch = 'develop';
+    expect(requestOf(route('issue_comment', payload)).defaultBranch).toBe('develop');
+  });
+
+  it.each(startingPayloads)(
+    'a %s payload without default_branch gives a request without defaultBranch, otherwise the same',
+    (name, example) => {
+      const withDefault = requestOf(route(name, example()));
+      expect(withDefault.defaultBranch).toBe('master');
+      const payload = example();
+      delete payload.repository.default_branch;
+      const request = requestOf(route(name, payload));
+      expect(request).not.toHaveProperty('defaultBranch');
+      expect(RunRequest.parse(request)).not.toHaveProperty('defaultBranch');
+      const { defaultBranch: _ignored, ...rest } = withDefault;
+      expect(request).toStrictEqual(rest);
+    },
+  );
 });
 
 describe('routeEvent: other events', () => {

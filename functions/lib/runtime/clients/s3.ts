@@ -6,4 +6,13 @@ import { lazy } from './lazy.ts';
  * AWS_ENDPOINT_URL_S3 points the SDK somewhere else.
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
  */
-export const s3Client = lazy(() => new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
+export const s3Client = lazy(
+  () =>
+    new S3Client({
+      forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
+      // Checksums only where S3 requires them: otherwise a presigned PUT URL carries the checksum of an
+      // empty body, and the build's upload of the real plan is refused.
+      // https://github.com/aws/aws-sdk-js-v3/issues/6810
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    }),
+);

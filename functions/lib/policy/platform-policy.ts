@@ -1,0 +1,72 @@
+import * as z from 'zod';
+import { Engine } from '../engines/engine.ts';
+
+/**
+ * The platform policy: what the operator of a pushgate stack allows, whatever a repository's
+ * pushgate.yml asks for (like Atlantis' server-side repos.yaml). It lives outside every repository
+ * (SSM parameter `/pushgate/<stage>/policy` on AWS, `PUSHGATE_POLICY` on the local stack), so no
+ * push can change it. A repository's pushgate.yml can tighten it, never loosen it:
+ * - which repositories may deploy which environments, and from which branches;
+ * - the role each environment's plan and apply builds assume (an environment without `applyRole`
+ *   cannot be deployed: there is no default role that could deploy anything);
+ * - approvals every deploy of an environment needs at least, and who may give them;
+ * - whether `/pushgate apply` may deploy before a merge, and which engines may run.
+ */
+
+const NonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** An IAM role ARN in any partition and account; the builds assume it with `sts:AssumeRole`. */
+const RoleArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+    'expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  );
+
+export const PolicyApproval = z
+  .strictObject({
+    required: z.boolean().default(true).describe('Every deploy of this environment waits for an approval.'),
+    approvers: z
+      .array(NonEmpty)
+      .default([])
+      .describe('GitHub logins (or @org/team) who may approve; a repository may name fewer, never others.'),
+  })
+  .describe('Approval that every repository deploying this environment must at least ask for.');
+export type PolicyApproval = z.infer<typeof PolicyApproval>;
+
+export const PolicyEnvironment = z
+  .strictObject({
+    branches: z
+      .array(NonEmpty)
+      .min(1, 'list at least one branch')
+      .optional()
+      .describe("Branches (globs) that may deploy this environment; default: the repository's default branch only."),
+    applyRole: RoleArn.optional().describe('Role the apply build assumes. Without it the environment cannot deploy.'),
+    planRole: RoleArn.optional().describe("Role the plan build assumes; default: the stack's read-only plan role."),
+    approval: PolicyApproval.optional(),
+  })
+  .describe('What the policy allows for one environment name.');
+export type PolicyEnvironment = z.infer<typeof PolicyEnvironment>;
+
+export const PolicyRepositories = z
+  .strictObject({
+    repos: z.array(NonEmpty).min(1, 'list at least one repository').describe('owner/name globs, e.g. acme/*.'),
+    engines: z.array(Engine).min(1).optional().describe('Engines these repositories may use (default: all).'),
+    applyBeforeMerge: z
+      .boolean()
+      .default(false)
+      .describe('Whether these repositories may turn on applyBeforeMerge ("/pushgate apply" on open pull requests).'),
+    environments: z
+      .record(z.string(), PolicyEnvironment)
+      .describe('By environment name; "*" applies to every name not listed.'),
+  })
+  .describe('Rules for the repositories that match; the first entry that matches a repository is its rule.');
+export type PolicyRepositories = z.infer<typeof PolicyRepositories>;
+
+export const PlatformPolicy = z
+  .strictObject({
+    version: z.literal(1, 'expected version: 1'),
+    repositories: z.array(PolicyRepositories),
+  })
+  .describe("pushgate platform policy (the stack operator's, never a repository's).");
+export type PlatformPolicy = z.infer<typeof PlatformPolicy>;

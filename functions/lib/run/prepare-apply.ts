@@ -1,0 +1,71 @@
+import type { GitHost } from '../git/git-host.ts';
+import type { ArtifactLinks } from '../plan/artifact-links.ts';
+import type { LockStore, TargetStore } from '../store/types.ts';
+import type { PrepareApplyInput, PreparedApply, RunRequest } from '../workflow/contract.ts';
+import { LockLostError, SupersededError } from './errors.ts';
+import { renewLock } from './renew-lock.ts';
+
+/**
+ * The lease PrepareApply gives a lock: the apply build's queue timeout (30 min) and build timeout
+ * (60 min, infra/codebuild.yml), with room for ReleaseLock. A lease that could end while the apply
+ * still runs would let another run take the lock and apply alongside it.
+ */
+export const APPLY_LEASE_SECONDS = (30 + 60 + 15) * 60;
+
+export interface PrepareApplyDeps {
+  store: LockStore & Pick<TargetStore, 'forgetApprovalToken'>;
+  gitHost: GitHost;
+  artifacts: ArtifactLinks;
+  now?: () => Date;
+}
+
+/**
+ * The `PrepareApply` state, right before every Apply (after an approval, it first removes the used
+ * approval task token from the target):
+ * 1. the commit is still what its branch (or pull request) points to; otherwise a newer commit
+ *    deploys instead and this target ends `superseded` with the reason, so that a replayed or late
+ *    run never applies an older commit over a newer one;
+ * 2. the lock's lease is renewed to cover the whole apply (APPLY_LEASE_SECONDS), or the target fails
+ *    if the lock was lost;
+ * 3. a presigned URL of the reviewed plan.bin for the Apply build, which checks its sha256.
+ */
+export async function prepareApply(input: PrepareApplyInput, deps: PrepareApplyDeps): Promise<PreparedApply> {
+  const { run, target, settings } = input;
+  // Whatever follows, the approval wait (if any) is over: its token must not resume anything again.
+  if (target.approval.required) await deps.store.forgetApprovalToken(run.runId, target.project, target.environment);
+  const moved = await movedOn(run, deps.gitHost);
+  if (moved !== undefined) {
+    throw new SupersededError(`${target.project}/${target.environment} was not applied: ${moved}`);
+  }
+  const lock = await renewLock(
+    input,
+    { store: deps.store, ...(deps.now ? { now: deps.now } : {}) },
+    Math.max(settings.leaseSeconds, APPLY_LEASE_SECONDS),
+  );
+  if (!lock.leaseExpiresAt)
+    throw new LockLostError(`${target.project}/${target.environment} holds no lock to apply under`);
+  return {
+    planUrl: await deps.artifacts.downloadUrl(`${target.artifactPrefix}/plan.bin`),
+    leaseExpiresAt: lock.leaseExpiresAt,
+  };
+}
+
+/** Why the run's commit is no longer the one to deploy, or undefined when it still is. */
+async function movedOn(run: RunRequest, gitHost: GitHost): Promise<string | undefined> {
+  const sha7 = run.sha.slice(0, 7);
+  if (run.kind === 'comment' && run.pullRequest) {
+    const pull = await gitHost.getPullRequest(run.repo, run.pullRequest.number);
+    if (pull === undefined) return `pull request #${run.pullRequest.number} no longer exists`;
+    if (pull.state !== 'open') return `pull request #${pull.number} was ${pull.merged ? 'merged' : 'closed'} meanwhile`;
+    if (pull.headSha !== run.sha) {
+      return `pull request #${pull.number} now points to ${pull.headSha.slice(0, 7)}, not ${sha7}: apply the new head`;
+    }
+    return undefined;
+  }
+  const head = await gitHost.resolveRef?.(run.repo, `heads/${run.branch}`);
+  if (head === undefined) return `${run.branch} no longer exists`;
+  if (head !== run.sha) {
+    return `${run.branch} now points to ${head.slice(0, 7)}, not ${sha7}: the newer commit deploys instead`;
+  }
+  return undefined;
+}
