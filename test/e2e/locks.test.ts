@@ -1,29 +1,22 @@
-import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { lockKey } from '../../functions/lib/store/keys.ts';
 import { SLACK_CONTROL_PATH } from '../../local/slack/start-slack.ts';
-import type { DevProcess } from '../helpers/dev-process.ts';
-import { useDevSession } from './support/dev-session.ts';
+import { startScenario, type DevSession } from './support/dev-session.ts';
 import { commandRepo, deployedVersion, ledgerLines } from './support/command-repo.ts';
-import type { Outside } from './support/outside.ts';
-import { pushOneRun, workClone, type WorkClone } from './support/work-clone.ts';
+import type { FinishedRun } from './support/outside.ts';
+import { pushOneRun } from './support/work-clone.ts';
 
 // Locks, supersede, plan integrity and a Slack outage through a `pushgate dev` process, from outside:
-// git push, the AWS SDK on its endpoints, and the local Slack's control route. Each scenario has its
-// own branch and environments, so they run at once without sharing a lock.
+// git push, the AWS SDK on its endpoints, and the local Slack's control route. Only the default
+// branch's pushgate.yml deploys, so each scenario has a `pushgate dev` process and a repository of
+// its own and pushes `main`: they run at once without sharing a lock (or a Slack outage).
 
-let dev: DevProcess;
-let aws: Outside;
-let root: string;
-useDevSession('locks', (session) => ({ dev, aws, root } = session));
+/** A scenario starts its own `pushgate dev` (several at once on a small machine), then runs. */
+const SCENARIO_TIMEOUT_MS = 90_000;
 
-async function clone(name: string): Promise<WorkClone> {
-  return workClone(join(root, name), dev.info.remote);
-}
-
-async function setSlackDown(down: boolean): Promise<void> {
+async function setSlackDown({ dev }: DevSession, down: boolean): Promise<void> {
   const response = await fetch(new URL(SLACK_CONTROL_PATH, dev.info.endpoints.slack), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -33,8 +26,29 @@ async function setSlackDown(down: boolean): Promise<void> {
   expect(await response.json()).toEqual({ down });
 }
 
-describe.concurrent('pushgate dev, driven from outside: locks and integrity', () => {
-  it('a lock whose lease expired (its owner died) is taken over, and released after the deploy', async () => {
+/**
+ * A run on main that a newer push overtook: skipped by Validate (main had already moved on),
+ * superseded at AcquireLock by a newer run waiting for the same lock, or, when it got the lock before
+ * the newest push arrived, superseded at PrepareApply because main had moved on since. It never applies.
+ */
+function expectOvertaken(result: FinishedRun): void {
+  expect(result.execution.status).toBe('SUCCEEDED');
+  expect(['skipped', 'superseded']).toContain(result.run.status);
+  expect(result.states).not.toContain('Apply');
+  if (result.run.status === 'skipped') {
+    expect(result.targets).toEqual([]);
+    expect(result.run.reason).toMatch(/^main now points to [0-9a-f]{7}, not [0-9a-f]{7}/);
+  } else {
+    expect(result.targets).toMatchObject([
+      { status: 'superseded', reason: expect.stringMatching(/newer run|main now points to [0-9a-f]{7}/) },
+    ]);
+  }
+}
+
+describe.concurrent('pushgate dev, driven from outside: locks and integrity', { timeout: SCENARIO_TIMEOUT_MS }, () => {
+  it('a lock whose lease expired (its owner died) is taken over, and released after the deploy', async (context) => {
+    const session = await startScenario('lease', context);
+    const { dev, aws } = session;
     const key = { repo: dev.info.repo, project: 'app', environment: 'lease-staging' };
     const now = Date.now();
     await aws.putItem({
@@ -48,9 +62,9 @@ describe.concurrent('pushgate dev, driven from outside: locks and integrity', ()
     });
     expect(await aws.getLock(key)).toMatchObject({ owner: 'dead-run' });
 
-    const repo = await clone('lease');
-    await repo.commit(commandRepo('lease', { environments: ['lease-staging'] }), 'first');
-    const result = await aws.finished(await pushOneRun(repo, 'lease'));
+    const repo = await session.clone();
+    await repo.commit(commandRepo('main', { environments: ['lease-staging'] }), 'first');
+    const result = await aws.finished(await pushOneRun(repo, 'main'));
 
     expect(result.run.status).toBe('succeeded');
     const acquired = result.history.find((event) => event.stateExitedEventDetails?.name === 'AcquireLock');
@@ -64,41 +78,62 @@ describe.concurrent('pushgate dev, driven from outside: locks and integrity', ()
     expect(await deployedVersion(dev.info.deployRoot, 'lease-staging')).toBe('1\n');
   });
 
-  it('supersede: a newer run ends the waiting older one as superseded, and only the newest is applied after', async () => {
-    const repo = await clone('sup');
+  it('supersede: a newer run ends the waiting older one as superseded, and only the newest is applied after', async (context) => {
+    const session = await startScenario('sup', context);
+    const { dev, aws } = session;
+    const repo = await session.clone();
     await repo.commit(
       {
-        ...commandRepo('sup', { environments: ['sup-staging'], concurrency: 'supersede' }),
+        ...commandRepo('main', { environments: ['sup-staging'], concurrency: 'supersede' }),
         // The first plan holds the lock long enough for the two newer runs to queue behind it.
         'app/slow-plan': '',
       },
       'v1',
     );
-    const one = await pushOneRun(repo, 'sup');
+    const one = await pushOneRun(repo, 'main');
+    // Main moves on only once the first run holds the lock (its target runs from AcquireLock on):
+    // validated at v1, it is in its slow plan while v2 and v3 are pushed.
+    await aws.waitFor('the first run to hold the lock', async () =>
+      (await aws.getTarget(one, 'app', 'sup-staging'))?.status === 'running' ? true : undefined,
+    );
     await repo.commit({ 'app/version': '2\n' }, 'v2');
-    const two = await pushOneRun(repo, 'sup');
+    const two = await pushOneRun(repo, 'main');
     const threeSha = await repo.commit({ 'app/version': '3\n' }, 'v3');
-    const three = await pushOneRun(repo, 'sup');
-    const [r1, r2, r3] = await Promise.all([one, two, three].map((runId) => aws.finished(runId)));
+    const three = await pushOneRun(repo, 'main');
+    const [r1, r2, r3] = await Promise.all([one, two, three].map((runId) => aws.finished(runId, 55_000)));
 
-    expect(r1!.run.status).toBe('succeeded');
-    expect(r2!.run.status).toBe('superseded');
-    expect(r2!.targets).toMatchObject([{ status: 'superseded', reason: expect.stringContaining('newer run') }]);
-    expect(r2!.execution.status).toBe('SUCCEEDED');
-    expect(r2!.states).not.toContain('Plan');
+    // The first run validated and locked at v1, so it cannot be skipped; its plan outlasts the two
+    // pushes, and PrepareApply finds main at v3: superseded, never applied.
+    expect(r1!.execution.status).toBe('SUCCEEDED');
+    expect(r1!.run.status).toBe('superseded');
+    expect(r1!.targets).toMatchObject([
+      { status: 'superseded', reason: expect.stringMatching(/main now points to [0-9a-f]{7}, not [0-9a-f]{7}/) },
+    ]);
+    expect(r1!.states).toEqual(expect.arrayContaining(['Plan', 'PrepareApply']));
+    expect(r1!.states).not.toContain('Apply');
+    // The middle run never applies, whichever way it ends (see expectOvertaken): the first run may
+    // already have been superseded at v2's push and handed it the lock before v3 arrived.
+    expectOvertaken(r2!);
     expect(r3!.run.status).toBe('succeeded');
-    expect(await ledgerLines(dev.info.deployRoot, 'sup-staging')).toEqual(['begin 1', 'end 1', 'begin 3', 'end 3']);
+    // Only the newest commit was applied, once, with no other apply around it.
+    expect(await ledgerLines(dev.info.deployRoot, 'sup-staging')).toEqual(['begin 3', 'end 3']);
     expect(await aws.getCurrent('sup-staging', 'app')).toMatchObject({ sha: threeSha, runId: three });
+    expect(await aws.listDeployments('sup-staging')).toMatchObject([{ sha: threeSha, runId: three }]);
     expect(await deployedVersion(dev.info.deployRoot, 'sup-staging')).toBe('3\n');
+    expect((await aws.getLock({ repo: dev.info.repo, project: 'app', environment: 'sup-staging' }))?.owner).toBe(
+      undefined,
+    );
   });
 
-  it('a plan artifact changed after review is refused by Apply: the run fails and nothing is applied', async () => {
-    const repo = await clone('tamper');
+  it('a plan artifact changed after review is refused by Apply: the run fails and nothing is applied', async (context) => {
+    const session = await startScenario('tamper', context);
+    const { dev, aws } = session;
+    const repo = await session.clone();
     await repo.commit(
-      commandRepo('tamper', { environments: ['tamper-staging'], approval: ['tamper-staging'] }),
+      commandRepo('main', { environments: ['tamper-staging'], approval: ['tamper-staging'] }),
       'needs approval',
     );
-    const runId = await pushOneRun(repo, 'tamper');
+    const runId = await pushOneRun(repo, 'main');
     const waiting = await aws.waitFor('the target to wait for approval', async () => {
       const target = await aws.getTarget(runId, 'app', 'tamper-staging');
       return target?.status === 'awaiting_approval' && target.approvalTaskToken ? target : undefined;
@@ -136,18 +171,20 @@ describe.concurrent('pushgate dev, driven from outside: locks and integrity', ()
     );
   });
 
-  it('Slack down: the run still succeeds, and the failed notification is on the run record', async () => {
-    const repo = await clone('slackdown');
-    await repo.commit(commandRepo('slackdown', { environments: ['slackdown-staging'] }), 'first');
-    await setSlackDown(true);
+  it('Slack down: the run still succeeds, and the failed notification is on the run record', async (context) => {
+    const session = await startScenario('slackdown', context);
+    const { dev, aws } = session;
+    const repo = await session.clone();
+    await repo.commit(commandRepo('main', { environments: ['slackdown-staging'] }), 'first');
+    await setSlackDown(session, true);
     try {
-      const result = await aws.finished(await pushOneRun(repo, 'slackdown'));
+      const result = await aws.finished(await pushOneRun(repo, 'main'));
       expect(result.execution.status).toBe('SUCCEEDED');
       expect(result.run.status).toBe('succeeded');
       expect(result.run.notifications?.slack).toMatchObject({ ok: false, attempts: 3 });
       expect(await deployedVersion(dev.info.deployRoot, 'slackdown-staging')).toBe('1\n');
     } finally {
-      await setSlackDown(false);
+      await setSlackDown(session, false);
     }
   });
 });
