@@ -1,3 +1,4 @@
+import { branchMoved } from '../git/branch-moved.ts';
 import type { GitHost } from '../git/git-host.ts';
 import type { ArtifactLinks } from '../plan/artifact-links.ts';
 import type { LockStore, TargetStore } from '../store/types.ts';
@@ -62,10 +63,6 @@ async function movedOn(run: RunRequest, gitHost: GitHost): Promise<string | unde
     }
     return undefined;
   }
-  const head = await gitHost.resolveRef?.(run.repo, `heads/${run.branch}`);
-  if (head === undefined) return `${run.branch} no longer exists`;
-  if (head !== run.sha) {
-    return `${run.branch} now points to ${head.slice(0, 7)}, not ${sha7}: the newer commit deploys instead`;
-  }
-  return undefined;
+  const head = await branchMoved(run, gitHost);
+  return head.moved ? head.reason : undefined;
 }

@@ -4,6 +4,7 @@ import { parseConfig } from '../config/parse-config.ts';
 import { canWrite, type GitHost, type PullRequestInfo } from '../git/git-host.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
 import type { DeploymentRecord, DeploymentStore, RunStore, TargetStore } from '../store/types.ts';
+import { branchMoved } from '../git/branch-moved.ts';
 import { filesBetween, type FilesBetween } from '../git/files-between.ts';
 import type { LoadedPolicy } from '../policy/read-policy.ts';
 import picomatch from 'picomatch';
@@ -72,8 +73,8 @@ export function createValidate(deps: ValidateDeps): Validate {
       if (denied !== undefined) return skip(denied);
     }
     if (run.kind === 'push') {
-      const stale = await staleHead(run, gitHost);
-      if (stale !== undefined) return skip(stale);
+      const head = await branchMoved(run, gitHost);
+      if (head.moved && !head.gone) return skip(head.reason);
     }
     const policy = await deps.policy();
 
@@ -137,13 +138,6 @@ async function recordRefused(run: RunRequest, refused: RefusedTarget[], store: T
       if (!(error instanceof AlreadyExistsError)) throw error;
     }
   }
-}
-
-/** Why a push deploys nothing because its branch has moved on since (a replayed or superseded push). */
-async function staleHead(run: RunRequest, gitHost: GitHost): Promise<string | undefined> {
-  const head = await gitHost.resolveRef?.(run.repo, `heads/${run.branch}`);
-  if (head === undefined || head === run.sha) return undefined;
-  return `${run.branch} now points to ${head.slice(0, 7)}, not ${run.sha.slice(0, 7)}: the newer commit deploys instead`;
 }
 
 /**
