@@ -1,9 +1,6 @@
-import * as z from 'zod';
 import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
-import { createArtifactLinks } from '../lib/plan/artifact-links.ts';
-import { readEnv } from '../lib/read-env.ts';
 import { prepareApply, type PrepareApplyDeps } from '../lib/run/prepare-apply.ts';
-import { s3Client } from '../lib/runtime/clients/s3.ts';
+import { runtimeArtifactLinks } from '../lib/runtime/artifact-links.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { PrepareApplyInput, type PreparedApply } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
@@ -16,7 +13,7 @@ export interface PrepareApplyHandlerDeps extends Omit<PrepareApplyDeps, 'gitHost
 const defaultDeps = (): PrepareApplyHandlerDeps => ({
   store: runtimeStore(),
   gitHost: gitHubFromEnv,
-  artifacts: createArtifactLinks(s3Client(), readEnv({ ARTIFACT_BUCKET: z.string().min(1) }).ARTIFACT_BUCKET),
+  artifacts: runtimeArtifactLinks(),
 });
 
 /**
