@@ -8,6 +8,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { createDynamoStore } from '../functions/lib/store/index.ts';
 import type { Store } from '../functions/lib/store/types.ts';
 import { createLocalCredentials, isLocalCredentials, type LocalCredentials } from './aws/local-credentials.ts';
+import { defaultLocalUsers, type LocalUser } from './github/start-github.ts';
 import { installPostReceiveHook } from './git/install-hook.ts';
 import { git } from './git/local-repository.ts';
 import { createRunProgress } from './run-progress.ts';
@@ -30,6 +31,12 @@ export interface DevServerOptions {
   onEvent?: LocalStackOptions['onEvent'];
 }
 
+/** A person on the local GitHub, as `pushgate dev --json` prints them. */
+export interface DevUser extends LocalUser {
+  /** Commits with this author/committer email are pushed as this login. */
+  email: string;
+}
+
 /** What `pushgate dev --json` prints, as one line, when it is ready. */
 export interface DevReadyInfo {
   webhookUrl: string;
@@ -46,6 +53,11 @@ export interface DevReadyInfo {
   stateMachineArn: string;
   /** The local GitHub's token, for Octokit pointed at endpoints.github; it guards nothing real. */
   githubToken: string;
+  /**
+   * The local GitHub's people: an admin, a writer and a reader, each with a token that acts as them
+   * (Octokit `auth`) and the commit email that makes a push theirs (`git -c user.email=…`).
+   */
+  github: { users: DevUser[] };
   /** The bare repository to push to. */
   remote: string;
   repo: string;
@@ -82,6 +94,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const secret = await loadOrCreateSecret(dataDir);
   const credentials = await loadOrCreateCredentials(dataDir);
   const ports = await loadPorts(dataDir);
+  const users = await loadOrCreateUsers(dataDir);
   const deployRoot = resolve(options.deployRoot ?? join(scratch, 'deployed'));
   const write = options.write ?? (() => undefined);
 
@@ -96,6 +109,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ),
     webhookSecret: secret,
     credentials,
+    githubUsers: users,
     allowedRepos: [repo],
     deployRoot,
     timeScale: options.timeScale ?? 0.1,
@@ -122,7 +136,18 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     }
     stack.addRepository(repo, remote);
     // The webhook URL changes when its port does; the hook's config follows it.
-    await installPostReceiveHook(remote, { webhookUrl: stack.webhookUrl, secret, repoFullName: repo, force: true });
+    // Pushes are the committer's (email → login, as GitHub links them); the local GitHub is told of
+    // every ref update, so a push to a pull request's branch sends `synchronize`.
+    const devUsers: DevUser[] = users.map((user) => ({ ...user, email: `${user.login}@users.noreply.localhost` }));
+    await installPostReceiveHook(remote, {
+      webhookUrl: stack.webhookUrl,
+      secret,
+      repoFullName: repo,
+      force: true,
+      githubUrl: stack.github.url,
+      githubToken: stack.githubToken,
+      logins: Object.fromEntries(devUsers.map((user) => [user.email, user.login])),
+    });
     if (dataDir) await savePorts(dataDir, stack.ports);
     const exports = devExports(stack, repo);
 
@@ -141,6 +166,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         bucket: stack.bucket,
         stateMachineArn: stack.stateMachineArn,
         githubToken: stack.githubToken,
+        github: { users: devUsers },
         remote,
         repo,
         deployRoot,
@@ -240,4 +266,28 @@ async function loadOrCreateCredentials(dataDir: string | undefined): Promise<Loc
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   return credentials;
+}
+
+const USERS_FILE = 'github-users.json';
+
+/** A data directory keeps the local GitHub's users and their tokens, as it keeps the AWS credentials. */
+async function loadOrCreateUsers(dataDir: string | undefined): Promise<LocalUser[]> {
+  if (!dataDir) return defaultLocalUsers();
+  const file = join(dataDir, USERS_FILE);
+  try {
+    const saved: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (Array.isArray(saved) && saved.every(isLocalUser)) return saved;
+  } catch {
+    // First start on this directory: new users.
+  }
+  const users = defaultLocalUsers();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(users, null, 2)}\n`, { mode: 0o600 });
+  return users;
+}
+
+function isLocalUser(value: unknown): value is LocalUser {
+  if (typeof value !== 'object' || value === null) return false;
+  const user = value as Record<string, unknown>;
+  return typeof user.login === 'string' && typeof user.role === 'string' && typeof user.token === 'string';
 }

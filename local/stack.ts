@@ -11,7 +11,7 @@ import { startApiGateway, type HttpApiHandler } from './api-gateway/start-api-ga
 import { createLocalCredentials, type LocalCredentials } from './aws/local-credentials.ts';
 import { startCodeBuild } from './codebuild/start-codebuild.ts';
 import { startDynamoDB } from './dynamodb/start-dynamodb.ts';
-import { startGitHub } from './github/start-github.ts';
+import { defaultLocalUsers, startGitHub, type LocalUser } from './github/start-github.ts';
 import { startOnPreferredPort } from './http/start-on-preferred-port.ts';
 import { createLambdaContext } from './lambda/create-lambda-context.ts';
 import { handlerModules } from './lambda/handler-modules.ts';
@@ -47,6 +47,8 @@ export interface LocalStackOptions {
    * its data directory).
    */
   credentials?: LocalCredentials;
+  /** The local GitHub's users (login, role, token); default defaultLocalUsers() (new tokens). */
+  githubUsers?: LocalUser[];
   /** `owner/name` or `owner/*` entries the webhook accepts; default `local/*`. */
   allowedRepos?: string[];
   /**
@@ -98,6 +100,8 @@ export interface LocalStack {
   /** Environment that points AWS SDK clients (and Octokit, via GITHUB_API_URL) at this stack. */
   env: Record<string, string>;
   githubToken: string;
+  /** People on the local GitHub, each with a token that acts as them: an admin, a writer and a reader. */
+  githubUsers: LocalUser[];
   github: Started<typeof startGitHub>;
   slack: Started<typeof startSlack>;
   stepfunctions: Started<typeof startStepFunctions>['stepFunctions'];
@@ -186,7 +190,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startSlack({ port, ...(options.onSlack ? { onMessage: options.onSlack } : {}) }),
     );
     stops.push(() => slack.stop());
-    const github = await preferred('github').start((port) => startGitHub({ repos: {}, token: githubToken, port }));
+    const githubUsers = options.githubUsers ?? defaultLocalUsers();
+    const github = await preferred('github').start((port) =>
+      startGitHub({ repos: {}, token: githubToken, port, users: githubUsers }),
+    );
     stops.push(() => github.stop());
     const repositories = new Map<string, string>();
     const cloneBase = `${github.url}/git`;
@@ -360,6 +367,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       options.port !== undefined ? await startGateway(options.port) : await preferred('webhook').start(startGateway);
     stops.push(() => gateway.stop());
     api.url = gateway.url;
+    // GitHub sends pull_request, issue_comment and push webhooks here, as a repository hook would.
+    github.setWebhook(`${gateway.url}${WEBHOOK_PATH}`, secret);
 
     return {
       webhookUrl: `${gateway.url}${WEBHOOK_PATH}`,
@@ -389,6 +398,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       env,
       githubToken,
+      githubUsers,
       github,
       slack,
       stepfunctions: sfn.stepFunctions,

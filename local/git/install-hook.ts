@@ -20,6 +20,14 @@ export interface PostReceiveHookOptions {
   logins?: Record<string, string>;
   /** The hook's whole budget for all refs of one push; default 10 s, so a push never waits longer. */
   timeoutMs?: number;
+  /**
+   * The local GitHub (`startGitHub`) to tell about every pushed ref (`POST /_local/refs-updated`),
+   * so that it sends `pull_request` `synchronize` for open pull requests, as GitHub does. Both or
+   * neither; without them only the `push` webhook is sent.
+   */
+  githubUrl?: string;
+  /** The local GitHub's bot token, for `githubUrl`; kept in the 0600 config file like the secret. */
+  githubToken?: string;
   /** Replace a post-receive hook that pushgate did not write. */
   force?: boolean;
 }
@@ -60,6 +68,8 @@ export async function installPostReceiveHook(
     cloneUrl: options.cloneUrl ?? gitDir,
     logins: options.logins,
     timeoutMs: options.timeoutMs,
+    githubUrl: options.githubUrl,
+    githubToken: options.githubToken,
   };
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   await chmod(configPath, 0o600);

@@ -62,6 +62,38 @@ async function main() {
       say(`pushgate: ${ref}: could not notify ${config.webhookUrl}: ${reasonOf(error)}`);
     }
   }
+  if (config.githubUrl && config.githubToken) await tellGitHub(config, updates, deadline);
+}
+
+/**
+ * After the push webhooks, as GitHub orders them: tells the local GitHub which branches moved, so it
+ * sends `pull_request` `synchronize` for their open pull requests; prints how each was answered.
+ */
+async function tellGitHub(config, updates, deadline) {
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) return say('pushgate: pull requests not updated, the hook ran out of time');
+  try {
+    const response = await fetch(`${config.githubUrl.replace(/\/+$/, '')}/_local/refs-updated`, {
+      method: 'POST',
+      headers: { authorization: `token ${config.githubToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        repo: config.repoFullName,
+        updates: updates.map(([before, after, ref]) => ({ ref, before, after })),
+      }),
+      signal: AbortSignal.timeout(remaining),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      return say(`pushgate: the local GitHub answered ${response.status}: ${answer.message ?? 'no reason given'}`);
+    }
+    for (const delivery of answer.deliveries ?? []) {
+      const label = `pull request #${delivery.number} ${delivery.action}`;
+      if (delivery.error) say(`pushgate: ${label}: could not notify ${config.webhookUrl}: ${delivery.error}`);
+      else say(describeAnswer(label, delivery));
+    }
+  } catch (error) {
+    say(`pushgate: could not tell ${config.githubUrl} about the push: ${reasonOf(error)}`);
+  }
 }
 
 /** One line for the pusher: the run and where to watch it, why it was ignored, or why it failed. */

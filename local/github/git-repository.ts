@@ -132,6 +132,55 @@ export class GitRepository {
     });
   }
 
+  /**
+   * The tree of merging `theirs` into `ours` (`git merge-tree --write-tree`, git 2.38+), written to
+   * the object store; undefined when the merge has conflicts.
+   */
+  async mergeTree(ours: string, theirs: string): Promise<string | undefined> {
+    try {
+      const out = await runGit(this.path, ['merge-tree', '--write-tree', '--no-messages', ours, theirs]);
+      return out.split('\n')[0]!.trim();
+    } catch (error) {
+      if (error instanceof GitCommandError && error.exitCode === 1) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes a commit object (never signed) and returns its sha. */
+  async commitTree(options: {
+    tree: string;
+    parents: string[];
+    message: string;
+    author: { name: string; email: string };
+    committer: { name: string; email: string };
+  }): Promise<string> {
+    const { tree, parents, message, author, committer } = options;
+    const out = await runGit(this.path, ['commit-tree', '--no-gpg-sign', ...parents.flatMap((p) => ['-p', p]), tree], {
+      input: message,
+      env: {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_COMMITTER_NAME: committer.name,
+        GIT_COMMITTER_EMAIL: committer.email,
+      },
+    });
+    return out.trim();
+  }
+
+  /**
+   * Points `ref` at `sha`, only if it still points at `expected` (the zero sha: only if it does not
+   * exist); false when it moved meanwhile.
+   */
+  async updateRef(ref: string, sha: string, expected?: string): Promise<boolean> {
+    try {
+      await runGit(this.path, ['update-ref', ref, sha, ...(expected === undefined ? [] : [expected])]);
+      return true;
+    } catch (error) {
+      if (error instanceof GitCommandError && expected !== undefined) return false;
+      throw error;
+    }
+  }
+
   private async log(args: string[]): Promise<GitCommit[]> {
     const out = await runGit(this.path, ['log', `--format=${RECORD}${FORMAT}`, ...args]);
     return out

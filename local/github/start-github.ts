@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { PushgateError } from '../../functions/lib/errors.ts';
 import { checkHost } from '../aws/verify-request.ts';
+import { buildPushPayload, ZERO_SHA } from '../git/build-push-payload.mjs';
+import { sendWebhook } from '../git/send-webhook.mjs';
 import { BodyTooLargeError, listenOnLoopback, readBody, sendJson } from '../http/loopback-server.ts';
+import { appPublicKey, jwtProblem, looksLikeJwt } from './app-jwt.ts';
 import { GitRepository } from './git-repository.ts';
 import {
   commitJson,
@@ -16,6 +19,10 @@ import {
   wrappedBase64,
   type JsonContext,
 } from './github-json.ts';
+import type { LocalUser } from './users.ts';
+
+export { defaultLocalUsers, localUserToken, type LocalUser, type Role } from './users.ts';
+export { signAppJwt } from './app-jwt.ts';
 
 /** A collaborator's role; the permission endpoint reports it as admin / write / read / none. */
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
@@ -23,7 +30,7 @@ export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'n
 export interface StartGitHubOptions {
   /** `owner/name` → path of a bare repository. */
   repos: Record<string, string>;
-  /** The only token accepted (`Authorization: token …` or `Bearer …`). */
+  /** The bot's token (`Authorization: token …` or `Bearer …`): requests with it act as `botLogin`. */
   token: string;
   port?: number;
   /** Login → role on every repository; anyone else has `read`. */
@@ -32,6 +39,31 @@ export interface StartGitHubOptions {
   logins?: Record<string, string>;
   /** Who the token belongs to: the author of posted comments and statuses. Default `pushgate[bot]`. */
   botLogin?: string;
+  /** People with their own tokens: a request with one acts as that user, with the user's role. */
+  users?: LocalUser[];
+  /** Where events go, signed with `secret`, as a repository webhook would send them. */
+  webhook?: WebhookTarget;
+  /** `org/team-slug` → member logins. */
+  teams?: Record<string, string[]>;
+  /** A GitHub App installed on every owner: JWT auth and installation access tokens. */
+  app?: LocalGitHubApp;
+}
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+  /** The events the hook is subscribed to; default `push`, `pull_request` and `issue_comment`, pushgate's. */
+  events?: string[];
+  /** Per delivery; default 10 s, GitHub's own delivery timeout. */
+  timeoutMs?: number;
+}
+
+export interface LocalGitHubApp {
+  id: number;
+  /** The app's public key (PEM): JWTs signed with its private key are accepted. */
+  publicKeyPem: string;
+  /** How long installation access tokens live; default 3600 s, as on GitHub. */
+  tokenTtlSeconds?: number;
 }
 
 export interface PullRequestSpec {
@@ -48,6 +80,21 @@ export interface PullRequestSpec {
   draft?: boolean;
 }
 
+/** A pull request as it is now: opened through the API or added with `addPullRequest`. */
+export interface LocalPullRequest extends PullRequestSpec {
+  repo: string;
+  state: 'open' | 'closed';
+  /** The head commit when last known (opened, synchronized, merged); the branch is read while open. */
+  headSha?: string;
+  merged: boolean;
+  mergeCommitSha: string | null;
+  mergedBy?: string;
+  mergedAt: string | null;
+  closedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface PostedStatus {
   repo: string;
   sha: string;
@@ -57,6 +104,8 @@ export interface PostedStatus {
   description: string | null;
   target_url: string | null;
   created_at: string;
+  /** The login of the token that posted it. */
+  creator: string;
 }
 
 export interface CheckRunOutput {
@@ -92,14 +141,64 @@ export interface PostedComment {
   updated_at: string;
 }
 
+/** A comment on a commit (optionally on a line of a file). */
+export interface PostedCommitComment {
+  repo: string;
+  sha: string;
+  id: number;
+  body: string;
+  path: string | null;
+  line: number | null;
+  user: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One webhook sent: what was sent and how the receiver answered (status 0: no answer, see `error`). */
+export interface WebhookDelivery {
+  id: string;
+  event: string;
+  action?: string;
+  payload: Record<string, unknown>;
+  status: number;
+  body: unknown;
+  error?: string;
+}
+
+export interface RefUpdate {
+  /** Full ref, e.g. `refs/heads/feature`. */
+  ref: string;
+  before: string;
+  after: string;
+}
+
 export interface LocalGitHub {
   /** The API base URL: give it to Octokit as `baseUrl`. */
   url: string;
   /** Everything written through the API, for tests to read. */
-  posted: { statuses: PostedStatus[]; checkRuns: PostedCheckRun[]; comments: PostedComment[] };
+  posted: {
+    statuses: PostedStatus[];
+    checkRuns: PostedCheckRun[];
+    comments: PostedComment[];
+    commitComments: PostedCommitComment[];
+  };
+  /** Every webhook sent, oldest first. */
+  deliveries: WebhookDelivery[];
+  /** Installation access tokens created so far (POST /app/installations/{id}/access_tokens). */
+  readonly installationTokensCreated: number;
   addRepo(fullName: string, bareRepoPath: string): void;
   addPullRequest(repo: string, pullRequest: PullRequestSpec): void;
+  /** The pull request as it is now, or undefined. */
+  pullRequest(repo: string, number: number): LocalPullRequest | undefined;
   setPermission(login: string, permission: Permission): void;
+  addUser(user: LocalUser): void;
+  setWebhook(url: string, secret: string): void;
+  /**
+   * Branches moved outside the API (a `git push`, told by the post-receive hook): open pull requests
+   * with that head are synchronized (closed when it was deleted), as GitHub does. Resolves with the
+   * deliveries it caused. `sender` defaults to the login of the new head's committer, else the owner.
+   */
+  refsUpdated(repo: string, updates: RefUpdate[], sender?: string): Promise<WebhookDelivery[]>;
   /** While down, every request is answered 503, as during a GitHub outage. */
   setDown(down: boolean): void;
   /** The next `count` requests are answered 503. */
@@ -107,15 +206,31 @@ export interface LocalGitHub {
   stop(): Promise<void>;
 }
 
+export interface GitHubErrorDetail {
+  resource: string;
+  field?: string;
+  code: string;
+  message?: string;
+}
+
 /** An answer other than 2xx, with GitHub's error body. */
 export class GitHubApiError extends PushgateError {
   constructor(
     readonly status: number,
     message: string,
-    readonly errors?: { resource: string; field: string; code: string }[],
+    readonly errors?: GitHubErrorDetail[],
   ) {
     super(message);
   }
+}
+
+/** Who a request acts as. */
+interface Actor {
+  login: string;
+  type: 'User' | 'Bot';
+  role: Permission;
+  /** `bot`: the bot token or an installation token; `app`: an app JWT. */
+  kind: 'bot' | 'user' | 'app';
 }
 
 interface RouteInput {
@@ -126,6 +241,7 @@ interface RouteInput {
   repo: GitRepository;
   fullName: string;
   ctx: JsonContext;
+  actor: Actor;
 }
 
 type RouteAnswer =
@@ -155,8 +271,10 @@ const MAX_INLINE_CONTENT = 1024 * 1024;
 
 /**
  * A subset of GitHub's REST API over local bare repositories: contents, compare, commits, statuses,
- * check runs, issue comments, pull requests and collaborator permissions, with GitHub's response
- * shapes and error bodies (401 Bad credentials, 404 Not Found, 422 Validation Failed).
+ * check runs, issue and commit comments, pull requests (open, list, merge), collaborator permissions,
+ * team memberships and GitHub App installation tokens, with GitHub's response shapes and error
+ * bodies (401 Bad credentials, 403, 404 Not Found, 405, 422 Validation Failed). Users act with their
+ * own tokens; what they do is sent to the webhook, signed, as GitHub would.
  */
 export async function startGitHub(options: StartGitHubOptions): Promise<LocalGitHub> {
   // GitHub matches owner and name case-insensitively and answers with the canonical spelling.
@@ -164,23 +282,358 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
   const addRepo = (fullName: string, path: string) =>
     void repos.set(fullName.toLowerCase(), { git: new GitRepository(resolve(path)), fullName });
   for (const [fullName, path] of Object.entries(options.repos)) addRepo(fullName, path);
-  const pulls = new Map<string, PullRequestSpec>();
+  /** `owner/name#number` (lower case) → pull request. */
+  const pulls = new Map<string, LocalPullRequest>();
+  /** `owner/name` (lower case) → the next issue / pull request number. */
+  const nextNumbers = new Map<string, number>();
   const permissions = new Map(Object.entries(options.permissions ?? {}));
+  const usersByToken = new Map<string, LocalUser>();
   const logins = options.logins ?? {};
   const botLogin = options.botLogin ?? 'pushgate[bot]';
-  const posted: LocalGitHub['posted'] = { statuses: [], checkRuns: [], comments: [] };
+  /** The app's comments show as `<slug>[bot]`: the bot. */
+  const appSlug = botLogin.replace(/\[bot\]$/, '');
+  const teams = new Map(Object.entries(options.teams ?? {}).map(([team, members]) => [team.toLowerCase(), members]));
+  const posted: LocalGitHub['posted'] = { statuses: [], checkRuns: [], comments: [], commitComments: [] };
+  const deliveries: WebhookDelivery[] = [];
+  let webhook = options.webhook;
+  const app = options.app ? { ...options.app, publicKey: appPublicKey(options.app.publicKeyPem) } : undefined;
+  /** Installation access token → when it expires (ms). */
+  const installationTokens = new Map<string, number>();
+  let installationTokensCreated = 0;
   let nextId = 1000;
   let down = false;
   let failures = 0;
   let api = '';
 
-  const bot = () => userJson(api, botLogin, botLogin.endsWith('[bot]') ? 'Bot' : 'User');
+  const addUser = (user: LocalUser) => {
+    usersByToken.set(user.token, user);
+    permissions.set(user.login, user.role);
+  };
+  for (const user of options.users ?? []) addUser(user);
+
+  const typeOf = (login: string) => (login === botLogin || login.endsWith('[bot]') ? 'Bot' : 'User');
+  const person = (login: string) => userJson(api, login, typeOf(login));
   const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const pullKey = (repo: string, number: number) => `${repo.toLowerCase()}#${number}`;
+  const installationId = (owner: string) => stableId(`installation:${owner.toLowerCase()}`);
+  const teamMember = (org: string, login: string) =>
+    [...teams].some(([team, members]) => team.startsWith(`${org.toLowerCase()}/`) && members.includes(login));
+
+  function takeNumber(repo: string): number {
+    const key = repo.toLowerCase();
+    const number = nextNumbers.get(key) ?? 1;
+    nextNumbers.set(key, number + 1);
+    return number;
+  }
+
+  /**
+   * GitHub's `author_association` of a login on a repository: OWNER for the owner, MEMBER for an
+   * admin or maintainer or a member of one of the owner's teams, COLLABORATOR for anyone given a
+   * role, else NONE.
+   */
+  function association(owner: string, login: string): string {
+    if (login.toLowerCase() === owner.toLowerCase()) return 'OWNER';
+    const role = permissions.get(login);
+    if (role === 'admin' || role === 'maintain' || teamMember(owner, login)) return 'MEMBER';
+    if (role !== undefined && role !== 'none') return 'COLLABORATOR';
+    return 'NONE';
+  }
+
+  /** Who a token acts as; `problem` for a JWT GitHub would refuse; undefined for an unknown token. */
+  function actorOf(token: string): Actor | { problem: string } | undefined {
+    if (token === options.token) return { login: botLogin, type: typeOf(botLogin), role: 'write', kind: 'bot' };
+    const user = usersByToken.get(token);
+    if (user) return { login: user.login, type: 'User', role: permissions.get(user.login) ?? user.role, kind: 'user' };
+    const expires = installationTokens.get(token);
+    if (expires !== undefined) {
+      if (expires <= Date.now()) return undefined;
+      return { login: botLogin, type: typeOf(botLogin), role: 'write', kind: 'bot' };
+    }
+    if (app && looksLikeJwt(token)) {
+      const problem = jwtProblem(token, app);
+      if (problem) return { problem };
+      return { login: `app/${app.id}`, type: 'Bot', role: 'none', kind: 'app' };
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends one event to the webhook, if one is set and subscribed to it, and records the delivery. A
+   * failed delivery is recorded, never thrown: the API call that caused it still succeeds.
+   */
+  async function deliver(
+    event: string,
+    owner: string,
+    payload: Record<string, unknown>,
+  ): Promise<WebhookDelivery | undefined> {
+    const target = webhook;
+    if (!target) return undefined;
+    const events = target.events ?? ['push', 'pull_request', 'issue_comment'];
+    if (!events.includes(event) && !events.includes('*')) return undefined;
+    const body = app
+      ? {
+          ...payload,
+          installation: {
+            id: installationId(owner),
+            node_id: Buffer.from(`023:Installation${installationId(owner)}`).toString('base64'),
+          },
+        }
+      : payload;
+    const delivery: WebhookDelivery = {
+      id: randomUUID(),
+      event,
+      ...(typeof payload.action === 'string' ? { action: payload.action } : {}),
+      payload: body,
+      status: 0,
+      body: undefined,
+    };
+    try {
+      const answer = await sendWebhook({
+        url: target.url,
+        secret: target.secret,
+        event,
+        payload: body,
+        deliveryId: delivery.id,
+        timeoutMs: target.timeoutMs ?? 10_000,
+      });
+      delivery.status = answer.status;
+      delivery.body = answer.body;
+    } catch (error) {
+      delivery.error = (error as Error).message;
+    }
+    deliveries.push(delivery);
+    return delivery;
+  }
+
+  /** `repository` as webhook payloads carry it (no caller `permissions`). */
+  async function repositoryPayload(ctx: JsonContext, repo: GitRepository) {
+    const json: Partial<ReturnType<typeof repoJson>> = repoJson(ctx, await repo.defaultBranch(), repo.path);
+    delete json.permissions;
+    return json;
+  }
+
+  function contextFor(fullName: string): JsonContext {
+    const [owner = fullName, name = fullName] = fullName.split('/');
+    return { api, owner, repo: name, logins };
+  }
+
+  async function sendPullRequestEvent(
+    action: string,
+    repo: GitRepository,
+    pull: LocalPullRequest,
+    sender: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<WebhookDelivery | undefined> {
+    const ctx = contextFor(pull.repo);
+    return deliver('pull_request', ctx.owner, {
+      action,
+      number: pull.number,
+      ...extra,
+      pull_request: await pullJson(ctx, repo, pull),
+      repository: await repositoryPayload(ctx, repo),
+      sender: person(sender),
+    });
+  }
 
   async function commitOrFail(repo: GitRepository, ref: string): Promise<string> {
     const sha = await repo.resolveCommit(ref);
     if (!sha) throw new GitHubApiError(422, `No commit found for SHA: ${ref}`);
     return sha;
+  }
+
+  function findPull(fullName: string, number: string | number): LocalPullRequest {
+    const pull = pulls.get(pullKey(fullName, Number(number)));
+    if (!pull) throw new GitHubApiError(404, 'Not Found');
+    return pull;
+  }
+
+  function addPullRequest(repo: string, spec: PullRequestSpec): void {
+    const at = now();
+    pulls.set(pullKey(repo, spec.number), {
+      ...spec,
+      repo: repos.get(repo.toLowerCase())?.fullName ?? repo,
+      state: spec.state ?? 'open',
+      merged: false,
+      mergeCommitSha: null,
+      mergedAt: null,
+      closedAt: spec.state === 'closed' ? at : null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const key = repo.toLowerCase();
+    nextNumbers.set(key, Math.max(nextNumbers.get(key) ?? 1, spec.number + 1));
+  }
+
+  async function refsUpdated(repoName: string, updates: RefUpdate[], sender?: string): Promise<WebhookDelivery[]> {
+    const registered = repos.get(repoName.toLowerCase());
+    if (!registered) throw new GitHubApiError(404, 'Not Found');
+    const { git: repo, fullName } = registered;
+    const sent: WebhookDelivery[] = [];
+    for (const update of updates) {
+      if (!update.ref.startsWith('refs/heads/')) continue;
+      const branch = update.ref.slice('refs/heads/'.length);
+      const affected = [...pulls.values()].filter(
+        (p) => p.repo.toLowerCase() === fullName.toLowerCase() && p.state === 'open' && p.head === branch,
+      );
+      if (affected.length === 0) continue;
+      const deleted = update.after === ZERO_SHA;
+      let by = sender;
+      if (!by && !deleted) {
+        const { committer } = await repo.commit(update.after);
+        by = logins[committer.email];
+      }
+      by ??= contextFor(fullName).owner;
+      for (const pull of affected) {
+        pull.updatedAt = now();
+        let delivery: WebhookDelivery | undefined;
+        if (deleted) {
+          // Deleting the head branch closes the pull request.
+          pull.state = 'closed';
+          pull.closedAt = pull.updatedAt;
+          delivery = await sendPullRequestEvent('closed', repo, pull, by);
+        } else {
+          pull.headSha = update.after;
+          await repo.updateRef(`refs/pull/${pull.number}/head`, update.after);
+          delivery = await sendPullRequestEvent('synchronize', repo, pull, by, {
+            before: update.before,
+            after: update.after,
+          });
+        }
+        if (delivery) sent.push(delivery);
+      }
+    }
+    return sent;
+  }
+
+  /** The combined status of a commit: the latest status per context. https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference */
+  function combinedState(statuses: PostedStatus[]): 'failure' | 'pending' | 'success' {
+    if (statuses.some((s) => s.state === 'error' || s.state === 'failure')) return 'failure';
+    if (statuses.length === 0 || statuses.some((s) => s.state === 'pending')) return 'pending';
+    return 'success';
+  }
+
+  function paginate<T>(all: T[], query: URLSearchParams, url: string): { items: T[]; headers: Record<string, string> } {
+    const perPage = Math.min(Math.max(Number(query.get('per_page')) || 30, 1), 100);
+    const page = Math.max(Number(query.get('page')) || 1, 1);
+    const lastPage = Math.max(Math.ceil(all.length / perPage), 1);
+    const headers: Record<string, string> = {};
+    const params = new URLSearchParams(query);
+    const pageUrl = (n: number) => {
+      params.set('per_page', String(perPage));
+      params.set('page', String(n));
+      return `${url}?${params.toString()}`;
+    };
+    const links = [];
+    if (page < lastPage) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
+    if (page > 1) links.push(`<${pageUrl(1)}>; rel="first"`, `<${pageUrl(page - 1)}>; rel="prev"`);
+    if (links.length > 0) headers.link = links.join(', ');
+    return { items: all.slice((page - 1) * perPage, page * perPage), headers };
+  }
+
+  function issueJson(ctx: JsonContext, number: number) {
+    const full = `${ctx.owner}/${ctx.repo}`;
+    const pull = pulls.get(pullKey(full, number));
+    const base = `${ctx.api}/repos/${full}/issues/${number}`;
+    const user = pull?.user ?? ctx.owner;
+    const id = stableId(`issue:${full}#${number}`);
+    return {
+      url: base,
+      repository_url: `${ctx.api}/repos/${full}`,
+      labels_url: `${base}/labels{/name}`,
+      comments_url: `${base}/comments`,
+      events_url: `${base}/events`,
+      html_url: `${ctx.api}/${full}/${pull ? 'pull' : 'issues'}/${number}`,
+      id,
+      node_id: Buffer.from(`05:Issue${id}`).toString('base64'),
+      number,
+      title: pull?.title ?? `Issue #${number}`,
+      user: person(user),
+      labels: [],
+      state: pull?.state ?? 'open',
+      locked: false,
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      comments: posted.comments.filter((c) => c.repo === full && c.issueNumber === number).length,
+      created_at: pull?.createdAt ?? now(),
+      updated_at: pull?.updatedAt ?? now(),
+      closed_at: pull?.closedAt ?? null,
+      author_association: association(ctx.owner, user),
+      body: pull?.body ?? null,
+      ...(pull
+        ? {
+            pull_request: {
+              url: `${ctx.api}/repos/${full}/pulls/${number}`,
+              html_url: `${ctx.api}/${full}/pull/${number}`,
+              diff_url: `${ctx.api}/${full}/pull/${number}.diff`,
+              patch_url: `${ctx.api}/${full}/pull/${number}.patch`,
+              merged_at: pull.mergedAt,
+            },
+          }
+        : {}),
+    };
+  }
+
+  async function sendIssueCommentEvent(
+    action: 'created' | 'edited' | 'deleted',
+    ctx: JsonContext,
+    repo: GitRepository,
+    comment: PostedComment,
+    sender: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<WebhookDelivery | undefined> {
+    return deliver('issue_comment', ctx.owner, {
+      action,
+      ...extra,
+      issue: issueJson(ctx, comment.issueNumber),
+      comment: commentJson(ctx, comment),
+      repository: await repositoryPayload(ctx, repo),
+      sender: person(sender),
+    });
+  }
+
+  function installationJson(owner: string) {
+    const id = installationId(owner);
+    return {
+      id,
+      account: userJson(api, owner),
+      repository_selection: 'all',
+      access_tokens_url: `${api}/app/installations/${id}/access_tokens`,
+      repositories_url: `${api}/installation/repositories`,
+      html_url: `${api}/settings/installations/${id}`,
+      app_id: app?.id,
+      app_slug: appSlug,
+      target_id: stableId(`user:${owner}`),
+      target_type: 'Organization',
+      permissions: { contents: 'write', pull_requests: 'write', issues: 'write', statuses: 'write', checks: 'write' },
+      events: ['push', 'pull_request', 'issue_comment'],
+      created_at: '2024-01-01T00:00:00Z',
+      updated_at: '2024-01-01T00:00:00Z',
+      single_file_name: null,
+      has_multiple_single_files: false,
+      single_file_paths: [],
+      suspended_by: null,
+      suspended_at: null,
+    };
+  }
+
+  function commitCommentJson(ctx: JsonContext, comment: PostedCommitComment) {
+    const full = comment.repo;
+    return {
+      html_url: `${ctx.api}/${full}/commit/${comment.sha}#commitcomment-${comment.id}`,
+      url: `${ctx.api}/repos/${full}/comments/${comment.id}`,
+      id: comment.id,
+      node_id: Buffer.from(`017:CommitComment${comment.id}`).toString('base64'),
+      body: comment.body,
+      path: comment.path,
+      position: null,
+      line: comment.line,
+      commit_id: comment.sha,
+      user: person(comment.user),
+      created_at: comment.created_at,
+      updated_at: comment.updated_at,
+      author_association: association(ctx.owner, comment.user),
+    };
   }
 
   function commentJson(ctx: JsonContext, comment: PostedComment) {
@@ -192,10 +645,10 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
       html_url: `${ctx.api}/${comment.repo}/issues/${comment.issueNumber}#issuecomment-${comment.id}`,
       issue_url: `${base}/issues/${comment.issueNumber}`,
       body: comment.body,
-      user: userJson(ctx.api, comment.user, comment.user.endsWith('[bot]') ? 'Bot' : 'User'),
+      user: person(comment.user),
       created_at: comment.created_at,
       updated_at: comment.updated_at,
-      author_association: 'NONE',
+      author_association: association(ctx.owner, comment.user),
     };
   }
 
@@ -221,12 +674,15 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     };
   }
 
-  async function pullJson(ctx: JsonContext, repo: GitRepository, fullName: string, spec: PullRequestSpec) {
-    const [headSha, baseSha, defaultBranch] = await Promise.all([
-      repo.resolveCommit(spec.head),
-      repo.resolveCommit(spec.base),
+  async function pullJson(ctx: JsonContext, repo: GitRepository, pull: LocalPullRequest) {
+    const fullName = pull.repo;
+    const [liveHead, baseSha, defaultBranch] = await Promise.all([
+      repo.resolveCommit(`refs/heads/${pull.head}`),
+      repo.resolveCommit(`refs/heads/${pull.base}`),
       repo.defaultBranch(),
     ]);
+    // An open pull request follows its branch; a closed one keeps the head it had.
+    const headSha = pull.state === 'open' ? (liveHead ?? pull.headSha) : (pull.headSha ?? liveHead);
     const repository = repoJson(ctx, defaultBranch, repo.path);
     const side = (ref: string, sha: string | undefined) => ({
       label: `${ctx.owner}:${ref}`,
@@ -235,31 +691,63 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
       user: userJson(ctx.api, ctx.owner),
       repo: repository,
     });
-    const user = spec.user ?? 'octocat';
-    const id = stableId(`pull:${fullName}#${spec.number}`);
+    const user = pull.user ?? 'octocat';
+    const id = stableId(`pull:${fullName}#${pull.number}`);
+    const url = `${ctx.api}/repos/${fullName}/pulls/${pull.number}`;
+    const html = `${ctx.api}/${fullName}/pull/${pull.number}`;
+    const issue = `${ctx.api}/repos/${fullName}/issues/${pull.number}`;
+    const open = pull.state === 'open';
     return {
-      url: `${ctx.api}/repos/${fullName}/pulls/${spec.number}`,
+      url,
       id,
       node_id: Buffer.from(`011:PullRequest${id}`).toString('base64'),
-      html_url: `${ctx.api}/${fullName}/pull/${spec.number}`,
-      number: spec.number,
-      state: spec.state ?? 'open',
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      issue_url: issue,
+      number: pull.number,
+      state: pull.state,
       locked: false,
-      title: spec.title ?? `Pull request #${spec.number}`,
-      user: userJson(ctx.api, user),
-      body: spec.body ?? null,
-      created_at: now(),
-      updated_at: now(),
-      closed_at: null,
-      merged_at: null,
-      merge_commit_sha: null,
-      draft: spec.draft ?? false,
-      head: side(spec.head, headSha),
-      base: side(spec.base, baseSha),
-      author_association: 'CONTRIBUTOR',
-      merged: false,
-      mergeable: true,
-      mergeable_state: 'clean',
+      title: pull.title ?? `Pull request #${pull.number}`,
+      user: person(user),
+      body: pull.body ?? null,
+      created_at: pull.createdAt,
+      updated_at: pull.updatedAt,
+      closed_at: pull.closedAt,
+      merged_at: pull.mergedAt,
+      merge_commit_sha: pull.mergeCommitSha,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      labels: [],
+      milestone: null,
+      draft: pull.draft ?? false,
+      commits_url: `${url}/commits`,
+      review_comments_url: `${url}/comments`,
+      review_comment_url: `${ctx.api}/repos/${fullName}/pulls/comments{/number}`,
+      comments_url: `${issue}/comments`,
+      statuses_url: `${ctx.api}/repos/${fullName}/statuses/${headSha ?? ''}`,
+      head: side(pull.head, headSha),
+      base: side(pull.base, baseSha),
+      _links: {
+        self: { href: url },
+        html: { href: html },
+        issue: { href: issue },
+        comments: { href: `${issue}/comments` },
+        statuses: { href: `${ctx.api}/repos/${fullName}/statuses/${headSha ?? ''}` },
+      },
+      author_association: association(ctx.owner, user),
+      auto_merge: null,
+      active_lock_reason: null,
+      merged: pull.merged,
+      mergeable: open ? true : null,
+      rebaseable: open ? true : null,
+      mergeable_state: open ? 'clean' : 'unknown',
+      merged_by: pull.mergedBy ? person(pull.mergedBy) : null,
+      comments: posted.comments.filter((c) => c.repo === fullName && c.issueNumber === pull.number).length,
+      review_comments: 0,
+      maintainer_can_modify: false,
     };
   }
 
@@ -351,10 +839,80 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     {
       method: 'GET',
       pattern: /^\/commits\/(.+?)\/statuses$/,
-      run: async ({ repo, ctx, params, fullName }) => {
+      run: async ({ repo, ctx, params, fullName, query }) => {
         const sha = await commitOrFail(repo, params[0]!);
         const statuses = posted.statuses.filter((s) => s.repo === fullName && s.sha === sha).reverse();
-        return { status: 200, json: statuses.map((s) => statusJson(ctx, s, bot())) };
+        const url = `${ctx.api}/repos/${fullName}/commits/${encodeURIComponent(params[0]!)}/statuses`;
+        const { items, headers } = paginate(statuses, query, url);
+        return { status: 200, json: items.map((s) => statusJson(ctx, s, person(s.creator))), headers };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/commits\/(.+?)\/status$/,
+      run: async ({ repo, ctx, params, fullName }) => {
+        const sha = await commitOrFail(repo, params[0]!);
+        const latest = new Map<string, PostedStatus>();
+        // Newest first, so the first seen of each context is its latest.
+        for (const status of posted.statuses.filter((s) => s.repo === fullName && s.sha === sha).reverse()) {
+          if (!latest.has(status.context)) latest.set(status.context, status);
+        }
+        const statuses = [...latest.values()];
+        return {
+          status: 200,
+          json: {
+            state: combinedState(statuses),
+            statuses: statuses.map((s) => {
+              const { creator, ...rest } = statusJson(ctx, s, person(s.creator));
+              void creator;
+              return rest;
+            }),
+            sha,
+            total_count: statuses.length,
+            repository: await repositoryPayload(ctx, repo),
+            commit_url: `${ctx.api}/repos/${fullName}/commits/${sha}`,
+            url: `${ctx.api}/repos/${fullName}/commits/${sha}/status`,
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/commits\/(.+?)\/comments$/,
+      run: async ({ repo, ctx, params, fullName, query }) => {
+        const sha = await commitOrFail(repo, params[0]!);
+        const all = posted.commitComments.filter((c) => c.repo === fullName && c.sha === sha);
+        const { items, headers } = paginate(all, query, `${ctx.api}/repos/${fullName}/commits/${sha}/comments`);
+        return { status: 200, json: items.map((c) => commitCommentJson(ctx, c)), headers };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/commits\/(.+?)\/comments$/,
+      run: async ({ repo, ctx, params, body, fullName, actor }) => {
+        if (typeof body.body !== 'string') throw missingField('CommitComment', 'body');
+        const sha = await commitOrFail(repo, params[0]!);
+        const at = now();
+        const comment: PostedCommitComment = {
+          repo: fullName,
+          sha,
+          id: nextId++,
+          body: body.body,
+          path: optionalString(body.path) ?? null,
+          line: typeof body.line === 'number' ? body.line : null,
+          user: actor.login,
+          created_at: at,
+          updated_at: at,
+        };
+        posted.commitComments.push(comment);
+        const json = commitCommentJson(ctx, comment);
+        await deliver('commit_comment', ctx.owner, {
+          action: 'created',
+          comment: json,
+          repository: await repositoryPayload(ctx, repo),
+          sender: person(actor.login),
+        });
+        return { status: 201, json };
       },
     },
     {
@@ -383,7 +941,7 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     {
       method: 'POST',
       pattern: /^\/statuses\/(.+)$/,
-      run: async ({ repo, ctx, params, body, fullName }) => {
+      run: async ({ repo, ctx, params, body, fullName, actor }) => {
         const state = body.state;
         if (typeof state !== 'string' || !STATUS_STATES.has(state)) {
           throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'Status', field: 'state', code: 'custom' }]);
@@ -398,9 +956,10 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
           description: optionalString(body.description) ?? null,
           target_url: optionalString(body.target_url) ?? null,
           created_at: now(),
+          creator: actor.login,
         };
         posted.statuses.push(status);
-        return { status: 201, json: statusJson(ctx, status, bot()) };
+        return { status: 201, json: statusJson(ctx, status, person(actor.login)) };
       },
     },
     {
@@ -453,24 +1012,15 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
       run: async ({ ctx, params, query, fullName }) => {
         const issueNumber = Number(params[0]);
         const all = posted.comments.filter((c) => c.repo === fullName && c.issueNumber === issueNumber);
-        const perPage = Math.min(Math.max(Number(query.get('per_page')) || 30, 1), 100);
-        const page = Math.max(Number(query.get('page')) || 1, 1);
-        const lastPage = Math.max(Math.ceil(all.length / perPage), 1);
-        const headers: Record<string, string> = {};
-        const pageUrl = (n: number) =>
-          `${ctx.api}/repos/${fullName}/issues/${issueNumber}/comments?per_page=${perPage}&page=${n}`;
-        const links = [];
-        if (page < lastPage) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
-        if (page > 1) links.push(`<${pageUrl(1)}>; rel="first"`, `<${pageUrl(page - 1)}>; rel="prev"`);
-        if (links.length > 0) headers.link = links.join(', ');
-        const slice = all.slice((page - 1) * perPage, page * perPage);
-        return { status: 200, json: slice.map((c) => commentJson(ctx, c)), headers };
+        const url = `${ctx.api}/repos/${fullName}/issues/${issueNumber}/comments`;
+        const { items, headers } = paginate(all, query, url);
+        return { status: 200, json: items.map((c) => commentJson(ctx, c)), headers };
       },
     },
     {
       method: 'POST',
       pattern: /^\/issues\/(\d+)\/comments$/,
-      run: async ({ ctx, params, body, fullName }) => {
+      run: async ({ repo, ctx, params, body, fullName, actor }) => {
         if (typeof body.body !== 'string') throw missingField('IssueComment', 'body');
         const at = now();
         const comment: PostedComment = {
@@ -478,12 +1028,15 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
           issueNumber: Number(params[0]),
           id: nextId++,
           body: body.body,
-          user: botLogin,
+          user: actor.login,
           created_at: at,
           updated_at: at,
         };
         posted.comments.push(comment);
-        return { status: 201, json: commentJson(ctx, comment) };
+        const json = commentJson(ctx, comment);
+        // GitHub sends the bot's own comments too; pushgate ignores them (they are no `/pushgate` command).
+        await sendIssueCommentEvent('created', ctx, repo, comment, actor.login);
+        return { status: 201, json };
       },
     },
     {
@@ -497,30 +1050,249 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     {
       method: 'PATCH',
       pattern: /^\/issues\/comments\/(\d+)$/,
-      run: async ({ ctx, params, body, fullName }) => {
+      run: async ({ repo, ctx, params, body, fullName, actor }) => {
         const comment = findComment(fullName, params[0]!);
+        if (comment.user !== actor.login) throw notYours();
         if (typeof body.body !== 'string') throw missingField('IssueComment', 'body');
+        const from = comment.body;
         comment.body = body.body;
         comment.updated_at = now();
+        await sendIssueCommentEvent('edited', ctx, repo, comment, actor.login, { changes: { body: { from } } });
         return { status: 200, json: commentJson(ctx, comment) };
       },
     },
     {
       method: 'DELETE',
       pattern: /^\/issues\/comments\/(\d+)$/,
-      run: async ({ params, fullName }) => {
+      run: async ({ repo, ctx, params, fullName, actor }) => {
         const comment = findComment(fullName, params[0]!);
+        if (comment.user !== actor.login && !['admin', 'maintain', 'write'].includes(actor.role)) throw notYours();
         posted.comments.splice(posted.comments.indexOf(comment), 1);
+        await sendIssueCommentEvent('deleted', ctx, repo, comment, actor.login);
         return { status: 204, raw: '', contentType: 'text/plain' };
       },
     },
     {
       method: 'GET',
+      pattern: /^\/pulls$/,
+      run: async ({ repo, ctx, query, fullName }) => {
+        const state = query.get('state') ?? 'open';
+        const head = query.get('head');
+        const base = query.get('base');
+        const all = [...pulls.values()]
+          .filter((p) => p.repo.toLowerCase() === fullName.toLowerCase())
+          .filter((p) => state === 'all' || p.state === state)
+          .filter((p) => !head || `${ctx.owner}:${p.head}`.toLowerCase() === head.toLowerCase() || p.head === head)
+          .filter((p) => !base || p.base === base)
+          .sort((a, b) => b.number - a.number);
+        if (query.get('direction') === 'asc') all.reverse();
+        const { items, headers } = paginate(all, query, `${ctx.api}/repos/${fullName}/pulls`);
+        return { status: 200, json: await Promise.all(items.map((p) => pullJson(ctx, repo, p))), headers };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/pulls$/,
+      run: async ({ repo, ctx, body, fullName, actor }) => {
+        if (typeof body.title !== 'string' || body.title === '') throw missingField('PullRequest', 'title');
+        if (typeof body.head !== 'string' || body.head === '') throw missingField('PullRequest', 'head');
+        if (typeof body.base !== 'string' || body.base === '') throw missingField('PullRequest', 'base');
+        // `owner:branch` names a fork's branch; only this repository's own branches are served here.
+        const headBranch = body.head.includes(':') ? body.head.slice(body.head.indexOf(':') + 1) : body.head;
+        if (body.head.includes(':') && body.head.split(':')[0]!.toLowerCase() !== ctx.owner.toLowerCase()) {
+          throw invalidField('PullRequest', 'head');
+        }
+        const [headSha, baseSha] = await Promise.all([
+          repo.resolveCommit(`refs/heads/${headBranch}`),
+          repo.resolveCommit(`refs/heads/${body.base}`),
+        ]);
+        if (!headSha) throw invalidField('PullRequest', 'head');
+        if (!baseSha) throw invalidField('PullRequest', 'base');
+        if ((await repo.count(`${baseSha}..${headSha}`)) === 0) {
+          throw new GitHubApiError(422, 'Validation Failed', [
+            { resource: 'PullRequest', code: 'custom', message: `No commits between ${body.base} and ${headBranch}` },
+          ]);
+        }
+        const existing = [...pulls.values()].find(
+          (p) =>
+            p.repo.toLowerCase() === fullName.toLowerCase() &&
+            p.state === 'open' &&
+            p.head === headBranch &&
+            p.base === body.base,
+        );
+        if (existing) {
+          throw new GitHubApiError(422, 'Validation Failed', [
+            {
+              resource: 'PullRequest',
+              code: 'custom',
+              message: `A pull request already exists for ${ctx.owner}:${headBranch}.`,
+            },
+          ]);
+        }
+        const at = now();
+        const pull: LocalPullRequest = {
+          repo: fullName,
+          number: takeNumber(fullName),
+          head: headBranch,
+          base: body.base,
+          title: body.title,
+          ...(typeof body.body === 'string' ? { body: body.body } : {}),
+          user: actor.login,
+          draft: body.draft === true,
+          state: 'open',
+          headSha,
+          merged: false,
+          mergeCommitSha: null,
+          mergedAt: null,
+          closedAt: null,
+          createdAt: at,
+          updatedAt: at,
+        };
+        pulls.set(pullKey(fullName, pull.number), pull);
+        await repo.updateRef(`refs/pull/${pull.number}/head`, headSha);
+        await sendPullRequestEvent('opened', repo, pull, actor.login);
+        return {
+          status: 201,
+          json: await pullJson(ctx, repo, pull),
+          headers: { location: `${ctx.api}/repos/${fullName}/pulls/${pull.number}` },
+        };
+      },
+    },
+    {
+      method: 'GET',
       pattern: /^\/pulls\/(\d+)$/,
-      run: async ({ repo, ctx, params, fullName }) => {
-        const spec = pulls.get(`${fullName.toLowerCase()}#${params[0]}`);
-        if (!spec) throw new GitHubApiError(404, 'Not Found');
-        return { status: 200, json: await pullJson(ctx, repo, fullName, spec) };
+      run: async ({ repo, ctx, params, fullName }) => ({
+        status: 200,
+        json: await pullJson(ctx, repo, findPull(fullName, params[0]!)),
+      }),
+    },
+    {
+      method: 'PATCH',
+      pattern: /^\/pulls\/(\d+)$/,
+      run: async ({ repo, ctx, params, body, fullName, actor }) => {
+        const pull = findPull(fullName, params[0]!);
+        if (pull.user !== actor.login && !['admin', 'maintain', 'write'].includes(actor.role)) {
+          throw new GitHubApiError(403, 'Must have push access to repository');
+        }
+        const changes: Record<string, { from: string | null }> = {};
+        if (typeof body.title === 'string' && body.title !== pull.title) {
+          changes.title = { from: pull.title ?? null };
+          pull.title = body.title;
+        }
+        if (typeof body.body === 'string' && body.body !== pull.body) {
+          changes.body = { from: pull.body ?? null };
+          pull.body = body.body;
+        }
+        let action: 'closed' | 'reopened' | undefined;
+        if (body.state === 'closed' && pull.state === 'open') {
+          action = 'closed';
+          pull.headSha = (await repo.resolveCommit(`refs/heads/${pull.head}`)) ?? pull.headSha;
+          pull.state = 'closed';
+          pull.closedAt = now();
+        } else if (body.state === 'open' && pull.state === 'closed') {
+          const headSha = await repo.resolveCommit(`refs/heads/${pull.head}`);
+          if (pull.merged || !headSha) throw invalidField('PullRequest', 'state');
+          action = 'reopened';
+          pull.state = 'open';
+          pull.closedAt = null;
+          pull.headSha = headSha;
+        }
+        pull.updatedAt = now();
+        if (Object.keys(changes).length > 0) await sendPullRequestEvent('edited', repo, pull, actor.login, { changes });
+        if (action) await sendPullRequestEvent(action, repo, pull, actor.login);
+        return { status: 200, json: await pullJson(ctx, repo, pull) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/pulls\/(\d+)\/merge$/,
+      run: async ({ params, fullName }) => {
+        // 204 when merged, 404 otherwise. https://docs.github.com/en/rest/pulls/pulls#check-if-a-pull-request-has-been-merged
+        if (!findPull(fullName, params[0]!).merged) throw new GitHubApiError(404, 'Not Found');
+        return { status: 204, raw: '', contentType: 'text/plain' };
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/pulls\/(\d+)\/merge$/,
+      run: async ({ repo, ctx, params, body, fullName, actor }) => {
+        if (!['admin', 'maintain', 'write'].includes(actor.role)) {
+          throw new GitHubApiError(403, 'Must have push access to repository');
+        }
+        const pull = findPull(fullName, params[0]!);
+        const method = body.merge_method ?? 'merge';
+        if (method !== 'merge' && method !== 'squash') throw invalidField('PullRequest', 'merge_method');
+        const notMergeable = () => new GitHubApiError(405, 'Pull Request is not mergeable');
+        if (pull.state !== 'open') throw notMergeable();
+        const baseRef = `refs/heads/${pull.base}`;
+        const [headSha, baseSha] = await Promise.all([
+          repo.resolveCommit(`refs/heads/${pull.head}`),
+          repo.resolveCommit(baseRef),
+        ]);
+        if (!headSha || !baseSha) throw notMergeable();
+        if (typeof body.sha === 'string' && body.sha !== headSha) {
+          throw new GitHubApiError(409, 'Head branch was modified. Review and try the merge again.');
+        }
+        const tree = await repo.mergeTree(baseSha, headSha);
+        if (!tree) throw notMergeable();
+        const title = pull.title ?? `Pull request #${pull.number}`;
+        let message: string;
+        if (method === 'merge') {
+          const subject =
+            optionalString(body.commit_title) ?? `Merge pull request #${pull.number} from ${ctx.owner}/${pull.head}`;
+          message = `${subject}\n\n${optionalString(body.commit_message) ?? title}`;
+        } else {
+          const commits = await repo.commitsBetween(baseSha, headSha, 250);
+          const subject = optionalString(body.commit_title) ?? `${title} (#${pull.number})`;
+          const details = optionalString(body.commit_message) ?? commits.map((c) => `* ${c.message}`).join('\n\n');
+          message = `${subject}\n\n${details}`;
+        }
+        const merger = { name: actor.login, email: noreplyEmail(actor.login) };
+        const sha = await repo.commitTree({
+          tree,
+          parents: method === 'merge' ? [baseSha, headSha] : [baseSha],
+          message: `${message.trimEnd()}\n`,
+          author: merger,
+          committer: { name: 'GitHub', email: 'noreply@github.com' },
+        });
+        if (!(await repo.updateRef(baseRef, sha, baseSha))) {
+          throw new GitHubApiError(409, 'Base branch was modified. Review and try the merge again.');
+        }
+        const at = now();
+        Object.assign(pull, {
+          state: 'closed',
+          merged: true,
+          mergeCommitSha: sha,
+          mergedBy: actor.login,
+          mergedAt: at,
+          closedAt: at,
+          updatedAt: at,
+          headSha,
+        });
+        await sendPullRequestEvent('closed', repo, pull, actor.login);
+        const push = await buildPushPayload({
+          bareRepo: repo.path,
+          repoFullName: fullName,
+          ref: baseRef,
+          before: baseSha,
+          after: sha,
+          pusher: merger,
+          sender: actor.login,
+          logins,
+          cloneUrl: repo.path,
+        });
+        await deliver('push', ctx.owner, push as unknown as Record<string, unknown>);
+        // Pull requests whose head is the base branch moved too.
+        await refsUpdated(fullName, [{ ref: baseRef, before: baseSha, after: sha }], actor.login);
+        return { status: 200, json: { sha, merged: true, message: 'Pull Request successfully merged' } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/installation$/,
+      run: async ({ ctx }) => {
+        if (!app) throw new GitHubApiError(404, 'Not Found');
+        return { status: 200, json: installationJson(ctx.owner) };
       },
     },
     {
@@ -565,6 +1337,109 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     return comment;
   }
 
+  /** Routes outside `/repos/{owner}/{repo}`; undefined when none matches. */
+  async function globalRoute(
+    method: string,
+    path: string,
+    body: Record<string, unknown>,
+    actor: Actor,
+  ): Promise<RouteAnswer | undefined> {
+    let match: RegExpExecArray | null;
+    if (method === 'GET' && path === '/user') {
+      if (actor.kind !== 'user') throw new GitHubApiError(403, 'Resource not accessible by integration');
+      return {
+        status: 200,
+        json: { ...person(actor.login), name: actor.login, email: null, created_at: '2024-01-01T00:00:00Z' },
+      };
+    }
+    if (method === 'GET' && (match = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(path))) {
+      const [, org, slug, username] = match as unknown as [string, string, string, string];
+      const members = teams.get(`${org}/${slug}`.toLowerCase());
+      if (!members?.includes(username)) throw new GitHubApiError(404, 'Not Found');
+      const teamId = stableId(`team:${org.toLowerCase()}/${slug.toLowerCase()}`);
+      return {
+        status: 200,
+        json: {
+          url: `${api}/teams/${teamId}/memberships/${encodeURIComponent(username)}`,
+          role: 'member',
+          state: 'active',
+        },
+      };
+    }
+    if (method === 'GET' && (match = /^\/(?:orgs|users)\/([^/]+)\/installation$/.exec(path))) {
+      if (!app) return undefined;
+      const owner = [...repos.values()]
+        .map((r) => r.fullName.split('/')[0]!)
+        .find((o) => o.toLowerCase() === match![1]!.toLowerCase());
+      if (!owner) throw new GitHubApiError(404, 'Not Found');
+      return { status: 200, json: installationJson(owner) };
+    }
+    if (method === 'GET' && path === '/app') {
+      if (!app) return undefined;
+      return {
+        status: 200,
+        json: {
+          id: app.id,
+          slug: appSlug,
+          name: appSlug,
+          owner: userJson(api, 'pushgate'),
+          events: ['push', 'pull_request', 'issue_comment'],
+        },
+      };
+    }
+    if (method === 'POST' && (match = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path))) {
+      if (!app) return undefined;
+      const owner = [...repos.values()]
+        .map((r) => r.fullName.split('/')[0]!)
+        .find((o) => installationId(o) === Number(match![1]));
+      if (!owner) throw new GitHubApiError(404, 'Not Found');
+      const token = `ghs_${randomBytes(18).toString('hex')}`;
+      const expiresAt = Date.now() + (app.tokenTtlSeconds ?? 3600) * 1000;
+      installationTokens.set(token, expiresAt);
+      installationTokensCreated += 1;
+      return {
+        status: 201,
+        json: {
+          token,
+          expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          permissions: installationJson(owner).permissions,
+          repository_selection: 'all',
+        },
+      };
+    }
+    if (method === 'POST' && path === '/_local/refs-updated') {
+      // Only the stack (the post-receive hook, with the bot token) may say a branch moved.
+      if (actor.kind !== 'bot') throw new GitHubApiError(403, 'Forbidden');
+      const repo = body.repo;
+      const updates = body.updates;
+      if (typeof repo !== 'string') throw missingField('RefsUpdated', 'repo');
+      if (!Array.isArray(updates)) throw missingField('RefsUpdated', 'updates');
+      const valid = updates.filter(
+        (u): u is RefUpdate =>
+          typeof u === 'object' &&
+          u !== null &&
+          typeof (u as RefUpdate).ref === 'string' &&
+          /^[0-9a-f]{40}$/.test(String((u as RefUpdate).before)) &&
+          /^[0-9a-f]{40}$/.test(String((u as RefUpdate).after)),
+      );
+      const sent = await refsUpdated(repo, valid, optionalString(body.sender));
+      return {
+        status: 200,
+        json: {
+          deliveries: sent.map((d) => ({
+            event: d.event,
+            action: d.action,
+            number: d.payload.number,
+            status: d.status,
+            body: d.body,
+            ...(d.error ? { error: d.error } : {}),
+          })),
+        },
+      };
+    }
+    return undefined;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase();
     const baseHeaders = {
@@ -585,6 +1460,20 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
         baseHeaders,
       );
     };
+    const answer = (result: RouteAnswer) => {
+      if ('json' in result) {
+        sendJson(res, result.status, result.json, { ...baseHeaders, ...result.headers });
+      } else {
+        const raw = Buffer.from(result.raw);
+        res
+          .writeHead(result.status, {
+            ...baseHeaders,
+            'content-type': result.contentType,
+            'content-length': raw.length,
+          })
+          .end(raw);
+      }
+    };
 
     // A web page that rebinds its name to 127.0.0.1 still sends its own Host (see verify-request.ts).
     const wrongHost = checkHost(req.headers, 'GitHub');
@@ -596,7 +1485,9 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     const authorization = String(req.headers.authorization ?? '');
     const token = /^(?:token|bearer)\s+(.+)$/i.exec(authorization)?.[1];
     if (!authorization) return fail(401, 'Requires authentication');
-    if (token !== options.token) return fail(401, 'Bad credentials');
+    const actor = token === undefined ? undefined : actorOf(token);
+    if (actor === undefined) return fail(401, 'Bad credentials');
+    if ('problem' in actor) return fail(401, actor.problem);
 
     const url = new URL(req.url ?? '/', 'http://localhost');
     const segments = url.pathname.split('/').map((s) => {
@@ -606,22 +1497,14 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
         return s;
       }
     });
-    // ['', 'repos', owner, repo, ...rest]
-    if (segments[1] !== 'repos' || !segments[2] || !segments[3]) return fail(404, 'Not Found');
-    const registered = repos.get(`${segments[2]}/${segments[3]}`.toLowerCase());
-    if (!registered) return fail(404, 'Not Found');
-    const { git: repo, fullName } = registered;
-    const [owner, name] = fullName.split('/') as [string, string];
-    const rest = segments.length > 4 ? `/${segments.slice(4).join('/')}` : '';
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    let params: string[] = [];
-    const route = routes.find((r) => {
-      if (r.method !== method) return false;
-      const match = r.pattern.exec(rest);
-      if (match) params = match.slice(1);
-      return match !== null;
-    });
-    if (!route) return fail(404, 'Not Found');
+    // App endpoints take the app's JWT and nothing else; the app's JWT opens nothing else.
+    const appRoute =
+      segments[1] === 'app' ||
+      (segments[1] === 'repos' && segments[4] === 'installation' && segments.length === 5) ||
+      ((segments[1] === 'orgs' || segments[1] === 'users') && segments[3] === 'installation' && segments.length === 4);
+    if (appRoute && app && actor.kind !== 'app') return fail(401, 'A JSON web token could not be decoded');
+    if (!appRoute && actor.kind === 'app') return fail(403, 'Resource not accessible by integration');
 
     let body: Record<string, unknown> = {};
     try {
@@ -637,21 +1520,27 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
       return fail(400, 'Problems parsing JSON');
     }
 
-    const ctx: JsonContext = { api, owner, repo: name, logins };
     try {
-      const answer = await route.run({ req, params, query: url.searchParams, body, repo, fullName, ctx });
-      if ('json' in answer) {
-        sendJson(res, answer.status, answer.json, { ...baseHeaders, ...answer.headers });
-      } else {
-        const raw = Buffer.from(answer.raw);
-        res
-          .writeHead(answer.status, {
-            ...baseHeaders,
-            'content-type': answer.contentType,
-            'content-length': raw.length,
-          })
-          .end(raw);
+      if (segments[1] !== 'repos') {
+        const result = await globalRoute(method, url.pathname, body, actor);
+        return result ? answer(result) : fail(404, 'Not Found');
       }
+      // ['', 'repos', owner, repo, ...rest]
+      if (!segments[2] || !segments[3]) return fail(404, 'Not Found');
+      const registered = repos.get(`${segments[2]}/${segments[3]}`.toLowerCase());
+      if (!registered) return fail(404, 'Not Found');
+      const { git: repo, fullName } = registered;
+      const rest = segments.length > 4 ? `/${segments.slice(4).join('/')}` : '';
+      let params: string[] = [];
+      const route = routes.find((r) => {
+        if (r.method !== method) return false;
+        const match = r.pattern.exec(rest);
+        if (match) params = match.slice(1);
+        return match !== null;
+      });
+      if (!route) return fail(404, 'Not Found');
+      const ctx = contextFor(fullName);
+      answer(await route.run({ req, params, query: url.searchParams, body, repo, fullName, ctx, actor }));
     } catch (error) {
       if (error instanceof GitHubApiError) return fail(error.status, error.message, error.errors);
       throw error;
@@ -673,9 +1562,19 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
   return {
     url: server.url,
     posted,
+    deliveries,
+    get installationTokensCreated() {
+      return installationTokensCreated;
+    },
     addRepo,
-    addPullRequest: (repo, pullRequest) => void pulls.set(`${repo.toLowerCase()}#${pullRequest.number}`, pullRequest),
+    addPullRequest,
+    pullRequest: (repo, number) => pulls.get(pullKey(repo, number)),
     setPermission: (login, permission) => void permissions.set(login, permission),
+    addUser,
+    setWebhook: (url, secret) => {
+      webhook = { ...webhook, url, secret };
+    },
+    refsUpdated,
     setDown: (value) => {
       down = value;
     },
@@ -736,4 +1635,18 @@ function optionalString(value: unknown): string | undefined {
 
 function missingField(resource: string, field: string): GitHubApiError {
   return new GitHubApiError(422, 'Validation Failed', [{ resource, field, code: 'missing_field' }]);
+}
+
+function invalidField(resource: string, field: string): GitHubApiError {
+  return new GitHubApiError(422, 'Validation Failed', [{ resource, field, code: 'invalid' }]);
+}
+
+/** Only a comment's author may change it here (GitHub also lets maintainers). */
+function notYours(): GitHubApiError {
+  return new GitHubApiError(403, 'You must be the author of this comment to change it');
+}
+
+/** The address GitHub commits with for a user who keeps theirs private. */
+function noreplyEmail(login: string): string {
+  return `${stableId(`user:${login}`)}+${login}@users.noreply.github.com`;
 }

@@ -89,7 +89,9 @@ describe('local GitHub REST subset', () => {
     await expect(octokit.request('GET /repos/{owner}/{repo}/hooks', { owner, repo: repoName })).rejects.toMatchObject({
       status: 404,
     });
-    await expect(octokit.request('GET /user')).rejects.toMatchObject({ status: 404 });
+    await expect(octokit.request('GET /gists')).rejects.toMatchObject({ status: 404 });
+    // The bot is an app installation: it has no user.
+    await expect(octokit.request('GET /user')).rejects.toMatchObject({ status: 403 });
   });
 
   it('returns file contents as base64 JSON, at a ref, and raw', async () => {
