@@ -46,13 +46,14 @@ describe('slackMessage: text from the run is escaped in every field', () => {
   it('a branch named <!channel> and a reason with <@U123> and & ping nobody and link nowhere', () => {
     const message = slackMessage(hostile);
     const fields = textFields(message);
-    // The fallback text, the headline, the targets, the reason and the link: all of them checked.
+    // The fallback text, the header, the headline, the targets, the reason and the link: all of them checked.
     expect(fields.map((field) => field.path)).toEqual([
       '$.text',
       '$.blocks[0].text.text',
       '$.blocks[1].text.text',
       '$.blocks[2].text.text',
-      '$.blocks[3].elements[0].text',
+      '$.blocks[3].text.text',
+      '$.blocks[4].elements[0].text',
     ]);
     for (const { path, text } of fields) {
       expect(controlSequences(text), `${path}: ${text}`).toEqual([]);

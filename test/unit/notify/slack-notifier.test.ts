@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleUrl } from '../../../functions/lib/console-url.ts';
 import { NotifyError } from '../../../functions/lib/notify/errors.ts';
+import { slackRunView } from '../../../functions/lib/notify/slack-message.ts';
 import { createSlackNotifier } from '../../../functions/lib/notify/slack-notifier.ts';
 import { startSlack, type LocalSlack } from '../../../local/slack/start-slack.ts';
 import { EXECUTION_ARN, failedOutcome } from './run-outcome-fixture.ts';
@@ -67,9 +68,28 @@ describe('createSlackNotifier (real @slack/webhook over HTTP to a loopback sink)
     }));
     await createSlackNotifier({ webhookUrl: slack.webhookUrl }).notify({ ...failedOutcome, targets });
     const blocks = slack.messages[0]!.payload.blocks as { text?: { text: string } }[];
-    const targetsText = blocks[1]!.text!.text;
+    const targetsText = blocks[2]!.text!.text;
     expect(targetsText.length).toBeLessThanOrEqual(3000);
-    expect(targetsText).toMatch(/\n… and \d+ more$/);
+    expect(targetsText).toMatch(/\n… and \d+ more targets: see <https:[^>]+\|the run>$/);
+  });
+
+  it('posts the approval request without buttons, saying how to approve by comment or CLI', async () => {
+    const notifier = createSlackNotifier({ webhookUrl: slack.webhookUrl });
+    const view = {
+      ...slackRunView(failedOutcome),
+      phase: 'awaiting_approval' as const,
+      targets: [
+        { project: 'network', environment: 'prod', status: 'awaiting_approval' as const, planSha256: 'f'.repeat(64) },
+      ],
+    };
+    await notifier.approvalRequested(view);
+    await notifier.approvalRequested({ ...view, targets: [] }); // nothing waits: nothing posted
+    expect(slack.messages).toHaveLength(1);
+    const text = readable(slack.messages[0]!.payload);
+    expect(text).not.toContain('"type":"button"');
+    expect(text).toContain(
+      'comment `/pushgate approve network prod` on the pull request, or run `pushgate approve run-01HXYZ`',
+    );
   });
 
   it('reports a 5xx as retryable, a 4xx as not, and never quotes the webhook URL', async () => {
