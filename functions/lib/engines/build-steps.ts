@@ -1,6 +1,6 @@
 import type { RunRequest } from '../workflow/contract.ts';
 import type { BuildTarget, EngineOptions } from './engine-types.ts';
-import { PLAN_EXPORTS, type PlanArtifactFile } from './plan-exports.ts';
+import { PLAN_EXPORTS, PLAN_TEXT, type PlanArtifactFile } from './plan-exports.ts';
 import { shellQuote } from './shell-quote.ts';
 
 /**
@@ -63,9 +63,38 @@ export function uploadArtifacts(files: PlanArtifactFile[]): string[] {
   ];
 }
 
-/** `env.exported-variables` of a plan build that uploads `files` (see uploadArtifacts). */
+/**
+ * Commands that write plan.txt (the plan as the tool prints it), run after the plan and its uploads
+ * succeeded. The text is informational: a failing command leaves no plan.txt and the build goes on.
+ */
+export function renderPlanText(commands: string[]): string[] {
+  return commands.map(
+    (command) =>
+      `${script([command])} || { rm -f ${PLAN_TEXT.file}; echo "could not write ${PLAN_TEXT.file} (the plan text is informational: the plan stands)" >&2; }`,
+  );
+}
+
+/**
+ * The last command of a plan build: uploads plan.txt, when the build wrote one and the workflow gave
+ * its URL, and exports its sha256. Never fails the build: a refused upload leaves the exported
+ * sha256 empty, and the plan is reviewed without its text.
+ */
+export function uploadPlanText(): string {
+  const { file, urlVariable, exportVariable } = PLAN_TEXT;
+  return [
+    `unset ${exportVariable};`,
+    `if [ -n "\${${urlVariable}:-}" ] && [ -f ${file} ]; then`,
+    `${exportVariable}="$(set -o pipefail; sha256sum ${file} | cut -d ' ' -f 1)"`,
+    `&& ${CURL} --upload-file ${file} "$${urlVariable}"`,
+    `&& export ${exportVariable} && echo "${file} uploaded"`,
+    `|| { unset ${exportVariable}; echo "${file} was not uploaded (the plan text is informational: the plan stands)" >&2; };`,
+    'fi',
+  ].join(' ');
+}
+
+/** `env.exported-variables` of a plan build that uploads `files` (see uploadArtifacts) and plan.txt. */
 export function planExports(files: PlanArtifactFile[]): string[] {
-  return files.map((file) => PLAN_EXPORTS[file]);
+  return [...files.map((file) => PLAN_EXPORTS[file]), PLAN_TEXT.exportVariable];
 }
 
 export function downloadPlan(): string {

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { RunRequest } from '../workflow/contract.ts';
 import { buildVariables, script } from './build-steps.ts';
 import type { BuildTarget, Buildspecs, EngineOptions } from './engine-types.ts';
-import type { PlanArtifactFile } from './plan-exports.ts';
+import { PLAN_TEXT, type PlanArtifactFile } from './plan-exports.ts';
 import { planAndApply } from './plan-and-apply.ts';
 import { shellQuote } from './shell-quote.ts';
 
@@ -24,6 +24,8 @@ export function commandBuildspec(
   const planJson = settings.planJson === undefined ? undefined : posix.normalize(settings.planJson);
   const variables = buildVariables(target, options, run);
   const artifacts: PlanArtifactFile[] = planJson === undefined ? ['plan.bin'] : ['plan.bin', 'plan.json'];
+  // The plan command's output is its plan text, unless the command itself writes a file of that name.
+  const teesText = planFile !== PLAN_TEXT.file && planJson !== PLAN_TEXT.file;
 
   return planAndApply(
     {
@@ -31,7 +33,7 @@ export function commandBuildspec(
       dir: target.dir,
       plan: [
         ...(settings.validate === undefined ? [] : [settings.validate]),
-        settings.plan,
+        teesText ? teePlanText(settings.plan) : settings.plan,
         script([
           `if [ ! -f ${shellQuote(planFile)} ]; then`,
           `  echo ${shellQuote(`the plan command did not write ${planFile}`)} >&2`,
@@ -52,4 +54,13 @@ export function commandBuildspec(
     },
     planOnly,
   );
+}
+
+/**
+ * The user's plan command in the build's own shell (a `cd` or an export in it still holds), its
+ * standard output also copied to plan.txt. The command's exit status is the step's; tee is waited
+ * for so that plan.txt is complete before it is uploaded, and its own failure fails nothing.
+ */
+function teePlanText(command: string): string {
+  return [`{`, command, `} > >(tee ${PLAN_TEXT.file}) && { wait $! || true; }`].join('\n');
 }

@@ -3,7 +3,9 @@ import {
   downloadPlan,
   enterProjectDir,
   planExports,
+  renderPlanText,
   uploadArtifacts,
+  uploadPlanText,
   verifyPlanSha256,
 } from './build-steps.ts';
 import type { Buildspecs } from './engine-types.ts';
@@ -19,6 +21,12 @@ export interface EngineSteps {
   /** The engine's plan: leaves plan.bin (and plan.json when among `artifacts`) in the project directory. */
   plan: string[];
   artifacts: PlanArtifactFile[];
+  /**
+   * Commands that write plan.txt, the plan as the tool prints it, once the plan and its uploads
+   * succeeded; a failing one does not fail the build. An engine whose plan step already wrote
+   * plan.txt needs none: whatever plan.txt is there is uploaded.
+   */
+  planText?: string[];
   /** The engine's apply of the verified plan.bin in the project directory. */
   apply: string[];
 }
@@ -40,6 +48,8 @@ export function planAndApply(steps: EngineSteps, planOnly: boolean): Buildspecs 
       enterProjectDir(steps.dir),
       ...steps.plan,
       ...uploadArtifacts(steps.artifacts),
+      ...renderPlanText(steps.planText ?? []),
+      uploadPlanText(),
     ],
   });
   if (planOnly) return { plan };

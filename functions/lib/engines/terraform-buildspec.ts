@@ -61,6 +61,8 @@ export function terraformBuildspec(
         `${tool} show -json plan.bin > plan.json`,
       ],
       artifacts: ARTIFACTS,
+      // What `terraform plan` printed, again from the saved plan: sensitive values show as (sensitive value).
+      planText: [`${tool} show -no-color plan.bin > plan.txt`],
       apply: [...prepare, `${tool} apply -input=false -no-color -lock-timeout=5m plan.bin`],
     },
     planOnly,

@@ -72,3 +72,52 @@ export interface PullRequestInfo {
   state: 'open' | 'closed';
   merged: boolean;
 }
+
+// --- Write side: each caller takes only the interface it needs ----------------------------------
+
+/** https://docs.github.com/en/rest/commits/statuses#create-a-commit-status */
+export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+
+export interface CommitStatusInput {
+  /** One status per context on a commit: a newer one with the same context replaces it. */
+  context: string;
+  state: CommitState;
+  /** GitHub keeps at most 140 characters: a longer one is cut. */
+  description: string;
+  /** Only an http(s) URL becomes the status' link; anything else (a CLI command) goes into the description. */
+  targetUrl?: string;
+}
+
+/** Commit statuses (the checks list of a commit and of a pull request). */
+export interface CommitStatuses {
+  setCommitStatus(repo: string, sha: string, status: CommitStatusInput): Promise<void>;
+}
+
+/** Comments on a pull request (its conversation: GitHub's issue comments). */
+export interface PullRequestComments {
+  /**
+   * Edits in place the comment that contains `marker` (an HTML comment such as
+   * `<!-- pushgate:plan -->`) and was written by this identity; creates one when there is none.
+   */
+  upsertComment(repo: string, number: number, marker: string, body: string): Promise<{ id: number; created: boolean }>;
+  createComment(repo: string, number: number, body: string): Promise<{ id: number }>;
+}
+
+/** Comments on a commit (shown on the commit's page; a push has no pull request to comment on). */
+export interface CommitComments {
+  createCommitComment(repo: string, sha: string, body: string): Promise<{ id: number }>;
+  /** The id of this identity's comment on the commit that contains `marker`; undefined when there is none. */
+  findCommitComment?(repo: string, sha: string, marker: string): Promise<number | undefined>;
+}
+
+/** Who may approve: repository roles and team memberships. */
+export interface ApproverDirectory {
+  getPermission(repo: string, login: string): Promise<RepoPermission>;
+  /** An active member of `org`'s team `teamSlug` (a pending invitation is not membership). */
+  isTeamMember(org: string, teamSlug: string, login: string): Promise<boolean>;
+}
+
+/** GitHub's maximum length of a comment body. */
+export const MAX_COMMENT_CHARS = 65_536;
+/** GitHub's maximum length of a commit status description. */
+export const MAX_STATUS_DESCRIPTION_CHARS = 140;

@@ -1,17 +1,46 @@
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
-import { REPO_PERMISSIONS, type GitHost, type RepoPermission } from './git-host.ts';
+import { isUrl } from '../console-url.ts';
+import {
+  MAX_COMMENT_CHARS,
+  MAX_STATUS_DESCRIPTION_CHARS,
+  REPO_PERMISSIONS,
+  type ApproverDirectory,
+  type CommitComments,
+  type CommitStatuses,
+  type GitHost,
+  type PullRequestComments,
+  type RepoPermission,
+} from './git-host.ts';
 import { GitHostError } from './git-host-error.ts';
 
+/** A GitHub App's own credentials: pushgate then acts as the App's installation on each repository's owner. */
+export interface GitHubAppCredentials {
+  appId: string | number;
+  /** The App's private key (PEM, PKCS#1 or PKCS#8). */
+  privateKey: string;
+}
+
 export interface GitHubHostOptions {
-  /** Installation or personal access token; without it only public repositories can be read. */
+  /** Installation or personal access token; without it (and without `app`) only public repositories can be read. */
   token?: string;
+  /** Authenticate as a GitHub App instead of with a token: an installation token per repository owner. */
+  app?: GitHubAppCredentials;
   /** REST API root (GitHub Enterprise: `https://<host>/api/v3`; local: the loopback server). */
   baseUrl?: string;
   /** Where repositories are cloned from: `<cloneBaseUrl>/<owner>/<name>.git`. */
   cloneBaseUrl?: string;
-  /** Injected client (tests, a shared instance); `token` and `baseUrl` are then ignored. */
+  /** Injected client (tests, a shared instance); `token`, `app` and `baseUrl` are then ignored. */
   octokit?: Octokit;
+  /**
+   * The login comments are written as, when known: skips asking GitHub (`GET /user` for a token,
+   * `<slug>[bot]` from `GET /app` for an App).
+   */
+  login?: string;
 }
+
+/** Everything pushgate reads from and writes to GitHub; callers take the narrow interface they need. */
+export type GitHubHost = GitHost & CommitStatuses & PullRequestComments & CommitComments & ApproverDirectory;
 
 const ZERO_SHA = /^0+$/;
 
@@ -22,24 +51,46 @@ const ZERO_SHA = /^0+$/;
  */
 const COMPARE_FILES_LIMIT = 300;
 
-/** GitHost over the GitHub REST API (@octokit/rest). */
-export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
-  const octokit =
-    options.octokit ??
-    new Octokit({
-      auth: options.token,
-      baseUrl: (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''),
-      userAgent: 'pushgate',
-      // Octokit logs every non-2xx response as an error, expected 404s included; failures reach the
-      // caller as GitHostError instead, and the handler logs them once, structured.
-      log: { debug: () => {}, info: () => {}, warn: (message: string) => console.warn(message), error: () => {} },
-    });
-  const cloneBaseUrl = (options.cloneBaseUrl ?? 'https://github.com').replace(/\/+$/, '');
+// Octokit logs every non-2xx response as an error, expected 404s included; failures reach the
+// caller as GitHostError instead, and the handler logs them once, structured.
+const QUIET_LOG = {
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: () => {},
+};
 
-  const host: GitHost = {
+/** How requests are authenticated: one client for a token, one per installation for an App. */
+interface Clients {
+  forRepo(owner: string, name: string): Promise<Octokit>;
+  forOrg(org: string): Promise<Octokit>;
+  /** The login this identity writes comments as; undefined when GitHub will not say. */
+  identity(): Promise<string | undefined>;
+}
+
+/** GitHost and the narrow writers over the GitHub REST API (@octokit/rest), with a token or as a GitHub App. */
+export function createGitHubHost(options: GitHubHostOptions = {}): GitHubHost {
+  const baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+  const clients =
+    options.octokit !== undefined
+      ? tokenClients(options.octokit, options.login)
+      : options.app !== undefined
+        ? appClients(options.app, baseUrl, options.login)
+        : tokenClients(
+            new Octokit({ auth: options.token, baseUrl, userAgent: 'pushgate', log: QUIET_LOG }),
+            options.login,
+          );
+  const cloneBaseUrl = (options.cloneBaseUrl ?? 'https://github.com').replace(/\/+$/, '');
+  const client = (repo: string) => {
+    const { owner, name } = splitRepo(repo);
+    return clients.forRepo(owner, name);
+  };
+
+  const host: GitHubHost = {
     async getFile(repo, path, ref) {
       const { owner, name } = splitRepo(repo);
       try {
+        const octokit = await client(repo);
         // The raw media type returns the file itself (up to 100 MB) instead of base64 inside JSON.
         // https://docs.github.com/en/rest/repos/contents#get-repository-content
         const response = await octokit.rest.repos.getContent({
@@ -69,6 +120,7 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
       if (ZERO_SHA.test(base)) return undefined;
       const { owner, name } = splitRepo(repo);
       try {
+        const octokit = await client(repo);
         const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
           owner,
           repo: name,
@@ -95,6 +147,7 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
     async getDefaultBranch(repo) {
       const { owner, name } = splitRepo(repo);
       try {
+        const octokit = await client(repo);
         // https://docs.github.com/en/rest/repos/repos#get-a-repository
         const { data } = await octokit.rest.repos.get({ owner, repo: name });
         return data.default_branch;
@@ -110,6 +163,7 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
     async getPermission(repo, login) {
       const { owner, name } = splitRepo(repo);
       try {
+        const octokit = await client(repo);
         // role_name distinguishes triage and maintain; `permission` folds them into read and write.
         const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
           owner,
@@ -126,6 +180,7 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
     async getPullRequest(repo, number) {
       const { owner, name } = splitRepo(repo);
       try {
+        const octokit = await client(repo);
         // https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
         const { data } = await octokit.rest.pulls.get({ owner, repo: name, pull_number: number });
         return {
@@ -147,6 +202,7 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
       const { owner, name } = splitRepo(repo);
       const pull = /^(?:refs\/)?pull\/(\d+)\/head$/.exec(ref);
       try {
+        const octokit = await client(repo);
         if (pull) {
           const { data } = await octokit.rest.pulls.get({ owner, repo: name, pull_number: Number(pull[1]) });
           return data.head.sha;
@@ -160,8 +216,269 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHost {
         throw toGitHostError(error, `could not resolve ${ref} in ${repo}`);
       }
     },
+
+    async setCommitStatus(repo, sha, status) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        // https://docs.github.com/en/rest/commits/statuses#create-a-commit-status
+        await octokit.rest.repos.createCommitStatus({
+          owner,
+          repo: name,
+          sha,
+          context: status.context,
+          state: status.state,
+          description: cut(status.description, MAX_STATUS_DESCRIPTION_CHARS),
+          // GitHub refuses a target_url that is not a web address (the local stack's link is a command).
+          ...(status.targetUrl !== undefined && isUrl(status.targetUrl) ? { target_url: status.targetUrl } : {}),
+        });
+      } catch (error) {
+        throw toGitHostError(error, `could not set status ${status.context} on ${sha.slice(0, 7)} in ${repo}`);
+      }
+    },
+
+    async createComment(repo, number, body) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        // https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
+        const { data } = await octokit.rest.issues.createComment({
+          owner,
+          repo: name,
+          issue_number: number,
+          body: cut(body, MAX_COMMENT_CHARS),
+        });
+        return { id: data.id };
+      } catch (error) {
+        throw toGitHostError(error, `could not comment on #${number} of ${repo}`);
+      }
+    },
+
+    async upsertComment(repo, number, marker, body) {
+      const { owner, name } = splitRepo(repo);
+      if (marker === '' || !body.includes(marker)) throw new TypeError('the comment body must contain its marker');
+      try {
+        const octokit = await client(repo);
+        const me = (await clients.identity())?.toLowerCase();
+        let existing: number | undefined;
+        // https://docs.github.com/en/rest/issues/comments#list-issue-comments (oldest first)
+        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+          owner,
+          repo: name,
+          issue_number: number,
+          per_page: 100,
+        })) {
+          const mine = page.data.find((comment) => isOwnComment(comment, marker, me));
+          if (mine) {
+            existing = mine.id;
+            break;
+          }
+        }
+        if (existing === undefined) {
+          const { data } = await octokit.rest.issues.createComment({
+            owner,
+            repo: name,
+            issue_number: number,
+            body: cut(body, MAX_COMMENT_CHARS),
+          });
+          return { id: data.id, created: true };
+        }
+        // https://docs.github.com/en/rest/issues/comments#update-an-issue-comment
+        await octokit.rest.issues.updateComment({
+          owner,
+          repo: name,
+          comment_id: existing,
+          body: cut(body, MAX_COMMENT_CHARS),
+        });
+        return { id: existing, created: false };
+      } catch (error) {
+        throw toGitHostError(error, `could not write the pushgate comment on #${number} of ${repo}`);
+      }
+    },
+
+    async createCommitComment(repo, sha, body) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        // https://docs.github.com/en/rest/commits/comments#create-a-commit-comment
+        const { data } = await octokit.rest.repos.createCommitComment({
+          owner,
+          repo: name,
+          commit_sha: sha,
+          body: cut(body, MAX_COMMENT_CHARS),
+        });
+        return { id: data.id };
+      } catch (error) {
+        throw toGitHostError(error, `could not comment on ${sha.slice(0, 7)} in ${repo}`);
+      }
+    },
+
+    async findCommitComment(repo, sha, marker) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        const me = (await clients.identity())?.toLowerCase();
+        // https://docs.github.com/en/rest/commits/comments#list-commit-comments
+        for await (const page of octokit.paginate.iterator(octokit.rest.repos.listCommentsForCommit, {
+          owner,
+          repo: name,
+          commit_sha: sha,
+          per_page: 100,
+        })) {
+          const mine = page.data.find((comment) => isOwnComment(comment, marker, me));
+          if (mine) return mine.id;
+        }
+        return undefined;
+      } catch (error) {
+        throw toGitHostError(error, `could not read the comments on ${sha.slice(0, 7)} in ${repo}`);
+      }
+    },
+
+    async isTeamMember(org, teamSlug, login) {
+      try {
+        const octokit = await clients.forOrg(org);
+        // https://docs.github.com/en/rest/teams/members#get-team-membership-for-a-user
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({
+          org,
+          team_slug: teamSlug,
+          username: login,
+        });
+        return data.state === 'active';
+      } catch (error) {
+        if (statusOf(error) === 404) return false;
+        throw toGitHostError(error, `could not read ${login}'s membership of ${org}/${teamSlug}`);
+      }
+    },
   };
   return host;
+}
+
+/** One token for every repository: the identity is the token's user (`GET /user`). */
+function tokenClients(octokit: Octokit, login: string | undefined): Clients {
+  let identity: Promise<string | undefined> | undefined = login === undefined ? undefined : Promise.resolve(login);
+  return {
+    forRepo: async () => octokit,
+    forOrg: async () => octokit,
+    identity() {
+      identity ??= octokit.rest.users.getAuthenticated().then(
+        ({ data }) => data.login,
+        (error: unknown) => {
+          identity = undefined;
+          // A token GitHub does not take fails every other call too: say so here.
+          if (statusOf(error) === 401) throw toGitHostError(error, 'could not tell who the GitHub token belongs to');
+          // An installation token cannot read /user (403): comments are then matched by marker and bot author.
+          return undefined;
+        },
+      );
+      return identity;
+    },
+  };
+}
+
+/**
+ * A GitHub App: requests about a repository use an installation token of the App's installation on
+ * the repository's owner. The installation is looked up once per owner (`GET /repos/{o}/{r}/installation`
+ * with the App's JWT) and each installation has one client, whose auth-app cache keeps its token until
+ * it is about to expire (tokens live an hour): one token per installation, not one per request.
+ */
+function appClients(app: GitHubAppCredentials, baseUrl: string, login: string | undefined): Clients {
+  const appOctokit = new Octokit({
+    authStrategy: createAppAuth,
+    auth: { appId: app.appId, privateKey: app.privateKey },
+    baseUrl,
+    userAgent: 'pushgate',
+    log: QUIET_LOG,
+  });
+  const installations = new Map<string, Promise<number>>();
+  const installationClients = new Map<number, Octokit>();
+  let identity: Promise<string | undefined> | undefined = login === undefined ? undefined : Promise.resolve(login);
+
+  const clientOf = (installationId: number) => {
+    let octokit = installationClients.get(installationId);
+    if (!octokit) {
+      octokit = new Octokit({
+        authStrategy: createAppAuth,
+        auth: { appId: app.appId, privateKey: app.privateKey, installationId },
+        baseUrl,
+        userAgent: 'pushgate',
+        log: QUIET_LOG,
+      });
+      installationClients.set(installationId, octokit);
+    }
+    return octokit;
+  };
+  const installationOf = (owner: string, lookup: () => Promise<number>): Promise<number> => {
+    const key = owner.toLowerCase();
+    let id = installations.get(key);
+    if (!id) {
+      id = lookup().catch((error: unknown) => {
+        installations.delete(key);
+        if (statusOf(error) === 404)
+          throw new GitHostError(`the GitHub App ${app.appId} is not installed on ${owner}`, {
+            cause: error,
+            status: 404,
+          });
+        throw toGitHostError(error, `could not find the GitHub App's installation on ${owner}`);
+      });
+      installations.set(key, id);
+    }
+    return id;
+  };
+
+  return {
+    async forRepo(owner, name) {
+      // https://docs.github.com/en/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app
+      const id = await installationOf(owner, async () => {
+        const { data } = await appOctokit.rest.apps.getRepoInstallation({ owner, repo: name });
+        return data.id;
+      });
+      return clientOf(id);
+    },
+    async forOrg(org) {
+      const id = await installationOf(org, async () => {
+        try {
+          const { data } = await appOctokit.rest.apps.getOrgInstallation({ org });
+          return data.id;
+        } catch (error) {
+          if (statusOf(error) !== 404) throw error;
+          const { data } = await appOctokit.rest.apps.getUserInstallation({ username: org });
+          return data.id;
+        }
+      });
+      return clientOf(id);
+    },
+    identity() {
+      // https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app: comments show `<slug>[bot]`.
+      identity ??= appOctokit.rest.apps.getAuthenticated().then(
+        ({ data }) => (data?.slug ? `${data.slug}[bot]` : undefined),
+        (error: unknown) => {
+          identity = undefined;
+          throw toGitHostError(error, `could not read the GitHub App ${app.appId}`);
+        },
+      );
+      return identity;
+    },
+  };
+}
+
+/**
+ * A comment pushgate wrote with this marker: someone quoting the marker does not make their comment
+ * pushgate's. When GitHub does not say who this token is (an installation token cannot read /user),
+ * a bot's comment will do.
+ */
+function isOwnComment(
+  comment: { body?: string | null; user?: { login: string; type?: string } | null },
+  marker: string,
+  me: string | undefined,
+): boolean {
+  if (!(comment.body ?? '').includes(marker)) return false;
+  return me === undefined ? comment.user?.type === 'Bot' : comment.user?.login.toLowerCase() === me;
+}
+
+/** At most `max` characters (UTF-16 units, as GitHub counts), the cut marked with an ellipsis. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }
 
 function splitRepo(repo: string): { owner: string; name: string } {

@@ -67,7 +67,7 @@ async function overrides(
 }
 
 /** The object's bytes in the local S3, undefined when there is none. */
-async function stored(target: BuildTarget, file: 'plan.bin' | 'plan.json'): Promise<Buffer | undefined> {
+async function stored(target: BuildTarget, file: 'plan.bin' | 'plan.json' | 'plan.txt'): Promise<Buffer | undefined> {
   try {
     const object = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: artifactKey(target, file) }));
     return Buffer.from(await object.Body!.transformToByteArray());
@@ -77,7 +77,7 @@ async function stored(target: BuildTarget, file: 'plan.bin' | 'plan.json'): Prom
   }
 }
 
-async function storedOrFail(target: BuildTarget, file: 'plan.bin' | 'plan.json'): Promise<Buffer> {
+async function storedOrFail(target: BuildTarget, file: 'plan.bin' | 'plan.json' | 'plan.txt'): Promise<Buffer> {
   const bytes = await stored(target, file);
   if (!bytes) throw new Error(`${artifactKey(target, file)} is not in S3`);
   return bytes;
@@ -111,14 +111,22 @@ describe('terraform buildspecs, run with bash', () => {
       'terraform validate -no-color',
       'terraform plan -input=false -no-color -lock-timeout=5m -out=plan.bin -var-file=envs/staging.tfvars',
       'terraform show -json plan.bin',
+      'terraform show -no-color plan.bin',
     ]);
-    expect(await storedKeys()).toEqual([artifactKey(target, 'plan.bin'), artifactKey(target, 'plan.json')]);
+    expect(await storedKeys()).toEqual([
+      artifactKey(target, 'plan.bin'),
+      artifactKey(target, 'plan.json'),
+      artifactKey(target, 'plan.txt'),
+    ]);
     expect((await storedOrFail(target, 'plan.json')).toString()).toBe(await readFile(PLAN_FIXTURE, 'utf8'));
     const planBytes = await storedOrFail(target, 'plan.bin');
     expect(planBytes).toEqual(await readFile(join(root, 'plan/infra/network/plan.bin')));
     expect(result.stdout).toContain(`plan.bin sha256 ${sha256(planBytes)}`);
     expect(result.stdout).toContain('plan.bin uploaded');
     expect(result.stdout).toContain('plan.json uploaded');
+    expect(result.stdout).toContain('plan.txt uploaded');
+    // The stand-in prints the same document for every `show`: what matters is that plan.txt is its output.
+    expect((await storedOrFail(target, 'plan.txt')).toString()).toBe(await readFile(PLAN_FIXTURE, 'utf8'));
     expect(result.stdout).not.toContain('assumed role');
     printsNoUrl(result);
   });
@@ -129,6 +137,7 @@ describe('terraform buildspecs, run with bash', () => {
     expect(result.exported).toEqual({
       PUSHGATE_PLAN_SHA256: sha256(await storedOrFail(target, 'plan.bin')),
       PUSHGATE_PLAN_JSON_SHA256: sha256(await storedOrFail(target, 'plan.json')),
+      PUSHGATE_PLAN_TXT_SHA256: sha256(await storedOrFail(target, 'plan.txt')),
     });
     expect(result.exported.PUSHGATE_PLAN_SHA256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -331,7 +340,10 @@ describe("builds take on the environment's role first", () => {
     expect(seenByPlan.AWS_SECRET_ACCESS_KEY).toBeTruthy();
     // No falling back to the runner's role.
     expect(seenByPlan).not.toHaveProperty('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
-    expect(planned.exported).toEqual({ PUSHGATE_PLAN_SHA256: sha256(planBytes) });
+    expect(planned.exported).toEqual({
+      PUSHGATE_PLAN_SHA256: sha256(planBytes),
+      PUSHGATE_PLAN_TXT_SHA256: sha256(await storedOrFail(target, 'plan.txt')),
+    });
 
     const source = await checkout('apply');
     const applied = await runBuildspec(
@@ -356,7 +368,11 @@ describe("builds take on the environment's role first", () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe(`assumed role ${PLAN_ROLE}`);
     expect(lines.indexOf('Terraform has been successfully initialized!')).toBeGreaterThan(0);
-    expect(await storedKeys()).toEqual([artifactKey(target, 'plan.bin'), artifactKey(target, 'plan.json')]);
+    expect(await storedKeys()).toEqual([
+      artifactKey(target, 'plan.bin'),
+      artifactKey(target, 'plan.json'),
+      artifactKey(target, 'plan.txt'),
+    ]);
   });
 
   it('with no role, nothing is assumed: the commands keep the container credentials', async () => {
@@ -471,10 +487,13 @@ describe('command buildspecs, run with bash', () => {
     expect(planned.code).toBe(0);
     const planBytes = await storedOrFail(target, 'plan.bin');
     expect(planBytes.toString()).toBe('records: 2 for prod');
-    // No planJson: only plan.bin is uploaded, though the workflow presigned both.
-    expect(await storedKeys()).toEqual([artifactKey(target, 'plan.bin')]);
+    // No planJson: plan.bin is uploaded (and the plan command's output as plan.txt), though the workflow presigned plan.json too.
+    expect(await storedKeys()).toEqual([artifactKey(target, 'plan.bin'), artifactKey(target, 'plan.txt')]);
     expect(await stored(target, 'plan.json')).toBeUndefined();
-    expect(planned.exported).toEqual({ PUSHGATE_PLAN_SHA256: sha256(planBytes) });
+    expect(planned.exported).toEqual({
+      PUSHGATE_PLAN_SHA256: sha256(planBytes),
+      PUSHGATE_PLAN_TXT_SHA256: sha256(await storedOrFail(target, 'plan.txt')),
+    });
 
     const source = await checkout('apply');
     const result = await runBuildspec(
@@ -495,5 +514,83 @@ describe('command buildspecs, run with bash', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the plan command did not write out/dns.plan');
     expect(await storedKeys()).toEqual([]);
+  });
+});
+
+describe('plan.txt, the plan as the tool prints it', () => {
+  const { target, options } = targetOf(config, 'network', 'staging');
+  const { plan } = buildspecFor(target, options, run, true);
+
+  it('a refused plan.txt upload does not fail the plan: its sha256 is then empty', async () => {
+    const urls = await artifactUrls(s3, target, 'plan');
+    const forged = urls.PUSHGATE_PLAN_TXT_URL!.replace(
+      /X-Amz-Signature=[0-9a-f]+/,
+      `X-Amz-Signature=${'0'.repeat(64)}`,
+    );
+    const result = await runBuildspec(
+      plan,
+      await overrides(await checkout('plan'), target, 'plan', { PUSHGATE_PLAN_TXT_URL: forged }),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('plan.txt was not uploaded');
+    expect(result.exported).toEqual({
+      PUSHGATE_PLAN_SHA256: sha256(await storedOrFail(target, 'plan.bin')),
+      PUSHGATE_PLAN_JSON_SHA256: sha256(await storedOrFail(target, 'plan.json')),
+      PUSHGATE_PLAN_TXT_SHA256: '',
+    });
+    expect(await stored(target, 'plan.txt')).toBeUndefined();
+    printsNoUrl(result);
+  });
+
+  it('without a plan.txt URL (a workflow that presigns none) the plan uploads the other two, quietly', async () => {
+    const result = await runBuildspec(
+      plan,
+      await overrides(await checkout('plan'), target, 'plan', { PUSHGATE_PLAN_TXT_URL: '' }),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(await storedKeys()).toEqual([artifactKey(target, 'plan.bin'), artifactKey(target, 'plan.json')]);
+    expect(result.exported.PUSHGATE_PLAN_TXT_SHA256).toBe('');
+  });
+
+  it('a failing plan renders and uploads no plan.txt', async () => {
+    const result = await runBuildspec(
+      plan,
+      await overrides(await checkout('plan'), target, 'plan', { FAKE_TERRAFORM_FAIL: 'plan' }),
+    );
+    expect(result.code).toBe(1);
+    expect((await toolLog()).filter((line) => line.startsWith('terraform show'))).toEqual([]);
+    expect(await storedKeys()).toEqual([]);
+  });
+
+  it("a command plan's failure is the step's, even with its output copied to plan.txt", async () => {
+    const { target: dns, options: dnsOptions } = targetOf(config, 'dns', 'prod');
+    const project = {
+      ...dnsOptions.project,
+      command: { plan: 'echo "planning dns"; false', apply: 'true', planFile: 'out/dns.plan' },
+    };
+    const { plan: failing } = buildspecFor(dns, { ...dnsOptions, project }, run, true);
+    const result = await runBuildspec(failing, await overrides(await checkout('plan'), dns, 'plan'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('planning dns');
+    expect(await storedKeys()).toEqual([]);
+  });
+
+  it("a command plan's cd and exports hold for the commands after it, and its output is plan.txt", async () => {
+    const { target: dns, options: dnsOptions } = targetOf(config, 'dns', 'prod');
+    const project = {
+      ...dnsOptions.project,
+      command: {
+        plan: 'export ZONE=example.org; mkdir -p out && printf "%s" "$ZONE" > out/dns.plan && printf "\\033[32m+ record www.%s\\033[0m\\n" "$ZONE"',
+        apply: 'true',
+        planFile: 'out/dns.plan',
+      },
+    };
+    const { plan: planning } = buildspecFor(dns, { ...dnsOptions, project }, run, true);
+    const result = await runBuildspec(planning, await overrides(await checkout('plan'), dns, 'plan'));
+    expect(result.code).toBe(0);
+    expect((await storedOrFail(dns, 'plan.bin')).toString()).toBe('example.org');
+    // As the tool printed it (colours and all): readers strip the escapes.
+    expect((await storedOrFail(dns, 'plan.txt')).toString()).toBe('\u001b[32m+ record www.example.org\u001b[0m\n');
   });
 });

@@ -23,6 +23,16 @@ const CURL = 'curl --fail --silent --show-error --retry 3 --retry-connrefused';
 const UPLOAD_PLAN_BIN = `${CURL} --upload-file plan.bin "$PUSHGATE_PLAN_BIN_URL" && echo "plan.bin uploaded"`;
 const UPLOAD_PLAN_JSON = `${CURL} --upload-file plan.json "$PUSHGATE_PLAN_JSON_URL" && echo "plan.json uploaded"`;
 const DOWNLOAD_PLAN_BIN = `${CURL} --output plan.bin "$PUSHGATE_PLAN_BIN_URL" && echo "plan.bin downloaded"`;
+/** The informational plan text: uploaded last, when there is one, never failing the build. */
+const UPLOAD_PLAN_TXT =
+  'unset PUSHGATE_PLAN_TXT_SHA256; if [ -n "${PUSHGATE_PLAN_TXT_URL:-}" ] && [ -f plan.txt ]; then ' +
+  `PUSHGATE_PLAN_TXT_SHA256="$(set -o pipefail; sha256sum plan.txt | cut -d ' ' -f 1)" ` +
+  `&& ${CURL} --upload-file plan.txt "$PUSHGATE_PLAN_TXT_URL" ` +
+  '&& export PUSHGATE_PLAN_TXT_SHA256 && echo "plan.txt uploaded" ' +
+  '|| { unset PUSHGATE_PLAN_TXT_SHA256; echo "plan.txt was not uploaded (the plan text is informational: the plan stands)" >&2; }; fi';
+/** Terraform's plan text, rendered after the uploads; its failure removes plan.txt and goes on. */
+const terraformPlanText = (tool: string) =>
+  `(\nset -euo pipefail\n${tool} show -no-color plan.bin > plan.txt\n) || { rm -f plan.txt; echo "could not write plan.txt (the plan text is informational: the plan stands)" >&2; }`;
 
 /** The first command of every build: the environment's role, when the platform policy gives one. */
 function assumeRoleOf(variable: 'PUSHGATE_PLAN_ROLE_ARN' | 'PUSHGATE_APPLY_ROLE_ARN'): string {
@@ -106,6 +116,8 @@ describe('buildspecFor', () => {
       HASH_PLAN_JSON,
       UPLOAD_PLAN_BIN,
       UPLOAD_PLAN_JSON,
+      terraformPlanText('terraform'),
+      UPLOAD_PLAN_TXT,
     ]);
   });
 
@@ -189,7 +201,14 @@ describe('buildspecFor', () => {
     expect(script).toContain(
       'aws cloudformation describe-change-set --change-set-name "$arn" --output json > plan.json',
     );
-    expect(commands.slice(4)).toEqual([HASH_PLAN_BIN, HASH_PLAN_JSON, UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON]);
+    // CloudFormation has no text of its plan: pushgate renders the change set from plan.json (renderChangeSetText).
+    expect(commands.slice(4)).toEqual([
+      HASH_PLAN_BIN,
+      HASH_PLAN_JSON,
+      UPLOAD_PLAN_BIN,
+      UPLOAD_PLAN_JSON,
+      UPLOAD_PLAN_TXT,
+    ]);
   });
 
   it('cloudformation apply: verifies the change set ARN, then executes it and waits for the stack', () => {
@@ -234,11 +253,18 @@ describe('buildspecFor', () => {
       ASSUME_PLAN_ROLE,
       `cd "$CODEBUILD_SRC_DIR"/'dns'`,
       './dns check',
-      './dns plan --out out/dns.plan',
+      // In the build's own shell, its output also copied to plan.txt.
+      '{\n./dns plan --out out/dns.plan\n} > >(tee plan.txt) && { wait $! || true; }',
     ]);
     expect(commands[4]).toContain("cp -- 'out/dns.plan' plan.bin");
     expect(commands[4]).toContain("cp -- 'out/plan.json' plan.json");
-    expect(commands.slice(-4)).toEqual([HASH_PLAN_BIN, HASH_PLAN_JSON, UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON]);
+    expect(commands.slice(-5)).toEqual([
+      HASH_PLAN_BIN,
+      HASH_PLAN_JSON,
+      UPLOAD_PLAN_BIN,
+      UPLOAD_PLAN_JSON,
+      UPLOAD_PLAN_TXT,
+    ]);
   });
 
   it("command apply: the verified plan goes back to planFile, then the user's apply runs", () => {
@@ -267,14 +293,18 @@ describe('buildspecFor', () => {
     for (const [engine, plan] of Object.entries(plans)) {
       const commands = commandsOf(plan);
       // Every upload is a curl to a presigned URL; plan.bin is always uploaded, plan.json when the engine has one.
-      const uploads = commands.filter((command) => command.includes('--upload-file'));
+      const uploads = commands.filter((command) => command.includes('--upload-file') && command !== UPLOAD_PLAN_TXT);
       expect(uploads, engine).toEqual(
         commands.includes(UPLOAD_PLAN_JSON) ? [UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON] : [UPLOAD_PLAN_BIN],
       );
       const uploadsJson = uploads.includes(UPLOAD_PLAN_JSON);
       expect(parseBuildspec(plan).env?.['exported-variables'], engine).toEqual(
-        uploadsJson ? ['PUSHGATE_PLAN_SHA256', 'PUSHGATE_PLAN_JSON_SHA256'] : ['PUSHGATE_PLAN_SHA256'],
+        uploadsJson
+          ? ['PUSHGATE_PLAN_SHA256', 'PUSHGATE_PLAN_JSON_SHA256', 'PUSHGATE_PLAN_TXT_SHA256']
+          : ['PUSHGATE_PLAN_SHA256', 'PUSHGATE_PLAN_TXT_SHA256'],
       );
+      // plan.txt is the very last command: after every required upload succeeded.
+      expect(commands.at(-1), engine).toBe(UPLOAD_PLAN_TXT);
       // Hashed in the build's own shell (not a subshell), after plan.bin exists and before its upload.
       const hash = commands.indexOf(HASH_PLAN_BIN);
       expect(hash, engine).toBeGreaterThan(0);
@@ -287,10 +317,15 @@ describe('buildspecFor', () => {
       } else {
         expect(commands, engine).not.toContain(HASH_PLAN_JSON);
       }
-      // The uploads are the last commands: reached only when everything before them succeeded.
-      expect(commands.slice(-uploads.length), engine).toEqual(uploads);
+      // The uploads are the last commands but the plan text's: reached only when everything before them succeeded.
+      const required = commands.filter((command) => !command.includes('plan.txt'));
+      expect(required.slice(-uploads.length), engine).toEqual(uploads);
+      expect(commands.indexOf(uploads.at(-1)!), engine).toBeLessThan(commands.length - 1);
     }
-    expect(parseBuildspec(plans.command).env?.['exported-variables']).toEqual(['PUSHGATE_PLAN_SHA256']);
+    expect(parseBuildspec(plans.command).env?.['exported-variables']).toEqual([
+      'PUSHGATE_PLAN_SHA256',
+      'PUSHGATE_PLAN_TXT_SHA256',
+    ]);
   });
 
   it('the hash command fails, rather than export an empty sha256, when plan.bin is missing', () => {
@@ -309,9 +344,9 @@ describe('buildspecFor', () => {
         for (const text of [plan, apply!]) {
           const commands = commandsOf(text).join('\n');
           expect(commands).not.toMatch(/aws s3|s3:\/\/|PUSHGATE_ARTIFACT_BUCKET/);
-          expect(commands).not.toMatch(/echo[^\n&;|]*PUSHGATE_PLAN_(BIN|JSON)_URL/);
+          expect(commands).not.toMatch(/echo[^\n&;|]*PUSHGATE_PLAN_(BIN|JSON|TXT)_URL/);
           for (const command of commandsOf(text).filter((candidate) => candidate.includes('_URL'))) {
-            expect([UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON, DOWNLOAD_PLAN_BIN]).toContain(command);
+            expect([UPLOAD_PLAN_BIN, UPLOAD_PLAN_JSON, DOWNLOAD_PLAN_BIN, UPLOAD_PLAN_TXT]).toContain(command);
           }
         }
       }

@@ -39,7 +39,7 @@ export function targetOf(
       engine: project.engine,
       dir: project.dir,
       after: [],
-      approval: { required: false, approvers: [] },
+      approval: { required: false, approvers: [], timeoutSeconds: 86400, allowSelfApproval: false },
       artifactPrefix: `runs/${run.runId}/${project.name}/${environment}`,
       definition: 'definition-sha256',
       // No role from a platform policy: the build project's own.

@@ -105,7 +105,7 @@ export function runBuildspec(text: string, overrides: Record<string, string>): P
 }
 
 /** The S3 key of a target's artifact, as the workflow presigns it. */
-export function artifactKey(target: { artifactPrefix: string }, file: 'plan.bin' | 'plan.json'): string {
+export function artifactKey(target: { artifactPrefix: string }, file: 'plan.bin' | 'plan.json' | 'plan.txt'): string {
   return `${target.artifactPrefix}/${file}`;
 }
 
@@ -113,7 +113,7 @@ export function artifactKey(target: { artifactPrefix: string }, file: 'plan.bin'
  * The overrides the workflow gives a build for the target's artifacts: presigned URLs of the local
  * S3, signed by the helper's own client (its credentials, the only ones the server accepts, and
  * `requestChecksumCalculation: 'WHEN_REQUIRED'`, without which a PUT URL would demand a checksum
- * curl does not send). A plan build gets PUT URLs of plan.bin and plan.json (AcquireLock's), an
+ * curl does not send). A plan build gets PUT URLs of plan.bin, plan.json and plan.txt (AcquireLock's), an
  * apply build the GET URL of plan.bin only (PrepareApply's).
  */
 export async function artifactUrls(
@@ -123,12 +123,16 @@ export async function artifactUrls(
 ): Promise<Record<string, string>> {
   const presign = (command: PutObjectCommand | GetObjectCommand) =>
     getSignedUrl(s3.client, command, { expiresIn: 900 });
-  const object = (file: 'plan.bin' | 'plan.json') => ({ Bucket: s3.bucket, Key: artifactKey(target, file) });
+  const object = (file: 'plan.bin' | 'plan.json' | 'plan.txt') => ({
+    Bucket: s3.bucket,
+    Key: artifactKey(target, file),
+  });
   if (build === 'apply') {
     return { PUSHGATE_PLAN_BIN_URL: await presign(new GetObjectCommand(object('plan.bin'))) };
   }
   return {
     PUSHGATE_PLAN_BIN_URL: await presign(new PutObjectCommand(object('plan.bin'))),
     PUSHGATE_PLAN_JSON_URL: await presign(new PutObjectCommand(object('plan.json'))),
+    PUSHGATE_PLAN_TXT_URL: await presign(new PutObjectCommand(object('plan.txt'))),
   };
 }

@@ -1,0 +1,140 @@
+import type { CommitComments, CommitStatuses, GitHost, PullRequestComments } from '../git/git-host.ts';
+import { statusesFor } from './commit-statuses.ts';
+import {
+  approvalMarker,
+  PLAN_COMMENT_MARKER,
+  renderApprovalCommitComment,
+  renderPullRequestComment,
+} from './pull-request-comment.ts';
+import type { ReportView } from './report-view.ts';
+
+/** What one GitHub write did: the caller records these on the run. */
+export interface ReportStep {
+  step: 'status' | 'comment' | 'commitComment';
+  /** The status context, `#<pull request>` or the commit. */
+  target: string;
+  ok: boolean;
+  /** Not attempted, and why (a newer commit on the pull request). */
+  skipped?: string;
+  /** What failed; never a token. */
+  error?: string;
+  /** The comment written: its id, and whether it was new. */
+  commentId?: number;
+  created?: boolean;
+}
+
+export interface GitHubReporterDeps {
+  statuses: CommitStatuses;
+  comments: PullRequestComments;
+  commitComments: CommitComments;
+  /** GitHost.getPullRequest: without it, the pull request's head is not checked before its comment is written. */
+  getPullRequest?: GitHost['getPullRequest'];
+}
+
+export interface GitHubReporter {
+  /** The run started: pending statuses; a pull request's comment says it is planning. */
+  runStarted(view: ReportView): Promise<ReportStep[]>;
+  /** A target waits: pending statuses that say how to approve; the pull request comment, or for a push a commit comment. */
+  approvalRequested(view: ReportView): Promise<ReportStep[]>;
+  /** The run ended: final statuses and the pull request comment. */
+  runFinished(view: ReportView): Promise<ReportStep[]>;
+}
+
+/**
+ * Tells GitHub about a run: commit statuses on the run's commit (one per environment) and, for a run
+ * about a pull request, one sticky comment edited in place. Never throws: a GitHub failure never
+ * fails a run, it is a step result with `ok: false`.
+ */
+export function createGitHubReporter(deps: GitHubReporterDeps): GitHubReporter {
+  async function statuses(view: ReportView): Promise<ReportStep[]> {
+    const results: ReportStep[] = [];
+    for (const status of statusesFor(view)) {
+      results.push(
+        await attempt('status', status.context, async () => {
+          await deps.statuses.setCommitStatus(view.repo, view.sha, status);
+          return {};
+        }),
+      );
+    }
+    return results;
+  }
+
+  async function pullRequestComment(view: ReportView): Promise<ReportStep[]> {
+    const number = view.pullRequest;
+    if (number === undefined) return [];
+    const target = `#${number}`;
+    // A slow older run must not overwrite what a newer commit's run wrote: only the head's run writes.
+    if (deps.getPullRequest) {
+      try {
+        const pull = await deps.getPullRequest(view.repo, number);
+        if (!pull) return [{ step: 'comment', target, ok: true, skipped: 'the pull request does not exist' }];
+        if (pull.headSha !== view.sha)
+          return [
+            {
+              step: 'comment',
+              target,
+              ok: true,
+              skipped: `${view.sha.slice(0, 7)} is no longer the head of ${target} (${pull.headSha.slice(0, 7)} is)`,
+            },
+          ];
+      } catch (error) {
+        return [{ step: 'comment', target, ok: false, error: messageOf(error) }];
+      }
+    }
+    return [
+      await attempt('comment', target, async () => {
+        const { id, created } = await deps.comments.upsertComment(
+          view.repo,
+          number,
+          PLAN_COMMENT_MARKER,
+          renderPullRequestComment(view),
+        );
+        return { commentId: id, created };
+      }),
+    ];
+  }
+
+  return {
+    async runStarted(view) {
+      return [...(await statuses(view)), ...(await pullRequestComment(view))];
+    },
+    async approvalRequested(view) {
+      const steps = await statuses(view);
+      if (view.pullRequest !== undefined) return [...steps, ...(await pullRequestComment(view))];
+      steps.push(
+        await attempt('commitComment', view.sha.slice(0, 7), async () => {
+          // A retried request (or one per waiting target with the same targets) writes one comment.
+          const marker = approvalMarker(view);
+          const existing = await deps.commitComments.findCommitComment?.(view.repo, view.sha, marker);
+          if (existing !== undefined) return { commentId: existing, created: false };
+          const { id } = await deps.commitComments.createCommitComment(
+            view.repo,
+            view.sha,
+            renderApprovalCommitComment(view),
+          );
+          return { commentId: id, created: true };
+        }),
+      );
+      return steps;
+    },
+    async runFinished(view) {
+      return [...(await statuses(view)), ...(await pullRequestComment(view))];
+    },
+  };
+}
+
+async function attempt(
+  step: ReportStep['step'],
+  target: string,
+  write: () => Promise<Partial<ReportStep>>,
+): Promise<ReportStep> {
+  try {
+    return { step, target, ok: true, ...(await write()) };
+  } catch (error) {
+    return { step, target, ok: false, error: messageOf(error) };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
