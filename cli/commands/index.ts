@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { approveCommand, rejectCommand } from './approve.ts';
 import { devCommand } from './dev.ts';
 import { historyCommand } from './history.ts';
 import { runCommand } from './run.ts';
@@ -10,6 +11,8 @@ export const commands: ReadonlyArray<() => Command> = [
   statusCommand,
   historyCommand,
   runCommand,
+  approveCommand,
+  rejectCommand,
   summarizeCommand,
   devCommand,
 ];

@@ -3,7 +3,8 @@
  * rejected by the store (its condition expression lists the allowed previous states), not written.
  *
  *   queued → running → planned → awaiting_approval → applying → succeeded
- *                         ↘ no_changes          ↘ (rejected) cancelled
+ *                         ↘ no_changes          ↘ rejected (an approver said no: SendTaskFailure ApprovalRejected)
+ *                                               ↘ expired (nobody decided within approval.timeoutMinutes)
  *   any non-final → failed | cancelled | superseded | skipped
  *   applying → conflict (its lock was taken over before it released it)
  * A deploy target goes from `applying` (or `awaiting_approval` once approved) to `succeeded`.
@@ -22,6 +23,10 @@ export const STATUSES = [
   'no_changes',
   // A release found the lock taken over by another run: what this target applied may have raced it.
   'conflict',
+  // An approver rejected the plan (a comment, Slack or the CLI); final.
+  'rejected',
+  // The approval wait timed out; final.
+  'expired',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -33,6 +38,8 @@ export const FINAL_STATUSES: ReadonlySet<Status> = new Set([
   'skipped',
   'no_changes',
   'conflict',
+  'rejected',
+  'expired',
 ]);
 
 /**
@@ -54,7 +61,16 @@ const NEXT: Record<Status, readonly Status[]> = {
   ],
   planned: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded', 'skipped'],
   // Itself: a retried WaitForApproval stores its new task token over the old one.
-  awaiting_approval: ['awaiting_approval', 'applying', 'succeeded', 'failed', 'cancelled', 'superseded'],
+  awaiting_approval: [
+    'awaiting_approval',
+    'applying',
+    'succeeded',
+    'failed',
+    'cancelled',
+    'superseded',
+    'rejected',
+    'expired',
+  ],
   // superseded: PrepareApply, before the apply build starts, finds that the branch moved on.
   applying: ['succeeded', 'failed', 'cancelled', 'conflict', 'superseded'],
   succeeded: [],
@@ -64,6 +80,8 @@ const NEXT: Record<Status, readonly Status[]> = {
   skipped: [],
   no_changes: [],
   conflict: [],
+  rejected: [],
+  expired: [],
 };
 
 export function isFinal(status: Status): boolean {

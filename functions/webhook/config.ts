@@ -35,6 +35,14 @@ const WEBHOOK_ENV = {
         .min(1)
         .optional(),
     ),
+  /** The commands function (`/pushgate approve|reject|unlock|help`); unset: such comments are ignored with the reason. */
+  COMMANDS_FUNCTION_NAME: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{1,170}$/, 'expected a Lambda function name or ARN')
+      .optional(),
+  ),
   MAX_BODY_BYTES: z.preprocess(
     (value) => (value === '' ? undefined : value),
     z.coerce.number().int().positive().optional(),
@@ -47,6 +55,7 @@ export interface WebhookConfig {
   allowedRepos: string[];
   maxBodyBytes?: number;
   paths?: string[];
+  commandsFunctionName?: string;
 }
 
 /**
@@ -54,7 +63,8 @@ export interface WebhookConfig {
  * naming the variable, instead of on each delivery. The secrets themselves are read on first use.
  */
 export function readWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
-  const { TABLE_NAME, STATE_MACHINE_ARN, ALLOWED_REPOS, MAX_BODY_BYTES, WEBHOOK_PATH } = readEnv(WEBHOOK_ENV, env);
+  const { TABLE_NAME, STATE_MACHINE_ARN, ALLOWED_REPOS, MAX_BODY_BYTES, WEBHOOK_PATH, COMMANDS_FUNCTION_NAME } =
+    readEnv(WEBHOOK_ENV, env);
   const hasValue = !!env.WEBHOOK_SECRET;
   if (!hasValue && !env.WEBHOOK_SECRET_PARAMETER) {
     throw new ConfigurationError(
@@ -72,5 +82,6 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
     allowedRepos: ALLOWED_REPOS,
     ...(MAX_BODY_BYTES === undefined ? {} : { maxBodyBytes: MAX_BODY_BYTES }),
     ...(WEBHOOK_PATH === undefined || WEBHOOK_PATH.length === 0 ? {} : { paths: WEBHOOK_PATH }),
+    ...(COMMANDS_FUNCTION_NAME === undefined ? {} : { commandsFunctionName: COMMANDS_FUNCTION_NAME }),
   };
 }

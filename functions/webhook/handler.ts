@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
+import { createLambdaCommandInvoker } from '../lib/runtime/clients/lambda-command-invoker.ts';
 import { createWebhookClients, type WebhookClients } from '../lib/runtime/clients/webhook.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
 import { getConfiguredSecret } from '../lib/secrets.ts';
@@ -84,6 +85,11 @@ export function webhookDeps(config: WebhookConfig, clients: WebhookClients = cre
         }),
       ]),
     allowedRepos: config.allowedRepos,
+    ...(config.commandsFunctionName === undefined
+      ? {}
+      : {
+          commands: createLambdaCommandInvoker({ functionName: config.commandsFunctionName, client: clients.lambda }),
+        }),
     ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
     ...(config.paths === undefined ? {} : { paths: config.paths }),
   };

@@ -2,10 +2,19 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import type { DynamoTable } from './dynamo-table.ts';
 import { epochSeconds } from './epoch-seconds.ts';
 import { StoreError } from './errors.ts';
-import { lockKey, lockPk, TICKET_SK_PREFIX, ticketKey } from './keys.ts';
+import { lockKey, lockPk, TICKET_SK_PREFIX, ticketKey, UNLOCK_SK_PREFIX, unlockKey } from './keys.ts';
+import { itemRecord } from './item-record.ts';
 import { queryAll, queryItems } from './query-items.ts';
 import { isConditionalCheckFailed, storeCall } from './store-call.ts';
-import type { AcquireLockOptions, AcquireLockResult, LockRecord, LockStore, TargetKey } from './types.ts';
+import type {
+  AcquireLockOptions,
+  AcquireLockResult,
+  ForceUnlockResult,
+  LockRecord,
+  LockStore,
+  TargetKey,
+  UnlockRecord,
+} from './types.ts';
 
 const DAY_SECONDS = 24 * 60 * 60;
 const DEFAULT_WAITER_TTL_SECONDS = 300;
@@ -277,5 +286,70 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
     return storeCall(`leaveQueue ${lockPk(key)}`, () => deleteTickets(key, owner));
   }
 
-  return { acquireLock, getLock, releaseLock, leaveQueue };
+  async function forceUnlock(
+    key: TargetKey,
+    who: { by: string; reason: string },
+    now?: Date,
+  ): Promise<ForceUnlockResult> {
+    return storeCall(`forceUnlock ${lockPk(key)}`, async () => {
+      const at = (now ?? clock()).toISOString();
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const held = await readLock(key);
+        if (held === undefined) return { released: false };
+        try {
+          // As releaseLock, but for the owner we just read rather than the caller: the newest position
+          // stays, so an older run still cannot apply over what the unlocked run may have applied.
+          await client.send(
+            new UpdateCommand({
+              TableName,
+              Key: lockKey(key),
+              ConditionExpression: '#owner = :owner',
+              UpdateExpression:
+                'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none), unlockedBy = :by, unlockedAt = :at, unlockReason = :reason' +
+                ' REMOVE #owner, acquiredAt, leaseExpiresAt, #position, expiresAt',
+              ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position' },
+              ExpressionAttributeValues: {
+                ':owner': held.owner,
+                ':none': '',
+                ':by': who.by,
+                ':at': at,
+                ':reason': who.reason,
+              },
+            }),
+          );
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+          continue; // Released or taken over meanwhile: look again.
+        }
+        const record: UnlockRecord = {
+          repo: key.repo,
+          project: key.project,
+          environment: key.environment,
+          owner: held.owner,
+          by: who.by,
+          reason: who.reason,
+          at,
+        };
+        await client.send(
+          new PutCommand({ TableName, Item: { ...unlockKey(key, at, who.by), entity: 'unlock', ...record } }),
+        );
+        return { released: true, owner: held.owner };
+      }
+      throw new StoreError(`the lock ${lockPk(key)} kept changing while it was unlocked`);
+    });
+  }
+
+  async function listUnlocks(key: TargetKey): Promise<UnlockRecord[]> {
+    return storeCall(`listUnlocks ${lockPk(key)}`, async () => {
+      const items = await queryAll(client, {
+        TableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': lockPk(key), ':prefix': UNLOCK_SK_PREFIX },
+        ScanIndexForward: false,
+      });
+      return items.map((item) => itemRecord<UnlockRecord>(item));
+    });
+  }
+
+  return { acquireLock, getLock, releaseLock, leaveQueue, forceUnlock, listUnlocks };
 }

@@ -22,6 +22,7 @@ const RUN_FIELDS: Record<keyof RunRecord, true> = {
   pullRequest: true,
   commitMessage: true,
   notifications: true,
+  slackMessages: true,
   createdAt: true,
   updatedAt: true,
   finishedAt: true,
@@ -38,6 +39,40 @@ const RUN_STATUS_FIELDS: Record<keyof NonNullable<Parameters<RunStore['setRunSta
 /** Runs (access patterns 2 and 5): one item per run, indexed by commit on gsi1. */
 export function createDynamoRuns(table: DynamoTable): RunStore {
   const { client, tableName: TableName, clock } = table;
+
+  /** Sets `<map>.<key>` on a run that exists, creating the map first. */
+  async function setInMap(runId: string, map: string, key: string, value: unknown): Promise<void> {
+    const Key = runKey(runId);
+    // Two writes: DynamoDB rejects a SET on <map>.<key> while the map does not exist, and one
+    // expression cannot both create the map and set inside it.
+    const updates: {
+      UpdateExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    }[] = [
+      {
+        UpdateExpression: 'SET #map = if_not_exists(#map, :empty)',
+        ExpressionAttributeNames: { '#map': map },
+        ExpressionAttributeValues: { ':empty': {} },
+      },
+      {
+        UpdateExpression: 'SET #map.#key = :value',
+        ExpressionAttributeNames: { '#map': map, '#key': key },
+        ExpressionAttributeValues: { ':value': value },
+      },
+    ];
+    for (const update of updates) {
+      try {
+        await client.send(
+          new UpdateCommand({ TableName, Key, ConditionExpression: 'attribute_exists(pk)', ...update }),
+        );
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) throw new NotFoundError(`run ${runId}`, { cause: error });
+        throw error;
+      }
+    }
+  }
+
   return {
     createRun(run, now) {
       return storeCall(`createRun ${run.runId}`, async () => {
@@ -65,31 +100,23 @@ export function createDynamoRuns(table: DynamoTable): RunStore {
     },
 
     recordNotification(runId, channel, result) {
-      return storeCall(`recordNotification ${runId}`, async () => {
-        const Key = runKey(runId);
-        // Two writes: DynamoDB rejects a SET on notifications.<channel> while the map does not exist,
-        // and one expression cannot both create the map and set inside it.
-        const updates = [
-          {
-            UpdateExpression: 'SET notifications = if_not_exists(notifications, :empty)',
-            ExpressionAttributeValues: { ':empty': {} },
-          },
-          {
-            UpdateExpression: 'SET notifications.#channel = :result',
-            ExpressionAttributeNames: { '#channel': channel },
-            ExpressionAttributeValues: { ':result': result },
-          },
-        ];
-        for (const update of updates) {
-          try {
-            await client.send(
-              new UpdateCommand({ TableName, Key, ConditionExpression: 'attribute_exists(pk)', ...update }),
-            );
-          } catch (error) {
-            if (isConditionalCheckFailed(error)) throw new NotFoundError(`run ${runId}`, { cause: error });
-            throw error;
-          }
-        }
+      return storeCall(`recordNotification ${runId}`, () => setInMap(runId, 'notifications', channel, result));
+    },
+
+    recordSlackMessage(runId, channel, ts) {
+      return storeCall(`recordSlackMessage ${runId}`, () => setInMap(runId, 'slackMessages', channel, ts));
+    },
+
+    getSlackMessages(runId) {
+      return storeCall(`getSlackMessages ${runId}`, async () => {
+        const item = await getItem(table, runKey(runId));
+        const messages = item?.slackMessages;
+        if (typeof messages !== 'object' || messages === null) return {};
+        return Object.fromEntries(
+          Object.entries(messages as Record<string, unknown>).filter(
+            (entry): entry is [string, string] => typeof entry[1] === 'string',
+          ),
+        );
       });
     },
 

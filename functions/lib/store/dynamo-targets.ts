@@ -3,8 +3,23 @@ import { changeStatus, createItem, getItem, pickStatusFields, type DynamoTable }
 import { itemRecord, pickFields } from './item-record.ts';
 import { runKey, TARGET_SK_PREFIX, targetIndexKeys, targetItemKey } from './keys.ts';
 import { queryAll } from './query-items.ts';
+import { StoreError } from './errors.ts';
 import { isConditionalCheckFailed, storeCall } from './store-call.ts';
-import type { TargetRecord, TargetStore } from './types.ts';
+import type { ApprovalEntry, TargetRecord, TargetStore } from './types.ts';
+
+/** Why takeApprovalToken did not take the token, from the target as it is now. */
+function refusalReason(item: Record<string, unknown> | undefined, planSha256: string): string {
+  if (item === undefined) return 'no such target';
+  const target = itemRecord<TargetRecord>(item);
+  const last = target.approvals?.at(-1);
+  const already = last && `already ${last.decision} by ${last.by} (via ${last.via}, ${last.at})`;
+  if (target.status !== 'awaiting_approval') return already ?? `not waiting for approval (status ${target.status})`;
+  if (target.approvalTaskToken === undefined) {
+    return already ?? 'not waiting for approval yet (the wait has not stored its task token)';
+  }
+  if (target.planSha256 !== planSha256) return 'the plan changed since this approval was requested';
+  return 'the target changed while it was approved: try again';
+}
 
 const TARGET_FIELDS: Record<keyof TargetRecord, true> = {
   runId: true,
@@ -20,6 +35,8 @@ const TARGET_FIELDS: Record<keyof TargetRecord, true> = {
   planBuildId: true,
   applyBuildId: true,
   approvalTaskToken: true,
+  approvalRequest: true,
+  approvals: true,
   createdAt: true,
   updatedAt: true,
   finishedAt: true,
@@ -34,6 +51,7 @@ const TARGET_STATUS_FIELDS: Record<keyof NonNullable<Parameters<TargetStore['set
   planBuildId: true,
   applyBuildId: true,
   approvalTaskToken: true,
+  approvalRequest: true,
 };
 
 /**
@@ -95,6 +113,78 @@ export function createDynamoTargets(table: DynamoTable): TargetStore {
           now ?? clock(),
         );
         return itemRecord<TargetRecord>(item);
+      });
+    },
+
+    takeApprovalToken(runId, project, environment, entry, expect) {
+      return storeCall(`takeApprovalToken ${runId} ${project}/${environment}`, async () => {
+        const Key = targetItemKey(runId, project, environment);
+        const recorded: ApprovalEntry = pickFields(entry, {
+          decision: true,
+          by: true,
+          via: true,
+          at: true,
+          reason: true,
+          slackUser: true,
+        }) as ApprovalEntry;
+        try {
+          const { Attributes } = await client.send(
+            new UpdateCommand({
+              TableName,
+              Key,
+              // One condition for everything that makes an approval valid, so two approvers racing
+              // resume the run once: the loser finds the token gone.
+              ConditionExpression: '#status = :awaiting AND attribute_exists(approvalTaskToken) AND planSha256 = :plan',
+              UpdateExpression:
+                'SET approvals = list_append(if_not_exists(approvals, :none), :entry), updatedAt = :now REMOVE approvalTaskToken',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':awaiting': 'awaiting_approval',
+                ':plan': expect.planSha256,
+                ':none': [],
+                ':entry': [recorded],
+                ':now': clock().toISOString(),
+              },
+              ReturnValues: 'ALL_OLD',
+            }),
+          );
+          const old = (Attributes ?? {}) as Partial<TargetRecord>;
+          return {
+            taken: true as const,
+            taskToken: String(old.approvalTaskToken),
+            entryIndex: old.approvals?.length ?? 0,
+          };
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+        return { taken: false as const, reason: refusalReason(await getItem(table, Key), expect.planSha256) };
+      });
+    },
+
+    restoreApprovalToken(runId, project, environment, taskToken, entryIndex) {
+      return storeCall(`restoreApprovalToken ${runId} ${project}/${environment}`, async () => {
+        if (!Number.isInteger(entryIndex) || entryIndex < 0) throw new StoreError(`bad entry index ${entryIndex}`);
+        try {
+          await client.send(
+            new UpdateCommand({
+              TableName,
+              Key: targetItemKey(runId, project, environment),
+              ConditionExpression:
+                '#status = :awaiting AND attribute_not_exists(approvalTaskToken) AND size(approvals) = :length',
+              UpdateExpression: `SET approvalTaskToken = :token REMOVE approvals[${entryIndex}]`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':awaiting': 'awaiting_approval',
+                ':token': taskToken,
+                ':length': entryIndex + 1,
+              },
+            }),
+          );
+          return true;
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+          return false;
+        }
       });
     },
 

@@ -14,6 +14,7 @@ import { StoreError } from './errors.ts';
  * | deployed now (4)         | CURRENT#<repo>#<environment>            | PROJECT#<project>                 | –                                                            |
  * | lock (6)                 | LOCK#<repo>#<project>#<environment>     | LOCK                              | –                                                            |
  * | lock queue ticket (6)    | LOCK#<repo>#<project>#<environment>     | WAIT#<position>#<owner>           | –                                                            |
+ * | unlock by a person (6)   | LOCK#<repo>#<project>#<environment>     | UNLOCK#<at>#<by>                  | –                                                            |
  *
  * - A run and its targets share a partition: one consistent Query reads a whole run.
  * - A lock and its queue share a partition: one consistent Query shows the holder and every waiter,
@@ -36,6 +37,7 @@ export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt', 'ent
 
 export const TARGET_SK_PREFIX = 'TARGET#';
 export const TICKET_SK_PREFIX = 'WAIT#';
+export const UNLOCK_SK_PREFIX = 'UNLOCK#';
 const LOCK_SK = 'LOCK';
 
 export interface ItemKey {
@@ -144,4 +146,9 @@ export function lockKey(key: TargetKey): ItemKey {
 export function ticketKey(key: TargetKey, position: string, owner: string): ItemKey {
   if (position === '') throw new StoreError('queue position must be non-empty');
   return { pk: lockPk(key), sk: `${TICKET_SK_PREFIX}${position}#${part('owner', owner)}` };
+}
+
+/** Keys of the record of one unlock by a person; the time comes first so the records sort by it. */
+export function unlockKey(key: TargetKey, at: string, by: string): ItemKey {
+  return { pk: lockPk(key), sk: `${UNLOCK_SK_PREFIX}${at}#${part('by', by)}` };
 }

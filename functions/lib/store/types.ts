@@ -28,6 +28,8 @@ export interface RunRecord {
   commitMessage?: string;
   /** Outcome of each notification channel (`slack`, `github`, …) at the end of the run. */
   notifications?: Record<string, NotificationResult>;
+  /** Slack messages posted about this run: channel id → message ts (recordSlackMessage). */
+  slackMessages?: Record<string, string>;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
@@ -51,9 +53,63 @@ export interface TargetRecord {
   applyBuildId?: string;
   /** Step Functions task token of a run waiting for approval (SendTaskSuccess resumes it). */
   approvalTaskToken?: string;
+  /** What the wait asks for, stored by RequestApproval when it starts waiting. */
+  approvalRequest?: ApprovalRequestRecord;
+  /** Every decision taken on this target's approval, oldest first (the one that resumed it is last). */
+  approvals?: ApprovalEntry[];
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+}
+
+/** The approval a target waits for: who may give it, and until when. */
+export interface ApprovalRequestRecord {
+  /** GitHub logins, `@org/team` entries, or IAM ARNs (`arn:aws:iam::…`) for the CLI. */
+  approvers: string[];
+  /** Whether the run's actor (the pusher) may approve their own change. */
+  allowSelfApproval: boolean;
+  requestedAt: string;
+  expiresAt: string;
+}
+
+/** One approval decision, as recorded on the target. */
+export interface ApprovalEntry {
+  decision: 'approved' | 'rejected';
+  /** The GitHub login (a Slack user is recorded as the login the policy maps them to), or the caller's AWS ARN for the CLI. */
+  by: string;
+  via: 'github' | 'slack' | 'cli';
+  at: string;
+  reason?: string;
+  /** The Slack user id, for a decision taken in Slack. */
+  slackUser?: string;
+}
+
+/** takeApprovalToken's answer: the token to resume the run with, or why this caller may not. */
+export type TakeApprovalTokenResult =
+  | {
+      taken: true;
+      taskToken: string;
+      /** Where the entry went in `approvals`: restoreApprovalToken takes it out again. */
+      entryIndex: number;
+    }
+  | { taken: false; reason: string };
+
+/** What forceUnlock did: whether a lock was held (and by which run) when it was removed. */
+export interface ForceUnlockResult {
+  released: boolean;
+  owner?: string;
+}
+
+/** An unlock by a person (`/pushgate unlock`), kept in the lock's partition (sk `UNLOCK#<at>#<by>`). */
+export interface UnlockRecord {
+  repo: string;
+  project: string;
+  environment: string;
+  /** The run that held the lock. */
+  owner: string;
+  by: string;
+  reason: string;
+  at: string;
 }
 
 export interface NotificationResult {
@@ -156,6 +212,10 @@ export interface RunStore {
   ): Promise<RunRecord>;
   /** Newest first. */
   findRunsBySha(repo: string, sha: string): Promise<RunRecord[]>;
+  /** Remember the Slack message posted for this run in `channel` (its `ts`), so it can be updated later. */
+  recordSlackMessage(runId: string, channel: string, ts: string): Promise<void>;
+  /** The Slack messages of a run: channel → ts; empty when none (or no such run). */
+  getSlackMessages(runId: string): Promise<Record<string, string>>;
 }
 
 /** Access pattern 2: the targets of a run (what every per-target step records). */
@@ -172,7 +232,14 @@ export interface TargetStore {
     fields?: Partial<
       Pick<
         TargetRecord,
-        'reason' | 'summary' | 'planSha256' | 'planArtifactKey' | 'planBuildId' | 'applyBuildId' | 'approvalTaskToken'
+        | 'reason'
+        | 'summary'
+        | 'planSha256'
+        | 'planArtifactKey'
+        | 'planBuildId'
+        | 'applyBuildId'
+        | 'approvalTaskToken'
+        | 'approvalRequest'
       >
     >,
     now?: Date,
@@ -182,6 +249,31 @@ export interface TargetStore {
    * token that still exists is one more thing that could resume a run. Safe to repeat.
    */
   forgetApprovalToken(runId: string, project: string, environment: string): Promise<void>;
+  /**
+   * The one way an approval resumes a run: one conditional update that, only while the target is
+   * `awaiting_approval`, holds a token and still has the plan `expect.planSha256`, appends `entry`
+   * to `approvals` and removes the token, answering the token it removed. Two approvers at once:
+   * one takes it, the other is told why not ("already approved by …"). A refusal is a result.
+   */
+  takeApprovalToken(
+    runId: string,
+    project: string,
+    environment: string,
+    entry: ApprovalEntry,
+    expect: { planSha256: string },
+  ): Promise<TakeApprovalTokenResult>;
+  /**
+   * Puts back a token that takeApprovalToken took when resuming the run failed for a reason worth
+   * retrying (Step Functions unreachable), and drops the entry it appended; only while the target
+   * is still `awaiting_approval` without a token. Returns whether it did.
+   */
+  restoreApprovalToken(
+    runId: string,
+    project: string,
+    environment: string,
+    taskToken: string,
+    entryIndex: number,
+  ): Promise<boolean>;
 }
 
 /** Access patterns 3 and 4: what was deployed, and what is deployed now. */
@@ -204,6 +296,14 @@ export interface LockStore {
   releaseLock(key: TargetKey, owner: string): Promise<boolean>;
   /** Leave the queue without holding the lock (a superseded or cancelled waiter). */
   leaveQueue(key: TargetKey, owner: string): Promise<void>;
+  /**
+   * Releases the lock whoever holds it (`/pushgate unlock`), keeping the newest position as a release
+   * does, and records who and why (an UNLOCK item in the lock's partition, see listUnlocks). The run
+   * that held it finds at its release that it lost it (`conflict`).
+   */
+  forceUnlock(key: TargetKey, by: { by: string; reason: string }, now?: Date): Promise<ForceUnlockResult>;
+  /** Unlocks by people of one lock, newest first. */
+  listUnlocks(key: TargetKey): Promise<UnlockRecord[]>;
 }
 
 /** The whole store, for code that needs all of it (the CLI, the local stack, tests). */

@@ -1,3 +1,5 @@
+import type { CommandInvoker } from '../commands/command-invoker.ts';
+import type { CommandRequest } from '../commands/command-request.ts';
 import { runLink } from '../console-url.ts';
 import { runRecordInput } from '../run/run-record-input.ts';
 import type { DeliveryStore, RunStore } from '../store/types.ts';
@@ -34,6 +36,11 @@ export interface IntakeOptions {
   /** `owner/name` or `owner/*` patterns. */
   allowedRepos: readonly string[];
   maxBodyBytes?: number;
+  /**
+   * Hands `/pushgate approve|reject|unlock|help|…` comments to the commands function. Without it
+   * (COMMANDS_FUNCTION_NAME unset) such comments are answered 202 `{ ignored }` with the reason.
+   */
+  commands?: CommandInvoker;
   /** Where the hook is mounted (default DEFAULT_WEBHOOK_PATHS). */
   paths?: readonly string[];
   logger: IntakeLogger;
@@ -103,6 +110,7 @@ export function createIntake(options: IntakeOptions): Intake {
       const receivedAt = now();
       const route = routeEvent(parsed, { deliveryId, runId: newRunId(), receivedAt: receivedAt.toISOString() });
       if ('ignored' in route) return answer(202, { ignored: route.ignored }, 'ignored', route.ignored);
+      if ('command' in route) return await handOver(route.command, receivedAt);
       return await start(route.request, receivedAt);
     } catch (error) {
       if (error instanceof WebhookError) {
@@ -186,6 +194,35 @@ export function createIntake(options: IntakeOptions): Intake {
         },
         'started',
       );
+    }
+
+    /** A comment command: accepted once (a redelivery does nothing twice), then invoked without waiting. */
+    async function handOver(command: CommandRequest, receivedAt: Date): Promise<IntakeResponse> {
+      if (options.commands === undefined) {
+        const reason = `/pushgate ${command.command} is not available: the commands function is not configured`;
+        return answer(202, { ignored: reason }, 'ignored', reason);
+      }
+      let accepted;
+      try {
+        accepted = await store.acceptDelivery(command.deliveryId, command.commandId, receivedAt);
+      } catch (error) {
+        throw new UnavailableError('store unavailable; redeliver to retry', { cause: error });
+      }
+      if (!accepted.accepted) return answer(200, { duplicate: true, command: command.command }, 'duplicate');
+      try {
+        await options.commands.invoke(command);
+      } catch (error) {
+        try {
+          await store.forgetDelivery(command.deliveryId, command.commandId);
+        } catch (forgetError) {
+          logger.error('could not forget the delivery; a redelivery will be taken as a duplicate', {
+            ...context,
+            error: forgetError,
+          });
+        }
+        throw new UnavailableError('could not hand the command over; redeliver to retry', { cause: error });
+      }
+      return answer(202, { command: command.command, accepted: true }, 'command');
     }
 
     async function forget(run: RunRequest): Promise<void> {

@@ -1,3 +1,5 @@
+import { CommandRequest } from '../commands/command-request.ts';
+import { isWorkflowCommand } from '../commands/is-workflow-command.ts';
 import { RunRequest, type RunKind } from '../workflow/contract.ts';
 import { MalformedPayloadError } from './errors.ts';
 import type { IssueCommentPayload, PullRequestPayload, PushPayload, WebhookEvent } from './parse-event.ts';
@@ -10,8 +12,12 @@ export interface RouteContext {
   receivedAt: string;
 }
 
-/** A run to start, or why the event starts nothing (answered 202 `{ ignored }`). */
-export type Route = { kind: RunKind; request: RunRequest } | { ignored: string };
+/**
+ * A run to start, a comment command for the commands function (`approve`, `reject`, `unlock`,
+ * `help`, anything unknown; its commandId is the context's runId), or why the event starts nothing
+ * (answered 202 `{ ignored }`).
+ */
+export type Route = { kind: RunKind; request: RunRequest } | { command: CommandRequest } | { ignored: string };
 
 const SKIP_DEPLOY = '[skip deploy]';
 const PLAN_ACTIONS: ReadonlySet<string> = new Set(['opened', 'synchronize', 'reopened']);
@@ -92,6 +98,27 @@ function routeComment(payload: IssueCommentPayload, context: RouteContext): Rout
   const command = parseCommand(payload.comment.body);
   if (!command) return { ignored: 'comment is not a /pushgate command' };
   const number = payload.issue.number;
+  if (!isWorkflowCommand(command.command)) {
+    const parsed = CommandRequest.safeParse({
+      commandId: context.runId,
+      deliveryId: context.deliveryId,
+      repo: payload.repository.full_name,
+      pullRequest: number,
+      commentId: payload.comment.id,
+      command: command.command,
+      args: command.args,
+      author: payload.comment.user.login,
+      receivedAt: context.receivedAt,
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new MalformedPayloadError(
+        `comment does not make a valid command at ${issue?.path.join('.')}: ${issue?.message}`,
+        { cause: parsed.error },
+      );
+    }
+    return { command: parsed.data };
+  }
   return build('comment', context, {
     repo: payload.repository.full_name,
     ...defaultBranchOf(payload),

@@ -13,7 +13,16 @@ export interface IntakeRequest {
 }
 
 /** What happened to a delivery; the handler logs it on its one line per request. */
-export type IntakeOutcome = 'started' | 'duplicate' | 'ignored' | 'ping' | 'rejected' | 'unavailable' | 'error';
+export type IntakeOutcome =
+  | 'started'
+  /** A comment command handed to the commands function. */
+  | 'command'
+  | 'duplicate'
+  | 'ignored'
+  | 'ping'
+  | 'rejected'
+  | 'unavailable'
+  | 'error';
 
 export interface IntakeResponse {
   statusCode: number;

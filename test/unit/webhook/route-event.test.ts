@@ -13,7 +13,12 @@ const context = {
 };
 const route = (name: string, payload: ExamplePayload): Route =>
   routeEvent(parseEvent(name, JSON.stringify(payload)), context);
-const ignoredReason = (result: Route) => ('ignored' in result ? result.ignored : `started ${result.kind}`);
+const ignoredReason = (result: Route) =>
+  'ignored' in result
+    ? result.ignored
+    : 'command' in result
+      ? `command ${result.command.command}`
+      : `started ${result.kind}`;
 
 const branchPush = () => githubExample('push', (p) => p.ref === 'refs/heads/master' && p.head_commit);
 const pullRequest = (action = 'opened'): ExamplePayload => ({
@@ -193,6 +198,29 @@ describe('routeEvent: issue_comment', () => {
     });
   });
 
+  it.each([
+    ['/pushgate approve net prod', 'approve', ['net', 'prod']],
+    ['/pushgate reject wrong region', 'reject', ['wrong', 'region']],
+    ['/pushgate unlock net prod', 'unlock', ['net', 'prod']],
+    ['/pushgate help', 'help', []],
+    ['/pushgate frobnicate', 'frobnicate', []],
+  ])('hands %j to the commands function instead of starting a run', (body, command, args) => {
+    const payload = prComment(body);
+    expect(route('issue_comment', payload)).toEqual({
+      command: {
+        commandId: context.runId,
+        deliveryId: context.deliveryId,
+        repo: payload.repository.full_name,
+        pullRequest: payload.issue.number,
+        commentId: payload.comment.id,
+        command,
+        args,
+        author: payload.comment.user.login,
+        receivedAt: context.receivedAt,
+      },
+    });
+  });
+
   it('ignores a comment on an issue', () => {
     const payload = prComment('/pushgate plan');
     delete payload.issue.pull_request;
@@ -224,6 +252,7 @@ describe('routeEvent: the default branch', () => {
   ];
   const requestOf = (result: Route): RunRequest => {
     if ('ignored' in result) throw new Error(`ignored: ${result.ignored}`);
+    if ('command' in result) throw new Error(`command: ${result.command.command}`);
     return result.request;
   };
 

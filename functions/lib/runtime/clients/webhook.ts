@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
 import { toDocumentClient } from './dynamodb.ts';
 
@@ -21,6 +22,8 @@ const WEBHOOK_CLIENT_CONFIG = {
 export interface WebhookClients {
   dynamodb: DynamoDBDocumentClient;
   sfn: SFNClient;
+  /** Hands comment commands to the commands function. */
+  lambda: LambdaClient;
 }
 
 /**
@@ -29,10 +32,11 @@ export interface WebhookClients {
  * loopback endpoint.
  */
 export function createWebhookClients(
-  config: { dynamodb?: DynamoDBClientConfig; sfn?: SFNClientConfig } = {},
+  config: { dynamodb?: DynamoDBClientConfig; sfn?: SFNClientConfig; lambda?: LambdaClientConfig } = {},
 ): WebhookClients {
   return {
     dynamodb: toDocumentClient(new DynamoDBClient({ ...WEBHOOK_CLIENT_CONFIG, ...config.dynamodb })),
     sfn: new SFNClient({ ...WEBHOOK_CLIENT_CONFIG, ...config.sfn }),
+    lambda: new LambdaClient({ ...WEBHOOK_CLIENT_CONFIG, ...config.lambda }),
   };
 }

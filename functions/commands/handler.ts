@@ -1,0 +1,42 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { approvalGitHost } from '../lib/approval/approval-git-host.ts';
+import { CommandRequest, type CommandResult } from '../lib/commands/command-request.ts';
+import { runCommand, type RunCommandDeps } from '../lib/commands/run-command.ts';
+import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
+import { readPolicy } from '../lib/policy/read-policy.ts';
+import { createSfnTaskResumer } from '../lib/runtime/clients/sfn-task-resumer.ts';
+import { functionLogger } from '../lib/runtime/logger.ts';
+import { runtimeStore } from '../lib/runtime/store.ts';
+
+export type CommandsHandlerDeps = RunCommandDeps & { logger: Logger };
+
+const defaultDeps = async (): Promise<CommandsHandlerDeps> => ({
+  store: runtimeStore(),
+  gitHost: approvalGitHost(await gitHubFromEnv(), { comments: true }),
+  tasks: createSfnTaskResumer(),
+  policy: async () => (await readPolicy()).policy,
+  logger: functionLogger('commands'),
+});
+
+/**
+ * The commands function: a `/pushgate approve|reject|unlock|help|…` comment the webhook intake
+ * handed over (Lambda Invoke, `Event`). A malformed event is logged and dropped (a retry would not
+ * make it valid); a refusal is a reply on the pull request, not an error.
+ */
+export function createHandler(deps: () => Promise<CommandsHandlerDeps> = defaultDeps) {
+  return async (event: unknown): Promise<CommandResult | { error: string }> => {
+    const resolved = await deps();
+    const parsed = CommandRequest.safeParse(event);
+    if (!parsed.success) {
+      resolved.logger.error('not a command request', { issues: parsed.error.issues.length });
+      return { error: 'not a command request' };
+    }
+    const request = parsed.data;
+    resolved.logger.appendKeys({ deliveryId: request.deliveryId, commandId: request.commandId });
+    const result = await runCommand(request, resolved);
+    resolved.logger.info('command', { command: result.command, outcome: result.outcome, repo: request.repo });
+    return result;
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,30 @@
+import type { ApprovalDecisionResult } from './approval-request.ts';
+import { ApproveInvocation } from './approve-invocation.ts';
+import { decideApproval } from './decide-approval.ts';
+import type { DecideApprovalDeps } from './types.ts';
+import type { CallerIdentity } from './verify-caller-identity.ts';
+
+export interface ApproveFromCliDeps extends DecideApprovalDeps {
+  verifyIdentity: (presignedUrl: string) => Promise<CallerIdentity>;
+}
+
+/**
+ * The approve function's step (`pushgate approve|reject`): the caller's ARN is proven with STS
+ * (verifyIdentity), then decided as any approval is, via `cli`. IAM decides who may invoke the
+ * function; the approvers may narrow that to exact ARNs (see checkApprover).
+ */
+export async function approveFromCli(event: unknown, deps: ApproveFromCliDeps): Promise<ApprovalDecisionResult> {
+  const parsed = ApproveInvocation.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      message: `invalid request at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      targets: [],
+    };
+  }
+  const { identity, ...request } = parsed.data;
+  const caller = await deps.verifyIdentity(identity.presignedUrl);
+  if ('refused' in caller) return { ok: false, message: caller.refused, targets: [] };
+  return decideApproval({ ...request, via: 'cli', actor: { aws: caller.arn } }, deps);
+}

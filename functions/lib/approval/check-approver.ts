@@ -1,0 +1,66 @@
+import type { ApprovalRequestRecord } from '../store/types.ts';
+import type { TeamMembership } from './types.ts';
+
+/** Who is deciding: a GitHub login (a comment, or a Slack user mapped to one), or an AWS ARN (the CLI). */
+export type Approver = { kind: 'github'; login: string } | { kind: 'aws'; arn: string };
+
+export interface ApproverCheck {
+  decision: 'approve' | 'reject';
+  approver: Approver;
+  request: ApprovalRequestRecord;
+  /** The run's actor: the pusher, or whoever commented `/pushgate apply`. */
+  runActor: string;
+  environment: string;
+  teams: Partial<TeamMembership>;
+}
+
+const TEAM = /^@([A-Za-z0-9][A-Za-z0-9-]*)\/([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
+
+function isArn(entry: string): boolean {
+  return entry.startsWith('arn:');
+}
+
+/**
+ * Whether this approver may take this decision; undefined when they may, else why not, in words
+ * for the approver.
+ * - A GitHub login must be in the approvers directly (case-insensitive) or through a team entry
+ *   `@org/team` (GitHub's teams API). The run's actor may not approve their own change unless the
+ *   request allows self-approval; rejecting is open to the same people as approving, and to the
+ *   actor, who may always withdraw their own change.
+ * - The CLI's caller is an AWS identity: IAM already decided who may invoke the approve function.
+ *   An approvers entry `arn:aws:iam::…` must then equal the caller's ARN exactly; when the list has
+ *   no ARN at all, whoever may invoke the function may decide (the ARN is recorded). The CLI caller
+ *   is never taken for the run's actor (a GitHub login), so self-approval is not checked for it.
+ */
+export async function checkApprover(check: ApproverCheck): Promise<string | undefined> {
+  const { approver, request, environment } = check;
+  const listed = request.approvers.length === 0 ? '(nobody)' : request.approvers.join(', ');
+  if (approver.kind === 'aws') {
+    const arns = request.approvers.filter(isArn);
+    if (arns.length === 0 || arns.includes(approver.arn)) return undefined;
+    return `${approver.arn} is not an approver of ${environment}: approvers are ${listed}`;
+  }
+  const login = approver.login;
+  const isActor = login.toLowerCase() === check.runActor.toLowerCase();
+  if (check.decision === 'reject' && isActor) return undefined;
+  if (!(await isApprover(login, request.approvers, check.teams))) {
+    return `${login} is not an approver of ${environment}: approvers are ${listed}`;
+  }
+  if (check.decision === 'approve' && isActor && !request.allowSelfApproval) {
+    return `${login} pushed this change and cannot approve it (approval.allowSelfApproval is off)`;
+  }
+  return undefined;
+}
+
+async function isApprover(login: string, approvers: string[], teams: Partial<TeamMembership>): Promise<boolean> {
+  const wanted = login.toLowerCase();
+  if (approvers.some((entry) => !isArn(entry) && !entry.startsWith('@') && entry.toLowerCase() === wanted)) {
+    return true;
+  }
+  for (const entry of approvers) {
+    const team = TEAM.exec(entry);
+    if (!team || teams.isTeamMember === undefined) continue;
+    if (await teams.isTeamMember(team[1]!, team[2]!, login)) return true;
+  }
+  return false;
+}

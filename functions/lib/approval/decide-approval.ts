@@ -1,0 +1,172 @@
+import { branchMoved } from '../git/branch-moved.ts';
+import type { GitHost } from '../git/git-host.ts';
+import type { ApprovalEntry } from '../store/types.ts';
+import type { RunRequest } from '../workflow/contract.ts';
+import { ApprovalDecisionRequest, type ApprovalDecisionResult, type ApprovalTargetResult } from './approval-request.ts';
+import { checkApprover, type Approver } from './check-approver.ts';
+import { findCandidates, type Candidate } from './find-candidates.ts';
+import type { DecideApprovalDeps } from './types.ts';
+
+/** The error SendTaskFailure ends WaitForApproval with; the ASL maps it to target status `rejected`. */
+export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
+
+/**
+ * The one approval function: every channel (pull request comments, Slack buttons, the CLI) decides
+ * through it, so the rules are the same everywhere. For each target it finds (by run, or by pull
+ * request), in this order: the target is waiting for approval; the run is not superseded (a pull
+ * request's head, or a push's branch, still points at its commit); the plan is the one the approver
+ * saw; the approver may decide (checkApprover); then the task token is taken (one conditional write,
+ * so two approvers at once resume the run once) and the run resumed. Every refusal is a result with
+ * its reason, never an exception.
+ */
+export async function decideApproval(input: unknown, deps: DecideApprovalDeps): Promise<ApprovalDecisionResult> {
+  const parsed = ApprovalDecisionRequest.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    return refusedAll(`invalid approval request${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  const request = parsed.data;
+  const now = deps.now ?? (() => new Date());
+
+  let approver: Approver;
+  let slackUser: string | undefined;
+  if (request.via === 'cli') {
+    approver = { kind: 'aws', arn: request.actor.aws! };
+  } else if (request.via === 'slack') {
+    slackUser = request.actor.slack!;
+    const users = (await deps.policy()).slackUsers ?? {};
+    const login = Object.hasOwn(users, slackUser) ? users[slackUser] : undefined;
+    if (login === undefined) {
+      return refusedAll(
+        `Slack user ${slackUser} is not linked to a GitHub login: the platform policy's slackUsers must map them`,
+      );
+    }
+    approver = { kind: 'github', login };
+  } else {
+    approver = { kind: 'github', login: request.actor.github! };
+  }
+  const who = approver.kind === 'aws' ? approver.arn : approver.login;
+
+  const found = await findCandidates(request, deps);
+  if ('none' in found) return refusedAll(found.none);
+  const requestedPull = found.pull;
+
+  const results: ApprovalTargetResult[] = [];
+  const heads = new Map<string, Promise<string | undefined>>();
+  for (const candidate of found.candidates) {
+    const refusal = await refusalOf(candidate);
+    const { run, target } = candidate;
+    const base = { runId: run.runId, project: target.project, environment: target.environment };
+    if (refusal !== undefined) {
+      results.push({ ...base, outcome: 'refused', reason: refusal });
+      continue;
+    }
+    results.push({ ...base, ...(await resume(candidate)) });
+  }
+  return summarize(results, request.decision, who);
+
+  async function refusalOf({ run, target }: Candidate): Promise<string | undefined> {
+    if (target.status !== 'awaiting_approval') return `not waiting for approval (status ${target.status})`;
+    const superseded = await supersededBy({ run, target });
+    if (superseded !== undefined) return superseded;
+    if (target.planSha256 === undefined) return 'the target has no reviewed plan';
+    if (request.planSha256 !== undefined && request.planSha256 !== target.planSha256) {
+      return 'the plan changed since this approval was requested';
+    }
+    if (target.approvalRequest === undefined) {
+      return 'no approval request is recorded on this target (its wait has not started yet)';
+    }
+    return checkApprover({
+      decision: request.decision,
+      approver,
+      request: target.approvalRequest,
+      runActor: run.actor,
+      environment: target.environment,
+      teams: deps.gitHost,
+    });
+  }
+
+  /** A newer commit is what should deploy: approving this one would apply an older plan over it. */
+  async function supersededBy({ run, target }: Candidate): Promise<string | undefined> {
+    const sha = target.sha;
+    if (run.kind !== 'push' && run.pullRequest !== undefined) {
+      const key = `${run.repo}#${run.pullRequest}`;
+      if (!heads.has(key)) {
+        const known = requestedPull?.number === run.pullRequest ? requestedPull : undefined;
+        heads.set(
+          key,
+          known
+            ? Promise.resolve(known.headSha)
+            : deps.gitHost.getPullRequest(run.repo, run.pullRequest).then((pull) => pull?.headSha),
+        );
+      }
+      const head = await heads.get(key)!;
+      if (head === undefined) return `pull request #${run.pullRequest} no longer exists`;
+      if (head !== sha)
+        return `superseded by ${head.slice(0, 7)} (the head of #${run.pullRequest}): approve the newer run`;
+      return undefined;
+    }
+    if (run.kind === 'push') {
+      // branchMoved reads only repo, branch and sha, and of the host only resolveRef.
+      const moved = await branchMoved(
+        { repo: run.repo, branch: run.branch, sha } as RunRequest,
+        deps.gitHost as GitHost,
+      );
+      if (moved.moved) return `superseded: ${moved.reason}; approve the newer run`;
+    }
+    return undefined;
+  }
+
+  async function resume({ run, target }: Candidate): Promise<Pick<ApprovalTargetResult, 'outcome' | 'reason'>> {
+    const at = now().toISOString();
+    const decided = request.decision === 'approve' ? 'approved' : 'rejected';
+    const entry: ApprovalEntry = {
+      decision: decided,
+      by: who,
+      via: request.via,
+      at,
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+      ...(slackUser === undefined ? {} : { slackUser }),
+    };
+    const planSha256 = target.planSha256!;
+    const taken = await deps.store.takeApprovalToken(run.runId, target.project, target.environment, entry, {
+      planSha256,
+    });
+    if (!taken.taken) return { outcome: 'refused', reason: taken.reason };
+    let resumed;
+    try {
+      resumed =
+        decided === 'approved'
+          ? await deps.tasks.succeed(taken.taskToken, { approvedBy: who, via: request.via, at, planSha256 })
+          : await deps.tasks.fail(taken.taskToken, APPROVAL_REJECTED_ERROR, `rejected by ${who}: ${request.reason}`);
+    } catch (error) {
+      // Put the token back, so that the run can still be decided once Step Functions answers again.
+      await deps.store
+        .restoreApprovalToken(run.runId, target.project, target.environment, taken.taskToken, taken.entryIndex)
+        .catch(() => false);
+      const name = error instanceof Error ? error.message : String(error);
+      return { outcome: 'refused', reason: `could not resume the run (${name}): try again` };
+    }
+    if (!resumed.resumed) return { outcome: 'refused', reason: 'the approval expired' };
+    return { outcome: decided };
+  }
+}
+
+function refusedAll(message: string): ApprovalDecisionResult {
+  return { ok: false, message, targets: [] };
+}
+
+function summarize(
+  targets: ApprovalTargetResult[],
+  decision: ApprovalDecisionRequest['decision'],
+  who: string,
+): ApprovalDecisionResult {
+  const decided = targets.filter((target) => target.outcome !== 'refused');
+  const refused = targets.filter((target) => target.outcome === 'refused');
+  const lines = [
+    ...decided.map((t) => `${t.outcome} ${t.project}/${t.environment} (run ${t.runId}) as ${who}`),
+    ...refused.map((t) => `cannot ${decision} ${t.project}/${t.environment} (run ${t.runId}): ${t.reason}`),
+  ];
+  return { ok: decided.length > 0 && refused.length === 0, message: lines.join('\n'), targets };
+}

@@ -1,0 +1,56 @@
+/** Caller identities are proven with a presigned STS GetCallerIdentity URL (as Vault's AWS auth does). */
+const STS_HOST = /^sts(?:\.[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/;
+const MAX_EXPIRES_SECONDS = 900;
+const ARN = /<Arn>([^<]{1,2048})<\/Arn>/;
+
+export type CallerIdentity = { arn: string } | { refused: string };
+
+/**
+ * Who called, proven rather than claimed: a Lambda invoked directly learns nothing of its caller, so
+ * the CLI sends a GetCallerIdentity request it presigned with its own credentials (valid a minute),
+ * and this function sends it to STS and reads the ARN from the answer. Only STS endpoints are
+ * fetched (`https://sts[.<region>].amazonaws.com`, or exactly `stsEndpoint`: AWS_ENDPOINT_URL_STS,
+ * the local stand-in), only for that one action, without following redirects.
+ */
+export async function verifyCallerIdentity(
+  presignedUrl: string,
+  options: { stsEndpoint?: string; fetch?: typeof fetch; timeoutMs?: number } = {},
+): Promise<CallerIdentity> {
+  let url: URL;
+  try {
+    url = new URL(presignedUrl);
+  } catch {
+    return { refused: 'the identity proof is not a URL' };
+  }
+  const local = options.stsEndpoint ? new URL(options.stsEndpoint) : undefined;
+  const isAws = url.protocol === 'https:' && url.port === '' && STS_HOST.test(url.hostname);
+  const isLocal = local !== undefined && url.origin === local.origin;
+  if (!isAws && !isLocal) return { refused: `the identity proof is not addressed to STS (${url.host})` };
+  const query = url.searchParams;
+  if (
+    url.pathname !== '/' ||
+    query.get('Action') !== 'GetCallerIdentity' ||
+    query.get('Version') !== '2011-06-15' ||
+    query.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' ||
+    !(Number(query.get('X-Amz-Expires')) > 0 && Number(query.get('X-Amz-Expires')) <= MAX_EXPIRES_SECONDS)
+  ) {
+    return { refused: 'the identity proof is not a presigned GetCallerIdentity request' };
+  }
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, {
+      method: 'GET',
+      redirect: 'error',
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+    });
+  } catch (error) {
+    return {
+      refused: `STS could not be reached to verify the caller (${error instanceof Error ? error.name : 'error'})`,
+    };
+  }
+  const text = await response.text();
+  if (!response.ok) return { refused: `STS refused the identity proof (${response.status}): sign it again` };
+  const arn = ARN.exec(text)?.[1];
+  if (arn === undefined) return { refused: 'STS answered without an ARN' };
+  return { arn };
+}

@@ -1,0 +1,78 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import * as z from 'zod';
+import { approvalGitHost } from '../lib/approval/approval-git-host.ts';
+import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
+import { readPolicy } from '../lib/policy/read-policy.ts';
+import { createSfnTaskResumer } from '../lib/runtime/clients/sfn-task-resumer.ts';
+import { functionLogger } from '../lib/runtime/logger.ts';
+import { runtimeStore } from '../lib/runtime/store.ts';
+import { getConfiguredSecret } from '../lib/secrets.ts';
+import { handleSlackAction, type SlackActionsDeps } from '../lib/slack-actions/handle-slack-action.ts';
+
+/** The fields of an API Gateway HTTP API (payload format 2.0) event the endpoint reads. */
+const HttpApiEvent = z.object({
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.object({ http: z.object({ method: z.string() }) }),
+});
+
+export type SlackActionsHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export type SlackActionsHandlerDeps = SlackActionsDeps & { logger: Logger };
+
+const defaultDeps = (): SlackActionsHandlerDeps => ({
+  store: runtimeStore(),
+  // The Git host is only needed once a signed request asks for a decision.
+  gitHost: lazyGitHost(),
+  tasks: createSfnTaskResumer(),
+  policy: async () => (await readPolicy()).policy,
+  signingSecret: () =>
+    getConfiguredSecret({ valueEnv: 'SLACK_SIGNING_SECRET', parameterEnv: 'SLACK_SIGNING_SECRET_PARAMETER' }),
+  logger: functionLogger('slack-actions'),
+});
+
+function lazyGitHost(): SlackActionsDeps['gitHost'] {
+  let host: ReturnType<typeof approvalGitHost> | undefined;
+  const get = async () => (host ??= approvalGitHost(await gitHubFromEnv()));
+  return {
+    getPullRequest: async (repo, number) => (await get()).getPullRequest(repo, number),
+    resolveRef: async (repo, ref) => (await get()).resolveRef?.(repo, ref),
+    isTeamMember: async (org, team, login) => (await (await get()).isTeamMember?.(org, team, login)) ?? false,
+  };
+}
+
+/** POST /slack/actions (HTTP API): Slack's interactivity Request URL. */
+export function createHandler(deps: () => SlackActionsHandlerDeps = defaultDeps): SlackActionsHandler {
+  let resolved: SlackActionsHandlerDeps | undefined;
+  return async (event, context) => {
+    resolved ??= deps();
+    const { logger } = resolved;
+    if (context) logger.addContext(context);
+    const parsed = HttpApiEvent.safeParse(event);
+    if (!parsed.success) return json(400, { error: 'not an API Gateway HTTP API (v2) event' });
+    const { headers, body, isBase64Encoded, requestContext } = parsed.data;
+    const response = await handleSlackAction(
+      {
+        method: requestContext.http.method,
+        path: '/slack/actions',
+        headers: headers ?? {},
+        body: body ?? '',
+        isBase64Encoded: isBase64Encoded ?? false,
+      },
+      resolved,
+    );
+    logger.info('slack action', { statusCode: response.statusCode, outcome: response.outcome });
+    return json(response.statusCode, response.body);
+  };
+}
+
+function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+export const handler = createHandler();

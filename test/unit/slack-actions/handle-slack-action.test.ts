@@ -1,0 +1,158 @@
+import { createHmac } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handleSlackAction, type SlackActionsDeps } from '../../../functions/lib/slack-actions/handle-slack-action.ts';
+import type { IntakeRequest } from '../../../functions/lib/webhook/types.ts';
+import { gitHost, memoryApprovalStore, PLAN, recordingResumer, run, T0, target } from '../approval/approval-doubles.ts';
+
+const SECRET = 'slack-signing-secret';
+const NOW_SECONDS = Math.floor(T0.getTime() / 1000);
+
+// The TaskResumer is a recording double (approval-doubles.ts): nothing is resumed, calls are kept.
+let resumer: ReturnType<typeof recordingResumer>;
+let store: ReturnType<typeof memoryApprovalStore>;
+
+function deps(): SlackActionsDeps {
+  store = memoryApprovalStore([run()], [target()]);
+  return {
+    store,
+    gitHost: gitHost({}),
+    tasks: resumer,
+    policy: async () => ({ slackUsers: { U0ALICE: 'alice' } }),
+    signingSecret: async () => SECRET,
+    now: () => T0,
+  };
+}
+
+function body(
+  actionId = 'pushgate_approve',
+  value: unknown = { runId: 'r1', project: 'net', environment: 'prod', planSha256: PLAN },
+  user = 'U0ALICE',
+): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: 'alice' },
+    actions: [{ action_id: actionId, block_id: 'b', type: 'button', value: JSON.stringify(value), action_ts: '1' }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+function signed(text: string, options: { secret?: string; timestamp?: number; base64?: boolean } = {}): IntakeRequest {
+  const timestamp = options.timestamp ?? NOW_SECONDS;
+  const signature = createHmac('sha256', options.secret ?? SECRET)
+    .update(`v0:${timestamp}:${text}`)
+    .digest('hex');
+  return {
+    method: 'POST',
+    path: '/slack/actions',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Slack-Signature': `v0=${signature}`,
+      'X-Slack-Request-Timestamp': String(timestamp),
+    },
+    body: options.base64 ? Buffer.from(text).toString('base64') : text,
+    isBase64Encoded: options.base64 ?? false,
+  };
+}
+
+beforeEach(() => {
+  resumer = recordingResumer();
+});
+
+describe('POST /slack/actions: attacks', () => {
+  it.each([
+    ['a forged signature', () => signed(body(), { secret: 'guessed' }), 'signature does not match the body'],
+    [
+      'an old timestamp (replay)',
+      () => signed(body(), { timestamp: NOW_SECONDS - 301 }),
+      'X-Slack-Request-Timestamp is more than five minutes from now',
+    ],
+    [
+      'a future timestamp',
+      () => signed(body(), { timestamp: NOW_SECONDS + 301 }),
+      'X-Slack-Request-Timestamp is more than five minutes from now',
+    ],
+    [
+      'no signature',
+      () => {
+        const request = signed(body());
+        delete request.headers['X-Slack-Signature'];
+        return request;
+      },
+      'missing X-Slack-Signature header',
+    ],
+    [
+      'a body changed after signing',
+      () => ({ ...signed(body()), body: body('pushgate_approve', undefined, 'U0MALLORY') }),
+      'signature does not match the body',
+    ],
+    [
+      'a short signature',
+      () => {
+        const request = signed(body());
+        request.headers['X-Slack-Signature'] = 'v0=abcd';
+        return request;
+      },
+      'X-Slack-Signature is not v0=<64 hex digits>',
+    ],
+  ])('answers 401 to %s and approves nothing', async (_name, request, error) => {
+    const d = deps();
+    const response = await handleSlackAction(request(), d);
+    expect(response).toEqual({ statusCode: 401, body: { error }, outcome: 'unauthorized' });
+    expect(resumer.calls).toEqual([]);
+    expect(store.targets[0]!.approvalTaskToken).toBe('token-r1-net-prod');
+  });
+
+  it('answers 400 to a signed body that is not a payload', async () => {
+    const response = await handleSlackAction(signed('nothing=here'), deps());
+    expect(response).toEqual({
+      statusCode: 400,
+      body: { error: 'form body has no payload field' },
+      outcome: 'invalid',
+    });
+  });
+
+  it('answers 400 to a button value that is not a pushgate one', async () => {
+    const response = await handleSlackAction(signed(body('pushgate_approve', { runId: 'r1' })), deps());
+    expect(response.statusCode).toBe(400);
+    expect(response.body.error).toMatch(/^invalid button value at project/);
+  });
+
+  it('answers 200 ignoring an action that is not pushgate_approve/reject', async () => {
+    const response = await handleSlackAction(signed(body('something_else')), deps());
+    expect(response).toMatchObject({
+      statusCode: 200,
+      outcome: 'ignored',
+      body: { text: "action something_else is not pushgate's: ignored" },
+    });
+    expect(resumer.calls).toEqual([]);
+  });
+});
+
+describe('POST /slack/actions: decisions', () => {
+  it('approves for a linked Slack user and answers an ephemeral message', async () => {
+    const response = await handleSlackAction(signed(body()), deps());
+    expect(response).toEqual({
+      statusCode: 200,
+      outcome: 'decided',
+      body: { response_type: 'ephemeral', replace_original: false, text: 'approved net/prod (run r1) as alice' },
+    });
+    expect(resumer.calls).toHaveLength(1);
+  });
+
+  it('handles a base64-encoded body', async () => {
+    const response = await handleSlackAction(signed(body(), { base64: true }), deps());
+    expect(response.outcome).toBe('decided');
+  });
+
+  it('rejects with "rejected in Slack"', async () => {
+    await handleSlackAction(signed(body('pushgate_reject')), deps());
+    expect(resumer.calls[0]).toMatchObject({ method: 'fail', cause: 'rejected by alice: rejected in Slack' });
+  });
+
+  it('refuses an unlinked Slack user with a 200 saying why', async () => {
+    const response = await handleSlackAction(signed(body('pushgate_approve', undefined, 'U0EVE')), deps());
+    expect(response.statusCode).toBe(200);
+    expect(response.outcome).toBe('refused');
+    expect(response.body.text).toMatch(/^Slack user U0EVE is not linked/);
+  });
+});
