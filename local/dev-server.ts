@@ -58,6 +58,11 @@ export interface DevReadyInfo {
    * (Octokit `auth`) and the commit email that makes a push theirs (`git -c user.email=…`).
    */
   github: { users: DevUser[] };
+  /**
+   * The local Slack app: interactions (the approval buttons) are POSTed to `actionsUrl` signed with
+   * `signingSecret` (v0 HMAC), as Slack does; `messagesUrl` lists every message it received.
+   */
+  slack: { signingSecret: string; actionsUrl: string; apiUrl: string; messagesUrl: string; channel: string };
   /** The bare repository to push to. */
   remote: string;
   repo: string;
@@ -167,6 +172,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         stateMachineArn: stack.stateMachineArn,
         githubToken: stack.githubToken,
         github: { users: devUsers },
+        slack: {
+          signingSecret: stack.slackApp.signingSecret,
+          actionsUrl: stack.slackApp.actionsUrl,
+          apiUrl: stack.slackApp.apiUrl,
+          messagesUrl: `${stack.slack.url}/_local/messages`,
+          channel: stack.slackApp.channel,
+        },
         remote,
         repo,
         deployRoot,
@@ -198,6 +210,7 @@ function devExports(stack: LocalStack, repo: string): Record<string, string> {
     AWS_ENDPOINT_URL_S3: stack.endpoints.s3,
     AWS_ENDPOINT_URL_CODEBUILD: stack.endpoints.codebuild,
     AWS_ENDPOINT_URL_LAMBDA: stack.endpoints.lambda,
+    AWS_ENDPOINT_URL_STS: stack.endpoints.sts,
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     AWS_REGION: 'us-east-1',

@@ -17,6 +17,7 @@ import { createLambdaContext } from './lambda/create-lambda-context.ts';
 import { handlerModules } from './lambda/handler-modules.ts';
 import { startLambda, type LocalLambdaHandler } from './lambda/start-lambda.ts';
 import { startS3 } from './s3/start-s3.ts';
+import { startSts } from './sts/start-sts.ts';
 import { startSlack, type SlackMessage } from './slack/start-slack.ts';
 import type { ExecutionSummary } from './stepfunctions/create-local-step-functions.ts';
 import { LOCAL_POLICY } from './local-policy.ts';
@@ -27,6 +28,10 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SERVICE = 'pushgate';
 const STAGE = 'local';
 export const WEBHOOK_PATH = '/webhooks/github';
+/** Where Slack posts interactions (the approval buttons): the HTTP API route of serverless.yml. */
+export const SLACK_ACTIONS_PATH = '/slack/actions';
+/** The channel the local Slack app posts to (an id, as chat.update needs). */
+export const LOCAL_SLACK_CHANNEL = 'C0PUSHGATE';
 
 export interface LocalStackOptions {
   /** Keep DynamoDB and S3 on disk here across restarts; in memory / a temp dir when absent. */
@@ -47,6 +52,8 @@ export interface LocalStackOptions {
    * its data directory).
    */
   credentials?: LocalCredentials;
+  /** The Slack app's signing secret (`/slack/actions` verifies it); random when absent. */
+  slackSigningSecret?: string;
   /** The local GitHub's users (login, role, token); default defaultLocalUsers() (new tokens). */
   githubUsers?: LocalUser[];
   /** `owner/name` or `owner/*` entries the webhook accepts; default `local/*`. */
@@ -81,6 +88,8 @@ export type LocalPorts = Record<'webhook' | keyof LocalStack['endpoints'], numbe
 export interface LocalStack {
   webhookUrl: string;
   secret: string;
+  /** The Slack app: where its interactions go and the secret they are signed with. */
+  slackApp: { actionsUrl: string; signingSecret: string; apiUrl: string; botToken: string; channel: string };
   /** The only AWS credentials the stand-ins accept; set in this process' environment and every build's. */
   credentials: LocalCredentials;
   tableName: string;
@@ -92,6 +101,7 @@ export interface LocalStack {
     s3: string;
     codebuild: string;
     lambda: string;
+    sts: string;
     github: string;
     slack: string;
   };
@@ -187,7 +197,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stops.push(() => s3.stop());
     const slack = await preferred('slack').start((port) =>
-      startSlack({ port, ...(options.onSlack ? { onMessage: options.onSlack } : {}) }),
+      startSlack({
+        port,
+        ...(options.onSlack ? { onMessage: options.onSlack } : {}),
+        ...(options.slackSigningSecret ? { signingSecret: options.slackSigningSecret } : {}),
+      }),
     );
     stops.push(() => slack.stop());
     const githubUsers = options.githubUsers ?? defaultLocalUsers();
@@ -200,6 +214,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const lambda = await preferred('lambda').start((port) => startLambda({ handlers: {}, credentials, port }));
     stops.push(() => lambda.stop());
+    // STS answers GetCallerIdentity: how `pushgate approve` proves who approves.
+    const sts = await preferred('sts').start((port) => startSts({ credentials, port }));
+    stops.push(() => sts.stop());
 
     const codebuildServer = await preferred('codebuild').start((port) =>
       startCodeBuild({
@@ -314,6 +331,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...lambda.env,
       ...codebuildServer.env,
       ...sfn.env,
+      AWS_ENDPOINT_URL_STS: sts.url,
       GITHUB_API_URL: github.url,
     };
     const stateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:${SERVICE}-${STAGE}-deploy`;
@@ -328,7 +346,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       WEBHOOK_SECRET: secret,
       GITHUB_TOKEN: githubToken,
       GITHUB_CLONE_URL: cloneBase,
+      // Slack as an app with a bot token (chat.postMessage, then chat.update as the run moves) and
+      // interactivity (the approval buttons post to /slack/actions, signed with the signing secret).
       SLACK_WEBHOOK_URL: slack.webhookUrl,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_CHANNELS: JSON.stringify({ default: LOCAL_SLACK_CHANNEL }),
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      // `/pushgate approve|reject|unlock|help` comments run here, invoked asynchronously by the webhook.
+      COMMANDS_FUNCTION_NAME: `${SERVICE}-${STAGE}-commands`,
       PUSHGATE_POLICY: options.policy ?? LOCAL_POLICY,
       PUSHGATE_LEASE_SECONDS: options.leaseSeconds === undefined ? '' : String(options.leaseSeconds),
       // The handlers' JSON logs stay quiet unless asked for: progress lines say what happens.
@@ -336,6 +362,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     let webhook: HttpApiHandler | undefined;
+    let slackActions: HttpApiHandler | undefined;
     const serverless = readServerlessConfig();
     const functions = serverlessFunctions(serverless);
     for (const fn of functions) {
@@ -349,9 +376,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (typeof handler !== 'function') throw new Error(`${fn.module} does not export ${fn.exportName}`);
       lambda.register(`${SERVICE}-${STAGE}-${fn.name}`, handler);
       if (fn.name === 'webhook') webhook = handler as HttpApiHandler;
+      if (fn.name === 'slackActions') slackActions = handler as HttpApiHandler;
       if (fn.name === 'executionEnded') executionEnded = handler;
     }
     if (!webhook) throw new Error('serverless.yml has no webhook function');
+    if (!slackActions) throw new Error('serverless.yml has no slackActions function');
 
     const definition = loadDefinition(join(ROOT, 'state-machines/deploy.asl.yml'), {
       functionArn: (name) => `arn:aws:lambda:${region}:000000000000:function:${SERVICE}-${STAGE}-${name}`,
@@ -361,8 +390,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     sfn.stepFunctions.createStateMachine(`${SERVICE}-${STAGE}-deploy`, definition);
 
-    const route = { functionName: `${SERVICE}-${STAGE}-webhook`, handler: webhook };
-    const startGateway = (port: number) => startApiGateway({ routes: { [WEBHOOK_PATH]: route }, port });
+    const routes = {
+      [WEBHOOK_PATH]: { functionName: `${SERVICE}-${STAGE}-webhook`, handler: webhook },
+      [SLACK_ACTIONS_PATH]: { functionName: `${SERVICE}-${STAGE}-slackActions`, handler: slackActions },
+    };
+    const startGateway = (port: number) => startApiGateway({ routes, port });
     const gateway =
       options.port !== undefined ? await startGateway(options.port) : await preferred('webhook').start(startGateway);
     stops.push(() => gateway.stop());
@@ -373,6 +405,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       webhookUrl: `${gateway.url}${WEBHOOK_PATH}`,
       secret,
+      slackApp: {
+        actionsUrl: `${gateway.url}${SLACK_ACTIONS_PATH}`,
+        signingSecret: slack.signingSecret,
+        apiUrl: slack.apiUrl,
+        botToken: slack.botToken,
+        channel: LOCAL_SLACK_CHANNEL,
+      },
       credentials,
       tableName,
       bucket,
@@ -383,6 +422,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         s3: s3.url,
         codebuild: codebuildServer.url,
         lambda: lambda.url,
+        sts: sts.url,
         github: github.url,
         slack: slack.webhookUrl,
       },
@@ -393,6 +433,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         s3: portOf(s3.url),
         codebuild: portOf(codebuildServer.url),
         lambda: portOf(lambda.url),
+        sts: portOf(sts.url),
         github: portOf(github.url),
         slack: portOf(slack.url),
       },

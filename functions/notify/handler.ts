@@ -1,19 +1,17 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { notify, type NotifyDeps } from '../lib/run/notify.ts';
+import { runtimeFeedback } from '../lib/runtime/feedback.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
-import { getConfiguredSecret } from '../lib/secrets.ts';
 import { NotifyInput, type NotifyOutput } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
-export type NotifyHandlerDeps = NotifyDeps & { logger: Logger };
+export type NotifyHandlerDeps = Omit<NotifyDeps, 'feedback' | 'unconfigured'> & {
+  logger: Logger;
+  feedback?: NotifyDeps['feedback'];
+};
 
-const defaultDeps = (): NotifyHandlerDeps => ({
-  store: runtimeStore(),
-  slackWebhookUrl: () =>
-    getConfiguredSecret({ valueEnv: 'SLACK_WEBHOOK_URL', parameterEnv: 'SLACK_WEBHOOK_URL_PARAMETER' }),
-  logger: functionLogger('notify'),
-});
+const defaultDeps = (): NotifyHandlerDeps => ({ store: runtimeStore(), logger: functionLogger('notify') });
 
 /** Step Functions `Notify`: `{ outcome }` from Record; never fails the execution for a channel. */
 export function createHandler(deps: () => NotifyHandlerDeps = defaultDeps) {
@@ -21,7 +19,13 @@ export function createHandler(deps: () => NotifyHandlerDeps = defaultDeps) {
     const input = parseStepInput(NotifyInput, event, 'Notify');
     const resolved = deps();
     resolved.logger.appendKeys({ runId: input.outcome.runId });
-    return notify(input, resolved);
+    // Read per run: a rotated token or webhook is used at once.
+    const configured = resolved.feedback ? undefined : await runtimeFeedback(resolved.logger);
+    return notify(input, {
+      ...resolved,
+      feedback: resolved.feedback ?? (async () => configured!),
+      unconfigured: () => configured?.unconfigured ?? {},
+    });
   };
 }
 

@@ -8,6 +8,8 @@ import { PolicyError } from '../lib/policy/policy-error.ts';
 import { readPolicy } from '../lib/policy/read-policy.ts';
 import { readEnv } from '../lib/read-env.ts';
 import { createValidate, type ValidateDeps } from '../lib/run/validate.ts';
+import type { RunFeedback } from '../lib/feedback/run-feedback.ts';
+import { runtimeFeedback } from '../lib/runtime/feedback.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { RunRequest, type ValidatedRun } from '../lib/workflow/contract.ts';
@@ -20,6 +22,8 @@ export interface ValidateHandlerDeps {
   leaseSeconds?: number;
   /** GitHub, reached with a token read per invocation (cached for minutes), so a rotated token is picked up. */
   gitHost: () => Promise<GitHost>;
+  /** Tells GitHub and Slack that the run started (pending statuses, the pull request's comment). */
+  feedback?: () => Promise<Pick<RunFeedback, 'runStarted'>>;
   logger: Logger;
 }
 
@@ -35,6 +39,7 @@ const defaultDeps = (): ValidateHandlerDeps => ({
   policy: () => readPolicy(),
   ...leaseFromEnv(),
   gitHost: gitHubFromEnv,
+  feedback: () => runtimeFeedback(functionLogger('validate')),
   logger: functionLogger('validate'),
 });
 
@@ -45,7 +50,7 @@ const defaultDeps = (): ValidateHandlerDeps => ({
 export function createHandler(deps: () => ValidateHandlerDeps = defaultDeps) {
   return async (event: unknown, context?: Context): Promise<ValidatedRun> => {
     const run = parseStepInput(RunRequest, event, 'Validate');
-    const { store, gitHost, logger, policy, leaseSeconds } = deps();
+    const { store, gitHost, logger, policy, leaseSeconds, feedback } = deps();
     if (context) logger.addContext(context);
     const validate = createValidate({
       store,
@@ -64,6 +69,14 @@ export function createHandler(deps: () => ValidateHandlerDeps = defaultDeps) {
         waves: result.waves.length,
         skipped: result.skipped,
       });
+      // Pending statuses at once, so branch protection shows pushgate working; never fails the run.
+      if (result.targetCount > 0 && feedback) {
+        try {
+          await (await feedback()).runStarted(run.runId);
+        } catch (error) {
+          logger.warn('could not tell GitHub and Slack that the run started', { ...keys, error });
+        }
+      }
       return result;
     } catch (error) {
       // A wrong pushgate.yml is the user's to fix, not an incident.

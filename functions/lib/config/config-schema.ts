@@ -45,7 +45,22 @@ const Glob = NonEmpty;
 const Approval = z
   .strictObject({
     required: z.boolean().default(true).describe('Whether a person must approve before apply (default true).'),
-    approvers: z.array(NonEmpty).default([]).describe('GitHub logins allowed to approve.'),
+    approvers: z
+      .array(NonEmpty)
+      .default([])
+      .describe('GitHub logins (or @org/team-slug) allowed to approve; the platform policy can narrow them.'),
+    timeoutMinutes: z
+      .number()
+      .positive()
+      .max(10080, 'at most 7 days (10080 minutes)')
+      .default(1440)
+      .describe('How long a run waits for an approval before the target ends `expired` (default 1440: 24 h).'),
+    allowSelfApproval: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Whether the person who pushed (or opened the pull request) may approve their own change (default false).',
+      ),
   })
   .superRefine((approval, ctx) => {
     if (approval.required && approval.approvers.length === 0) {

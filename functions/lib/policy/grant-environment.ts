@@ -6,8 +6,27 @@ import type { PlatformPolicy, PolicyEnvironment, PolicyRepositories } from './pl
 export interface EnvironmentGrant {
   /** Roles the builds assume; `plan` absent: the stack's own read-only plan role. */
   roles: { plan?: string; apply?: string };
-  approval: { required: boolean; approvers: string[] };
+  approval: GrantedApproval;
 }
+
+/** The approval a target asks for: who, how long it waits (seconds), and whether the pusher may approve. */
+export interface GrantedApproval {
+  required: boolean;
+  approvers: string[];
+  timeoutSeconds: number;
+  allowSelfApproval: boolean;
+}
+
+/** What pushgate.yml and the policy say of an approval (their schemas fill the defaults). */
+interface ApprovalSetting {
+  required: boolean;
+  approvers: string[];
+  timeoutMinutes?: number | undefined;
+  allowSelfApproval?: boolean | undefined;
+}
+
+/** 24 h: an approval nobody gives ends the target `expired` after this long. */
+export const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 1440;
 
 /**
  * `granted`, or why not: `refused` is the policy saying no (the run records it and deploys the rest),
@@ -25,7 +44,7 @@ export interface GrantRequest {
   /** False for plan-only runs: they need no apply role and may plan from any branch. */
   deploying: boolean;
   /** The approval the trusted pushgate.yml asks for. */
-  approval?: { required: boolean; approvers: string[] } | undefined;
+  approval?: ApprovalSetting | undefined;
   /** Where the policy lives, named in messages (`/pushgate/prod/policy`). */
   source: string;
 }
@@ -84,9 +103,9 @@ export function grantEnvironment(policy: PlatformPolicy, request: GrantRequest):
  * name people (nobody outside the policy's list can approve), else whichever names them.
  */
 function mergeApproval(
-  policy: { required: boolean; approvers: string[] } | undefined,
-  repository: { required: boolean; approvers: string[] } | undefined,
-): { required: boolean; approvers: string[] } | { failed: string } {
+  policy: ApprovalSetting | undefined,
+  repository: ApprovalSetting | undefined,
+): GrantedApproval | { failed: string } {
   const required = Boolean(policy?.required) || Boolean(repository?.required);
   const fromPolicy = policy?.approvers ?? [];
   const fromRepository = repository?.approvers ?? [];
@@ -102,7 +121,17 @@ function mergeApproval(
       failed: "approval is required but nobody on pushgate.yml's list is an approver the platform policy allows",
     };
   }
-  return { required, approvers };
+  // The shorter wait wins; self-approval needs pushgate.yml to allow it and the policy not to forbid it.
+  const minutes = Math.min(
+    repository?.timeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES,
+    policy?.timeoutMinutes ?? Number.POSITIVE_INFINITY,
+  );
+  return {
+    required,
+    approvers,
+    timeoutSeconds: Math.max(1, Math.round(minutes * 60)),
+    allowSelfApproval: repository?.allowSelfApproval === true && policy?.allowSelfApproval !== false,
+  };
 }
 
 /** Whether the policy lets `repo` use `engine` (all engines when the rule lists none). */

@@ -30,6 +30,16 @@ export const PolicyApproval = z
       .array(NonEmpty)
       .default([])
       .describe('GitHub logins (or @org/team) who may approve; a repository may name fewer, never others.'),
+    timeoutMinutes: z
+      .number()
+      .positive()
+      .max(10080)
+      .optional()
+      .describe('Longest approval wait a repository may set (minutes); shorter repository values win.'),
+    allowSelfApproval: z
+      .boolean()
+      .optional()
+      .describe('false: nobody approves their own change, whatever pushgate.yml says.'),
   })
   .describe('Approval that every repository deploying this environment must at least ask for.');
 export type PolicyApproval = z.infer<typeof PolicyApproval>;
@@ -67,6 +77,12 @@ export const PlatformPolicy = z
   .strictObject({
     version: z.literal(1, 'expected version: 1'),
     repositories: z.array(PolicyRepositories),
+    slackUsers: z
+      .record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id (U…)'), NonEmpty)
+      .default({})
+      .describe(
+        'Slack user id → GitHub login: who a Slack approval button is pressed by, for the approvers lists. Unlisted Slack users cannot approve.',
+      ),
   })
   .describe("pushgate platform policy (the stack operator's, never a repository's).");
 export type PlatformPolicy = z.infer<typeof PlatformPolicy>;

@@ -72,17 +72,18 @@ export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps
   }
 }
 
-/** Where the Plan build uploads this target's artifacts (`<artifactPrefix>/plan.bin`, `plan.json`). */
+/** Where the Plan build uploads this target's artifacts (`<artifactPrefix>/plan.bin`, `plan.json`, `plan.txt`). */
 async function uploadLinks(
   input: TargetStep,
   artifacts: ArtifactLinks,
-): Promise<{ planBin: string; planJson: string }> {
+): Promise<{ planBin: string; planJson: string; planTxt: string }> {
   const prefix = input.target.artifactPrefix;
-  const [planBin, planJson] = await Promise.all([
+  const [planBin, planJson, planTxt] = await Promise.all([
     artifacts.uploadUrl(`${prefix}/plan.bin`),
     artifacts.uploadUrl(`${prefix}/plan.json`),
+    artifacts.uploadUrl(`${prefix}/plan.txt`),
   ]);
-  return { planBin, planJson };
+  return { planBin, planJson, planTxt };
 }
 
 function describeHolder(holder: LockRecord | undefined, ahead: number): string {

@@ -77,6 +77,8 @@ export async function record(input: RecordInput, deps: RecordDeps): Promise<RunO
   };
 }
 
+const FAILED_TARGET: ReadonlySet<Status> = new Set(['failed', 'cancelled', 'conflict', 'rejected', 'expired']);
+
 function decideRunStatus(
   run: RunRecord,
   targets: TargetRecord[],
@@ -87,7 +89,8 @@ function decideRunStatus(
   if (targets.length === 0) return { status: 'skipped', reason: run.reason ?? 'nothing to do' };
   const count = (status: Status) => targets.filter((t) => t.status === status).length;
   // A conflict (the lock was taken over under an apply) fails the run: somebody must look.
-  const failed = targets.filter((t) => t.status === 'failed' || t.status === 'cancelled' || t.status === 'conflict');
+  // So does an approval that was rejected or never came: nothing was deployed there.
+  const failed = targets.filter((t) => FAILED_TARGET.has(t.status));
   if (failed.length > 0) {
     return {
       status: 'failed',

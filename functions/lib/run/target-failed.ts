@@ -8,6 +8,7 @@ import { describeError } from './describe-error.ts';
 const STATUS_BY_ERROR: Record<string, Status> = {
   [WorkflowErrors.Superseded]: 'superseded',
   [WorkflowErrors.DependencyFailed]: 'skipped',
+  [WorkflowErrors.ApprovalRejected]: 'rejected',
 };
 
 /** What TargetFailed reads of its input (TargetFailedInput carries the whole iteration's data). */
@@ -27,8 +28,8 @@ export async function targetFailed(input: TargetFailedReads, deps: TargetFailedD
   const now = deps.now?.() ?? new Date();
   const { run, target } = input;
   const error = input.error ?? { Error: 'Unknown', Cause: 'the state machine sent no error' };
-  const status = STATUS_BY_ERROR[error.Error] ?? 'failed';
-  const reason = describeError(error);
+  let status = STATUS_BY_ERROR[error.Error] ?? 'failed';
+  let reason = describeError(error);
   const key = targetKeyOf(run, target);
   // Release first: a record that cannot be written must not keep the lock held.
   await store.releaseLock(key, run.runId);
@@ -36,8 +37,20 @@ export async function targetFailed(input: TargetFailedReads, deps: TargetFailedD
   // A rejected or timed-out approval: its token must not resume anything any more.
   if (target.approval.required) await store.forgetApprovalToken(run.runId, target.project, target.environment);
   const current = await store.getTarget(run.runId, target.project, target.environment);
+  // Only WaitForApproval has a timeout: passing it while the target waits means nobody approved in time.
+  if (error.Error === WorkflowErrors.Timeout && current?.status === 'awaiting_approval') {
+    status = 'expired';
+    reason = `nobody approved within ${formatWait(target.approval.timeoutSeconds)}; push again or run the plan again to ask anew`;
+  }
+  if (error.Error === WorkflowErrors.ApprovalRejected) reason = error.Cause ?? 'the plan was rejected';
   if (current && !isFinal(current.status)) {
     await store.setTargetStatus(run.runId, target.project, target.environment, status, { reason }, now);
   }
   return { status, reason };
+}
+
+function formatWait(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
 }

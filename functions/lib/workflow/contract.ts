@@ -108,7 +108,14 @@ export const TargetSpec = z.object({
   dir: z.string(),
   /** Environments of the same project that must have succeeded earlier in this run (`after:`). */
   after: z.array(z.string()),
-  approval: z.object({ required: z.boolean(), approvers: z.array(z.string()) }),
+  approval: z.object({
+    required: z.boolean(),
+    approvers: z.array(z.string()),
+    /** WaitForApproval's TimeoutSecondsPath: past it the target ends `expired` and its lock is released. */
+    timeoutSeconds: z.number().int().positive(),
+    /** Whether the run's actor (the pusher) may approve their own change. */
+    allowSelfApproval: z.boolean(),
+  }),
   /** Buildspecs (YAML text) generated for this target's engine; `apply` is absent for plan-only runs. */
   buildspec: z.object({ plan: z.string(), apply: z.string().optional() }),
   /**
@@ -175,7 +182,14 @@ export const LockResult = z.object({
    * Presigned PUT URLs of this target's plan artifacts, for the Plan build: builds have no access to
    * the artifact bucket, so one build can neither read nor overwrite another run's plans.
    */
-  upload: z.object({ planBin: z.string(), planJson: z.string() }).optional(),
+  upload: z
+    .object({
+      planBin: z.string(),
+      planJson: z.string(),
+      /** The plan as its tool prints it, for the pull request's comment (informational). */
+      planTxt: z.string().optional(),
+    })
+    .optional(),
 });
 export type LockResult = z.infer<typeof LockResult>;
 
@@ -340,4 +354,8 @@ export const WorkflowErrors = {
   DependencyFailed: 'DependencyFailedError',
   InvalidConfig: 'InvalidConfigError',
   PlanIntegrity: 'PlanIntegrityError',
+  /** SendTaskFailure of an approval that was rejected (functions/lib/approval). */
+  ApprovalRejected: 'ApprovalRejected',
+  /** Step Functions' own error when WaitForApproval's TimeoutSecondsPath passes. */
+  Timeout: 'States.Timeout',
 } as const;

@@ -134,7 +134,6 @@ States:
         'self:custom.planProjectName': 'pushgate-dev-plan',
         'self:custom.applyProjectName': 'pushgate-dev-apply',
         'self:custom.lockRetryAttempts': '1000',
-        'self:custom.approvalTimeoutSeconds': '604800',
       },
     });
     const sfn = createLocalStepFunctions({ invokeLambda: async () => null });

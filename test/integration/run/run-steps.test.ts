@@ -64,7 +64,7 @@ function stepInput(
       engine: 'terraform',
       dir: 'infra/network',
       after: [],
-      approval: { required: false, approvers: [] },
+      approval: { required: false, approvers: [], timeoutSeconds: 86400, allowSelfApproval: false },
       buildspec: { plan: 'version: 0.2', apply: 'version: 0.2' },
       artifactPrefix: `runs/${runId}/network/staging`,
       definition: 'definition-sha256',

@@ -67,7 +67,7 @@ async function runningTarget(
     engine: options.engine ?? 'terraform',
     dir: 'infra/network',
     after: [],
-    approval: { required: options.approval ?? false, approvers: [] },
+    approval: { required: options.approval ?? false, approvers: [], timeoutSeconds: 86400, allowSelfApproval: false },
     buildspec: { plan: 'version: 0.2', apply: 'version: 0.2' },
     artifactPrefix: `runs/${runId}/network/staging`,
     definition: 'definition-sha256',

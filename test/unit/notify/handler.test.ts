@@ -63,7 +63,11 @@ describe('Notify handler', () => {
     const logs = captureLogs();
 
     await expect(handler({ outcome })).resolves.toEqual({
-      notifications: [{ channel: 'slack', ok: true, attempts: 1 }],
+      // GitHub is not configured here (no token): recorded as not sent.
+      notifications: [
+        { channel: 'github', ok: false, attempts: 0 },
+        { channel: 'slack', ok: true, attempts: 1 },
+      ],
     });
 
     expect(slack.messages.at(-1)?.payload.text).toBe('acme/infra: deploy of main to staging, prod at 0123456 failed');
@@ -79,7 +83,10 @@ describe('Notify handler', () => {
     const logs = captureLogs();
 
     await expect(handler({ outcome })).resolves.toEqual({
-      notifications: [{ channel: 'slack', ok: false, attempts: 1 }],
+      notifications: [
+        { channel: 'github', ok: false, attempts: 0 },
+        { channel: 'slack', ok: false, attempts: 1 },
+      ],
     });
 
     expect((await store.getRun(outcome.runId))?.notifications?.slack).toMatchObject({
@@ -98,14 +105,17 @@ describe('Notify handler', () => {
     const posted = slack.messages.length;
 
     await expect(handler({ outcome })).resolves.toEqual({
-      notifications: [{ channel: 'slack', ok: false, attempts: 0 }],
+      notifications: [
+        { channel: 'github', ok: false, attempts: 0 },
+        { channel: 'slack', ok: false, attempts: 0 },
+      ],
     });
 
     expect(slack.messages).toHaveLength(posted);
     expect((await store.getRun(outcome.runId))?.notifications?.slack).toMatchObject({
       ok: false,
       attempts: 0,
-      error: 'not configured (SLACK_WEBHOOK_URL_PARAMETER is not set)',
+      error: 'not configured (neither SLACK_BOT_TOKEN_PARAMETER nor SLACK_WEBHOOK_URL_PARAMETER is set)',
     });
     expect(logs.join('')).toContain('notification channel skipped');
   });
@@ -129,7 +139,11 @@ describe('Notify handler', () => {
 
     const announced = { ...(await skipped()), announceSkipped: true };
     await expect(handler({ outcome: announced })).resolves.toEqual({
-      notifications: [{ channel: 'slack', ok: true, attempts: 1 }],
+      // GitHub is not configured here (no token): recorded as not sent.
+      notifications: [
+        { channel: 'github', ok: false, attempts: 0 },
+        { channel: 'slack', ok: true, attempts: 1 },
+      ],
     });
     expect(slack.messages).toHaveLength(posted + 1);
     expect(slack.messages.at(-1)?.payload.text).toBe('acme/infra: deploy of main at 0123456 skipped');

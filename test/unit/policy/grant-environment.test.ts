@@ -41,7 +41,10 @@ const request = {
 describe('grantEnvironment', () => {
   it('grants an environment from an allowed branch with its roles', () => {
     expect(grantEnvironment(policy, request)).toEqual({
-      granted: { roles: { apply: DEPLOY }, approval: { required: false, approvers: [] } },
+      granted: {
+        roles: { apply: DEPLOY },
+        approval: { required: false, approvers: [], timeoutSeconds: 86400, allowSelfApproval: false },
+      },
     });
     expect(grantEnvironment(policy, { ...request, branch: 'release/2' })).toMatchObject({ granted: {} });
   });
@@ -57,7 +60,10 @@ describe('grantEnvironment', () => {
 
   it('lets a plan-only run plan from any branch without an apply role', () => {
     expect(grantEnvironment(policy, { ...request, environment: 'sandbox', branch: 'x', deploying: false })).toEqual({
-      granted: { roles: {}, approval: { required: false, approvers: [] } },
+      granted: {
+        roles: {},
+        approval: { required: false, approvers: [], timeoutSeconds: 86400, allowSelfApproval: false },
+      },
     });
   });
 

@@ -21,7 +21,6 @@ function load(file: string) {
       'self:custom.planProjectName': 'pushgate-test-plan',
       'self:custom.applyProjectName': 'pushgate-test-apply',
       'self:custom.lockRetryAttempts': '1000',
-      'self:custom.approvalTimeoutSeconds': '604800',
     },
     refs: {},
   });

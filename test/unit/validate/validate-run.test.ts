@@ -440,7 +440,13 @@ describe('createValidate: "/pushgate apply" deploys with the base branch configu
 
     const prod = result.waves.flat().filter((target) => target.environment === 'prod');
     expect(prod.map((target) => target.project)).toEqual(['network', 'dns']);
-    for (const target of prod) expect(target.approval).toEqual({ required: true, approvers: ['octocat'] });
+    for (const target of prod)
+      expect(target.approval).toEqual({
+        required: true,
+        approvers: ['octocat'],
+        timeoutSeconds: 86400,
+        allowSelfApproval: false,
+      });
     expect(prod[0]?.after).toEqual(['staging']);
     expect(prod[1]?.buildspec.apply).toContain('./dns apply "$PUSHGATE_PLAN_FILE"');
     expect(JSON.stringify(result.waves)).not.toContain('exfiltrate');

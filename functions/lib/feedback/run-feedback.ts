@@ -1,0 +1,207 @@
+import { NotifyError } from '../notify/errors.ts';
+import type { SlackRunView } from '../notify/slack-blocks.ts';
+import type { GitHubReporter } from '../report/github-reporter.ts';
+import type { ReportStep } from '../report/github-reporter.ts';
+import type { RunStore, TargetRecord, TargetStore } from '../store/types.ts';
+import type { RunOutcome } from '../workflow/contract.ts';
+import { planTextKey, toReportView, toSlackView, type RunView } from './run-view.ts';
+
+/** Slack as a run's feedback sees it: the bot (a message updated in place) or an incoming webhook. */
+export interface SlackFeedback {
+  /** Absent for an incoming webhook, which posts once at the end. */
+  runStarted?(view: SlackRunView): Promise<void>;
+  approvalRequested(view: SlackRunView): Promise<void>;
+  runFinished(view: SlackRunView): Promise<void>;
+}
+
+/** The plan as its tool printed it, for one target of a run; undefined when there is none. */
+export type PlanTextSource = (runId: string, project: string, environment: string) => Promise<string | undefined>;
+
+export interface RunFeedbackDeps {
+  store: Pick<RunStore, 'getRun'> & Pick<TargetStore, 'listTargets'>;
+  github?: GitHubReporter | undefined;
+  slack?: SlackFeedback | undefined;
+  planText?: PlanTextSource | undefined;
+  /** runLink() of a run. */
+  link: (run: { runId: string; executionArn?: string | undefined }) => string;
+  webUrl?: string | undefined;
+  logger?: { warn(message: string, extra: Record<string, unknown>): void };
+  now?: () => Date;
+}
+
+/** How one channel fared at one moment of a run. */
+export interface FeedbackResult {
+  channel: 'github' | 'slack';
+  ok: boolean;
+  error?: string;
+  /** False when trying again cannot help (a revoked token, a refused message). */
+  retryable?: boolean;
+}
+
+/**
+ * Tells people about a run as it moves, where they look: GitHub (commit statuses, the pull request's
+ * sticky comment, a commit comment) and Slack. Each moment reads the run's records afresh, so what is
+ * shown is what the table says. It never throws: a GitHub or Slack failure is a result (logged, and
+ * at the end recorded on the run by Notify), never a failed run.
+ */
+export interface RunFeedback {
+  /** Validate found targets: pending statuses; the pull request's comment and Slack say it started. */
+  runStarted(runId: string): Promise<FeedbackResult[]>;
+  /** A target waits for approval: say so at once, with what to do. */
+  approvalRequested(runId: string): Promise<FeedbackResult[]>;
+  /** The run ended (Notify); `channels` limits it to those (a retry of the ones that failed). */
+  runFinished(
+    runId: string,
+    channels?: readonly FeedbackResult['channel'][],
+    outcome?: RunOutcome,
+  ): Promise<FeedbackResult[]>;
+  /** The channels that are configured: where feedback goes at all. */
+  readonly channels: readonly FeedbackResult['channel'][];
+}
+
+/** A comment holds 65,536 characters for every plan together: each one read is cut well below that. */
+const PLAN_TEXT_BYTES = 60_000;
+export { PLAN_TEXT_BYTES };
+
+export function createRunFeedback(deps: RunFeedbackDeps): RunFeedback {
+  const now = deps.now ?? (() => new Date());
+
+  async function load(runId: string, withPlans: boolean, outcome?: RunOutcome): Promise<RunView | undefined> {
+    const stored = await deps.store.getRun(runId);
+    if (!stored) return undefined;
+    // Record's outcome is the last word on how the run ended; the records add who approved and when.
+    const run = outcome
+      ? { ...stored, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}) }
+      : stored;
+    let targets = await deps.store.listTargets(runId);
+    if (outcome && targets.length === 0) targets = outcome.targets.map((target) => fromOutcome(run, target));
+    const planTexts = new Map<string, string>();
+    if (withPlans && deps.planText && deps.github) {
+      for (const target of targets) {
+        if (!target.summary) continue;
+        try {
+          const text = await deps.planText(runId, target.project, target.environment);
+          if (text !== undefined) planTexts.set(planTextKey(target), text);
+        } catch (error) {
+          deps.logger?.warn('could not read a plan text', {
+            runId,
+            target: planTextKey(target),
+            error: message(error),
+          });
+        }
+      }
+    }
+    return {
+      run,
+      targets,
+      link: deps.link(run),
+      planTexts,
+      ...(deps.webUrl ? { webUrl: deps.webUrl } : {}),
+    };
+  }
+
+  async function tell(
+    runId: string,
+    withPlans: boolean,
+    github: ((reporter: GitHubReporter, view: RunView) => Promise<ReportStep[]>) | undefined,
+    slack: ((channel: SlackFeedback, view: RunView) => Promise<void>) | undefined,
+    only?: readonly FeedbackResult['channel'][],
+    outcome?: RunOutcome,
+  ): Promise<FeedbackResult[]> {
+    if (only && !only.includes('github')) github = undefined;
+    if (only && !only.includes('slack')) slack = undefined;
+    let view: RunView | undefined;
+    try {
+      view = await load(runId, withPlans, outcome);
+    } catch (error) {
+      deps.logger?.warn('could not read the run to report it', { runId, error: message(error) });
+      return [{ channel: 'github', ok: false, error: message(error) }];
+    }
+    if (!view) return [];
+    const loaded = view;
+    const results: FeedbackResult[] = [];
+    await Promise.all([
+      (async () => {
+        if (!deps.github || !github) return;
+        try {
+          const steps = await github(deps.github, loaded);
+          const failed = steps.filter((step) => !step.ok);
+          for (const step of failed) deps.logger?.warn('GitHub feedback failed', { runId, ...step });
+          results.push({
+            channel: 'github',
+            ok: failed.length === 0,
+            ...(failed.length ? { error: failed.map(describeStep).join('; ') } : {}),
+          });
+        } catch (error) {
+          results.push({ channel: 'github', ok: false, error: message(error) });
+        }
+      })(),
+      (async () => {
+        if (!deps.slack || !slack) return;
+        try {
+          await slack(deps.slack, loaded);
+          results.push({ channel: 'slack', ok: true });
+        } catch (error) {
+          deps.logger?.warn('Slack feedback failed', { runId, error: message(error) });
+          results.push({
+            channel: 'slack',
+            ok: false,
+            error: message(error),
+            retryable: !(error instanceof NotifyError) || error.retryable,
+          });
+        }
+      })(),
+    ]);
+    return results;
+  }
+
+  return {
+    runStarted: (runId) =>
+      tell(
+        runId,
+        false,
+        (github, view) => github.runStarted(toReportView(view)),
+        async (slack, view) => slack.runStarted?.(toSlackView(view, 'started', now())),
+      ),
+    approvalRequested: (runId) =>
+      tell(
+        runId,
+        true,
+        (github, view) => github.approvalRequested(toReportView(view)),
+        (slack, view) => slack.approvalRequested(toSlackView(view, 'awaiting_approval', now())),
+      ),
+    runFinished: (runId, only, outcome) =>
+      tell(
+        runId,
+        true,
+        (github, view) => github.runFinished(toReportView(view)),
+        (slack, view) => slack.runFinished(toSlackView(view, 'finished', now())),
+        only,
+        outcome,
+      ),
+    channels: [...(deps.github ? (['github'] as const) : []), ...(deps.slack ? (['slack'] as const) : [])],
+  };
+}
+
+function fromOutcome(
+  run: { runId: string; repo: string; sha: string; createdAt: string; updatedAt: string },
+  target: RunOutcome['targets'][number],
+): TargetRecord {
+  return {
+    runId: run.runId,
+    repo: run.repo,
+    sha: run.sha,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    ...target,
+  };
+}
+
+function describeStep(step: ReportStep): string {
+  const record = step as unknown as Record<string, unknown>;
+  return [record.step, record.target, record.error].filter((part) => typeof part === 'string').join(' ');
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

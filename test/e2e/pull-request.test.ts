@@ -1,0 +1,138 @@
+import { Octokit } from '@octokit/rest';
+import { describe, expect, it } from 'vitest';
+import { git } from '../../local/git/local-repository.ts';
+import type { DevUser } from '../../local/dev-server.ts';
+import { isFinal } from '../../functions/lib/status.ts';
+import type { RunRecord } from '../../functions/lib/store/types.ts';
+import { commandRepo, deployedVersion } from './support/command-repo.ts';
+import { startScenario, type Scenario } from './support/dev-session.ts';
+import type { WorkClone } from './support/work-clone.ts';
+
+// The pull request as GitHub users live it, driven only from outside a `pushgate dev` process: its
+// local GitHub acts as the token's user and sends the webhooks GitHub sends (pull_request opened and
+// synchronize, issue_comment, the merge's push), and every check reads what GitHub would show (the
+// pull request's comments, the commit's statuses) through the REST API with Octokit.
+
+const SCENARIO_TIMEOUT_MS = 120_000;
+const BOT = 'pushgate[bot]';
+const MARKER = '<!-- pushgate';
+
+export interface People {
+  alice: DevUser;
+  bob: DevUser;
+  dave: DevUser;
+  carol: DevUser;
+}
+
+export function people(session: Scenario): People {
+  const find = (login: string) => {
+    const user = session.dev.info.github.users.find((candidate) => candidate.login === login);
+    if (!user) throw new Error(`pushgate dev --json has no user ${login}`);
+    return user;
+  };
+  return {
+    alice: find('alice-admin'),
+    bob: find('bob-writer'),
+    dave: find('dave-writer'),
+    carol: find('carol-reader'),
+  };
+}
+
+export function octokitAs(session: Scenario, user: DevUser): Octokit {
+  return new Octokit({ auth: user.token, baseUrl: session.dev.info.endpoints.github });
+}
+
+/** Commits in `clone` are authored and committed by `user` from now on: their pushes are theirs. */
+export async function commitAs(clone: WorkClone, user: DevUser): Promise<void> {
+  await git(clone.dir, 'config', 'user.name', user.login);
+  await git(clone.dir, 'config', 'user.email', user.email);
+}
+
+/** The runs of a commit once one of `kind` has ended (newest first). */
+export async function finishedRunOf(session: Scenario, sha: string, kind: RunRecord['kind']): Promise<RunRecord> {
+  return session.aws.waitFor(
+    `a ${kind} run of ${sha.slice(0, 7)} to end`,
+    async () => {
+      const runs = await session.aws.runsBySha(sha);
+      return runs.find((run) => run.kind === kind && isFinal(run.status) && run.notifications !== undefined);
+    },
+    60_000,
+  );
+}
+
+export function split(repo: string): { owner: string; repo: string } {
+  const [owner = '', name = ''] = repo.split('/');
+  return { owner, repo: name };
+}
+
+describe.concurrent('pull requests on the local GitHub', { timeout: SCENARIO_TIMEOUT_MS }, () => {
+  it('one sticky comment and per-environment statuses, updated across three pushes; the merge deploys', async (context) => {
+    const session = await startScenario('pr-feedback', context);
+    const { bob } = people(session);
+    const github = octokitAs(session, bob);
+    const where = split(session.dev.info.repo);
+    const clone = await session.clone();
+    await commitAs(clone, bob);
+
+    // main deploys pr-staging and pr-prod; a pull request only plans them.
+    await clone.commit(commandRepo('main', { environments: ['pr-staging', 'pr-prod'] }), 'first');
+    const first = await clone.push('main');
+    expect(first.runIds).toHaveLength(1);
+    await session.aws.finished(first.runIds[0]!);
+
+    await git(clone.dir, 'checkout', '--quiet', '-b', 'feature');
+    let head = await clone.commit({ 'app/version': '2\n' }, 'version 2');
+    await clone.push('feature');
+    const { data: pull } = await github.rest.pulls.create({ ...where, head: 'feature', base: 'main', title: 'v2' });
+
+    const heads = [head];
+    await finishedRunOf(session, head, 'plan');
+    for (const version of ['3', '4']) {
+      head = await clone.commit({ 'app/version': `${version}\n` }, `version ${version}`);
+      heads.push(head);
+      await clone.push('feature');
+      await finishedRunOf(session, head, 'plan');
+    }
+
+    // One comment by pushgate, edited in place: it shows the last push's plan.
+    const { data: comments } = await github.rest.issues.listComments({ ...where, issue_number: pull.number });
+    const ours = comments.filter((comment) => comment.user?.login === BOT && comment.body?.includes(MARKER));
+    expect(ours).toHaveLength(1);
+    const body = ours[0]!.body!;
+    expect(body).toContain(head.slice(0, 7));
+    expect(body).toMatch(/pr-staging/);
+    expect(body).toMatch(/pr-prod/);
+    expect(body).toMatch(/\+0 ~1 -0/);
+    expect(body).toContain('<details>');
+    expect(body.length).toBeLessThanOrEqual(65_536);
+
+    // Every pushed head has its statuses, one per environment; the last ones are successes.
+    for (const sha of heads) {
+      const { data: combined } = await github.rest.repos.getCombinedStatusForRef({ ...where, ref: sha });
+      expect(combined.statuses.map((status) => status.context).sort()).toEqual([
+        'pushgate/pr-prod',
+        'pushgate/pr-staging',
+      ]);
+      expect(combined.state).toBe('success');
+    }
+    const { data: history } = await github.rest.repos.listCommitStatusesForRef({ ...where, ref: head });
+    // pending when the run started, then success: newest first.
+    expect(history.filter((status) => status.context === 'pushgate/pr-staging').map((s) => s.state)).toEqual([
+      'success',
+      'pending',
+    ]);
+
+    // The merge sends the base branch's push: it deploys, and the merge commit gets its statuses.
+    const { data: merged } = await github.rest.pulls.merge({ ...where, pull_number: pull.number });
+    expect(merged.merged).toBe(true);
+    const deploy = await finishedRunOf(session, merged.sha, 'push');
+    expect(deploy.status).toBe('succeeded');
+    expect(await deployedVersion(session.dev.info.deployRoot, 'pr-prod')).toBe('4\n');
+    const { data: mergeStatus } = await github.rest.repos.getCombinedStatusForRef({ ...where, ref: merged.sha });
+    expect(mergeStatus.state).toBe('success');
+    expect(mergeStatus.statuses.map((status) => status.context).sort()).toEqual([
+      'pushgate/pr-prod',
+      'pushgate/pr-staging',
+    ]);
+  });
+});
