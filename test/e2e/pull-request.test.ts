@@ -102,8 +102,11 @@ describe.concurrent('pull requests on the local GitHub', { timeout: SCENARIO_TIM
     expect(body).toContain(head.slice(0, 7));
     expect(body).toMatch(/pr-staging/);
     expect(body).toMatch(/pr-prod/);
-    expect(body).toMatch(/\+0 ~1 -0/);
+    expect(body).toMatch(/\| app \| pr-staging \| .*planned/);
+    // Each plan as the tool printed it, collapsed: the last push's.
     expect(body).toContain('<details>');
+    expect(body).toContain('app → pr-staging: version 4');
+    expect(body).not.toContain('version 3');
     expect(body.length).toBeLessThanOrEqual(65_536);
 
     // Every pushed head has its statuses, one per environment; the last ones are successes.

@@ -27,9 +27,10 @@ function named(request: ApprovalDecisionRequest): string {
 
 /**
  * The targets a decision is about. By run: its targets (narrowed by project/environment; without
- * them, only those waiting). By pull request: the runs of its head commit, and the `/pushgate
- * apply` runs of that pull request (their records carry the all-zero sha: their targets have the
- * commit), and of those the targets waiting for approval.
+ * them, only those waiting). By pull request: the runs of its head commit, the `/pushgate apply`
+ * runs of that pull request (their records carry the all-zero sha: their targets have the commit)
+ * and, once it is merged, the runs of its merge commit (the base branch's deploy), and of those the
+ * targets waiting for approval.
  */
 export async function findCandidates(
   request: ApprovalDecisionRequest,
@@ -55,12 +56,15 @@ export async function findCandidates(
   const number = request.pullRequest!;
   const pull = await gitHost.getPullRequest(repo, number);
   if (!pull) return { none: `no pull request #${number} in ${repo}` };
-  const [ofHead, ofComments] = await Promise.all([
+  const [ofHead, ofComments, ofMerge] = await Promise.all([
     store.findRunsBySha(repo, pull.headSha),
     store.findRunsBySha(repo, UNKNOWN_SHA),
+    pull.mergeCommitSha ? store.findRunsBySha(repo, pull.mergeCommitSha) : Promise.resolve([]),
   ]);
   const runs = new Map<string, RunRecord>();
-  for (const run of [...ofHead, ...ofComments.filter((run) => run.pullRequest === number)]) runs.set(run.runId, run);
+  const merged = ofMerge.filter((run) => run.kind === 'push' && run.branch === pull.baseRef);
+  for (const run of [...ofHead, ...ofComments.filter((run) => run.pullRequest === number), ...merged])
+    runs.set(run.runId, run);
   const candidates: Candidate[] = [];
   for (const run of runs.values()) {
     if (run.kind === 'plan') continue; // a pull request's plan never applies

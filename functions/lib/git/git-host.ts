@@ -71,6 +71,8 @@ export interface PullRequestInfo {
   /** A merged pull request is `closed` too. https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request */
   state: 'open' | 'closed';
   merged: boolean;
+  /** The merge commit of a merged pull request: what the base branch's push deploys. */
+  mergeCommitSha?: string;
 }
 
 // --- Write side: each caller takes only the interface it needs ----------------------------------

@@ -192,6 +192,7 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHubHost {
           fromFork: (data.head.repo?.full_name ?? '').toLowerCase() !== repo.toLowerCase(),
           state: data.state,
           merged: data.merged,
+          ...(data.merged && data.merge_commit_sha ? { mergeCommitSha: data.merge_commit_sha } : {}),
         };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;

@@ -15,6 +15,9 @@ case "$1" in
     if [ -f fail-plan ]; then echo "plan: the provider is not reachable" >&2; exit 3; fi
     if [ -f slow-plan ]; then sleep 2; fi
     if [ -f empty-plan ]; then : > plan.out; else cp version plan.out; fi
+    # What a person reads in the pull request's comment: the plan as the tool prints it.
+    echo "$PUSHGATE_PROJECT → $PUSHGATE_ENVIRONMENT: version $(cat plan.out)"
+
     ;;
   apply)
     if [ -f fail-apply ]; then echo "apply: quota exceeded" >&2; exit 4; fi
