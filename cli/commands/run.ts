@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { describeApproval } from './status.ts';
 import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
 import type { RunRecord, TargetRecord } from '../../functions/lib/store/types.ts';
 
@@ -76,6 +77,14 @@ function formatReport(report: RunReport): string {
       const summary = target.summary ? `  ${formatSummary(target.summary)}` : '';
       lines.push(`    ${name}  ${target.status.padEnd(17)}${summary}`.trimEnd());
       if (target.reason) lines.push(`    ${' '.repeat(width)}  ${target.reason}`);
+      for (const approval of target.approvals ?? [])
+        lines.push(`    ${' '.repeat(width)}  ${describeApproval(approval)}`);
+      if (target.status === 'awaiting_approval' && target.approvalRequest) {
+        const { approvers, expiresAt } = target.approvalRequest;
+        lines.push(
+          `    ${' '.repeat(width)}  waiting for ${approvers.join(', ') || 'an approver'} until ${expiresAt}: pushgate approve ${report.runId}`,
+        );
+      }
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,14 @@
 import { Command } from 'commander';
 import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
+import type { ApprovalEntry } from '../../functions/lib/store/types.ts';
+
+const VIA: Record<ApprovalEntry['via'], string> = { github: 'a comment', slack: 'Slack', cli: 'the CLI' };
+
+/** `approved by alice-admin at … through a comment`. */
+export function describeApproval(approval: ApprovalEntry): string {
+  const reason = approval.reason ? `: ${approval.reason}` : '';
+  return `${approval.decision} by ${approval.by} at ${approval.at} through ${VIA[approval.via]}${reason}`;
+}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -43,6 +52,7 @@ export function statusCommand(): Command {
           lines.push(
             `    ${d.project.padEnd(16)} ${d.sha.slice(0, 7)}  ${d.deployedAt}  by ${d.actor}  run ${d.runId}${summary}`,
           );
+          for (const approval of d.approvals ?? []) lines.push(`    ${' '.repeat(16)} ${describeApproval(approval)}`);
         }
         for (const lock of locks) {
           lines.push(

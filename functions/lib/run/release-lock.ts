@@ -73,6 +73,8 @@ export async function releaseLock(input: ReleaseLockReads, deps: ReleaseLockDeps
       ...deployment,
       status: 'succeeded',
       ...(record?.summary ? { summary: record.summary } : {}),
+      // Who let it through, for `pushgate status`: the decision that resumed the run is the last one.
+      ...(record?.approvals?.length ? { approvals: record.approvals } : {}),
       deployedAt: now.toISOString(),
     });
   }

@@ -21,6 +21,7 @@ const DEPLOYMENT_FIELDS: Record<keyof DeploymentRecord, true> = {
   deployedAt: true,
   definition: true,
   rollbackOf: true,
+  approvals: true,
 };
 
 /**

@@ -137,6 +137,8 @@ export interface DeploymentRecord {
   definition?: string;
   /** The commit this deployment replaced by going back to an older one (a rollback by git). */
   rollbackOf?: string;
+  /** The approval decisions on this deployment's target (who approved, when and how). */
+  approvals?: ApprovalEntry[];
 }
 
 export interface LockRecord {

@@ -468,6 +468,9 @@ describe('function roles', () => {
     const object = `${cfn.getAtt('ArtifactBucket', 'Arn')}/runs/01RUN/network/prod/plan.bin`;
     const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
     const table = cfn.getAtt('PushgateTable', 'Arn');
+    const planText = `${cfn.getAtt('ArtifactBucket', 'Arn')}/runs/01RUN/network/prod/plan.txt`;
+    const stateMachine = cfn.ref('DeployStateMachine');
+    const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:pushgate-dev-${name}`;
     const expected: [string, Request, Decision][] = [
       ['AcquireLockFunctionRole', { action: 's3:PutObject', resource: object }, 'Allowed'],
       ['AcquireLockFunctionRole', { action: 's3:GetObject', resource: object }, 'ImplicitlyDenied'],
@@ -496,6 +499,49 @@ describe('function roles', () => {
         { action: 'sqs:SendMessage', resource: cfn.getAtt('ExecutionEndedDeadLetterQueue', 'Arn') },
         'Allowed',
       ],
+      // Approvals resume the run through exactly these three; nothing else may.
+      ...(['ApproveFunctionRole', 'CommandsFunctionRole', 'SlackActionsFunctionRole'] as const).flatMap(
+        (role): [string, Request, Decision][] => [
+          // No resource type: the task token is the capability (list_awsstepfunctions.html).
+          [role, { action: 'states:SendTaskSuccess', resource: '*' }, 'Allowed'],
+          [role, { action: 'states:SendTaskFailure', resource: '*' }, 'Allowed'],
+          [role, { action: 'states:StartExecution', resource: stateMachine }, 'ImplicitlyDenied'],
+          [role, { action: 'dynamodb:UpdateItem', resource: table }, 'Allowed'],
+          [role, { action: 'dynamodb:Query', resource: `${table}/index/gsi1` }, 'Allowed'],
+          [
+            role,
+            { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/webhook-secret') },
+            'ImplicitlyDenied',
+          ],
+          [role, { action: 's3:GetObject', resource: object }, 'ImplicitlyDenied'],
+        ],
+      ),
+      ['CommandsFunctionRole', { action: 'dynamodb:PutItem', resource: table }, 'Allowed'],
+      ['ApproveFunctionRole', { action: 'dynamodb:PutItem', resource: table }, 'ImplicitlyDenied'],
+      [
+        'SlackActionsFunctionRole',
+        { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/slack-signing-secret') },
+        'Allowed',
+      ],
+      [
+        'ApproveFunctionRole',
+        { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/slack-signing-secret') },
+        'ImplicitlyDenied',
+      ],
+      // The webhook hands comment commands to the commands function, and to nothing else.
+      ['WebhookFunctionRole', { action: 'lambda:InvokeFunction', resource: fn('commands') }, 'Allowed'],
+      ['WebhookFunctionRole', { action: 'lambda:InvokeFunction', resource: fn('approve') }, 'ImplicitlyDenied'],
+      ['WebhookFunctionRole', { action: 'states:SendTaskSuccess', resource: '*' }, 'ImplicitlyDenied'],
+      // Feedback (Validate, RequestApproval, Notify): the run, its plan texts, GitHub and Slack credentials.
+      ...(['ValidateFunctionRole', 'RequestApprovalFunctionRole', 'NotifyFunctionRole'] as const).flatMap(
+        (role): [string, Request, Decision][] => [
+          [role, { action: 's3:GetObject', resource: planText }, 'Allowed'],
+          [role, { action: 's3:GetObject', resource: object }, 'ImplicitlyDenied'],
+          [role, { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/slack-bot-token') }, 'Allowed'],
+          [role, { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/github-token') }, 'Allowed'],
+          [role, { action: 'states:SendTaskSuccess', resource: '*' }, 'ImplicitlyDenied'],
+        ],
+      ),
     ];
     for (const [role, request, decision] of expected) {
       expect(await decide(cfn, role, request), `${role} ${request.action} ${request.resource}`).toBe(decision);
