@@ -143,8 +143,13 @@ async function main(): Promise<void> {
     const prodHistory = await dev.store.listDeployments(dev.repo, 'prod');
     check(prodHistory.length === 3, 'prod history: web twice, api once');
     say('  slack:');
-    for (const message of dev.stack.slack.messages) say(`    ${message.line}`);
-    check(dev.stack.slack.messages.length === 3, 'one Slack message per run');
+    const posts = dev.stack.slack.messages.filter((message) => message.threadTs === undefined);
+    for (const message of posts) {
+      const replies = dev.stack.slack.messages.filter((reply) => reply.threadTs === message.ts).length;
+      const updates = message.updates > 0 ? `, updated ${message.updates}×` : '';
+      say(`    ${message.line}${updates}${replies > 0 ? ` (${replies} in its thread)` : ''}`);
+    }
+    check(posts.length === 3, 'one Slack message per run, updated in place as the run moves');
   } finally {
     await dev.stop();
     await rm(root, { recursive: true, force: true });
