@@ -99,6 +99,8 @@ function prepareMachine(machine: Machine, prepared: PreparedDefinition, names: S
         prepared.tasks.set(name, spec);
         if (copy.TimeoutSeconds === undefined && copy.TimeoutSecondsPath === undefined)
           copy.TimeoutSeconds = UNBOUNDED_TASK_TIMEOUT_SECONDS;
+        if (typeof copy.TimeoutSecondsPath === 'string' && copy.Parameters !== undefined)
+          copy.TimeoutSecondsPath = pathInParameters(name, copy.TimeoutSecondsPath, copy.Parameters);
         break;
       }
       case 'Map': {
@@ -156,6 +158,34 @@ function classify(stateName: string, state: Record<string, unknown>): TaskSpec {
     `the Task state ${stateName} uses ${resource || 'no Resource'}, which the local Step Functions cannot run ` +
       '(it runs Lambda function ARNs, lambda:invoke[.waitForTaskToken], codebuild:startBuild[.sync] and dynamodb:putItem/getItem/updateItem/deleteItem)',
   );
+}
+
+/**
+ * Step Functions reads TimeoutSecondsPath from the state's input; aws-local-stepfunctions reads it
+ * from the input after Parameters. The same value, when Parameters copies it (`"x.$": "$.a"` and
+ * the path `$.a.b` become `$.x.b`, however deep `x` is nested): that path is what the library is given.
+ */
+function pathInParameters(stateName: string, path: string, parameters: unknown): string {
+  const found = (value: unknown, at: string): string | undefined => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    for (const [field, item] of Object.entries(value)) {
+      if (field.endsWith('.$') && typeof item === 'string' && item.startsWith('$.')) {
+        if (path === item || path.startsWith(`${item}.`))
+          return `${at}.${field.slice(0, -2)}${path.slice(item.length)}`;
+        continue;
+      }
+      const inner = found(item, `${at}.${field}`);
+      if (inner !== undefined) return inner;
+    }
+    return undefined;
+  };
+  const rewritten = found(parameters, '$');
+  if (rewritten === undefined)
+    throw new LocalStepFunctionsError(
+      'InvalidDefinition',
+      `the Task state ${stateName} reads TimeoutSecondsPath ${path} from its input, which its Parameters do not pass on: the local Step Functions can only read it after Parameters`,
+    );
+  return rewritten;
 }
 
 function rewrite(value: unknown, stateName: string, key?: string): unknown {

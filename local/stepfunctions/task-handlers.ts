@@ -88,7 +88,7 @@ export function createTaskHandler(spec: TaskSpec, deps: TaskDeps, execution: Tas
   return (rawInput) => {
     // Synchronous on purpose: the token and EnteredTime of this attempt were produced just before this call.
     const attempt = execution.beginAttempt(spec.stateName, rawInput);
-    return (async () => {
+    const running = (async () => {
       const cancel = new AbortController();
       const onStop = () => cancel.abort(new Error('the execution stopped'));
       execution.signal.addEventListener('abort', onStop, { once: true });
@@ -128,6 +128,10 @@ export function createTaskHandler(spec: TaskSpec, deps: TaskDeps, execution: Tas
         cancel.abort(new Error('the task ended'));
       }
     })();
+    // The library may fail the state before it awaits this (a TimeoutSecondsPath it cannot read):
+    // the rejection is then nobody's, and must not end the process.
+    running.catch(() => undefined);
+    return running;
   };
 }
 

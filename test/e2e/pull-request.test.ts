@@ -1,12 +1,10 @@
-import { Octokit } from '@octokit/rest';
 import { describe, expect, it } from 'vitest';
 import { git } from '../../local/git/local-repository.ts';
-import type { DevUser } from '../../local/dev-server.ts';
 import { isFinal } from '../../functions/lib/status.ts';
 import type { RunRecord } from '../../functions/lib/store/types.ts';
 import { commandRepo, deployedVersion } from './support/command-repo.ts';
 import { startScenario, type Scenario } from './support/dev-session.ts';
-import type { WorkClone } from './support/work-clone.ts';
+import { commitAs, octokitAs, people, split } from './support/people.ts';
 
 // The pull request as GitHub users live it, driven only from outside a `pushgate dev` process: its
 // local GitHub acts as the token's user and sends the webhooks GitHub sends (pull_request opened and
@@ -17,39 +15,8 @@ const SCENARIO_TIMEOUT_MS = 120_000;
 const BOT = 'pushgate[bot]';
 const MARKER = '<!-- pushgate';
 
-export interface People {
-  alice: DevUser;
-  bob: DevUser;
-  dave: DevUser;
-  carol: DevUser;
-}
-
-export function people(session: Scenario): People {
-  const find = (login: string) => {
-    const user = session.dev.info.github.users.find((candidate) => candidate.login === login);
-    if (!user) throw new Error(`pushgate dev --json has no user ${login}`);
-    return user;
-  };
-  return {
-    alice: find('alice-admin'),
-    bob: find('bob-writer'),
-    dave: find('dave-writer'),
-    carol: find('carol-reader'),
-  };
-}
-
-export function octokitAs(session: Scenario, user: DevUser): Octokit {
-  return new Octokit({ auth: user.token, baseUrl: session.dev.info.endpoints.github });
-}
-
-/** Commits in `clone` are authored and committed by `user` from now on: their pushes are theirs. */
-export async function commitAs(clone: WorkClone, user: DevUser): Promise<void> {
-  await git(clone.dir, 'config', 'user.name', user.login);
-  await git(clone.dir, 'config', 'user.email', user.email);
-}
-
 /** The runs of a commit once one of `kind` has ended (newest first). */
-export async function finishedRunOf(session: Scenario, sha: string, kind: RunRecord['kind']): Promise<RunRecord> {
+async function finishedRunOf(session: Scenario, sha: string, kind: RunRecord['kind']): Promise<RunRecord> {
   return session.aws.waitFor(
     `a ${kind} run of ${sha.slice(0, 7)} to end`,
     async () => {
@@ -58,11 +25,6 @@ export async function finishedRunOf(session: Scenario, sha: string, kind: RunRec
     },
     60_000,
   );
-}
-
-export function split(repo: string): { owner: string; repo: string } {
-  const [owner = '', name = ''] = repo.split('/');
-  return { owner, repo: name };
 }
 
 describe.concurrent('pull requests on the local GitHub', { timeout: SCENARIO_TIMEOUT_MS }, () => {

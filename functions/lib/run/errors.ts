@@ -24,3 +24,9 @@ export class StepInputError extends RunStepError {}
 
 /** The lock was taken over while this run waited (its lease ran out): applying now could race another run. */
 export class LockLostError extends RunStepError {}
+
+/**
+ * The run was resumed past WaitForApproval without an approval the approval function recorded (a raw
+ * SendTaskSuccess with a token read from the history or the table): nothing is applied.
+ */
+export class ApprovalMissingError extends RunStepError {}

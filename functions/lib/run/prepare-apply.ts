@@ -3,7 +3,7 @@ import type { GitHost } from '../git/git-host.ts';
 import type { ArtifactLinks } from '../plan/artifact-links.ts';
 import type { LockStore, TargetStore } from '../store/types.ts';
 import type { PrepareApplyInput, PreparedApply, RunRequest } from '../workflow/contract.ts';
-import { LockLostError, SupersededError } from './errors.ts';
+import { ApprovalMissingError, LockLostError, SupersededError } from './errors.ts';
 import { renewLock } from './renew-lock.ts';
 
 /**
@@ -14,7 +14,7 @@ import { renewLock } from './renew-lock.ts';
 export const APPLY_LEASE_SECONDS = (30 + 60 + 15) * 60;
 
 export interface PrepareApplyDeps {
-  store: LockStore & Pick<TargetStore, 'forgetApprovalToken'>;
+  store: LockStore & Pick<TargetStore, 'forgetApprovalToken' | 'getTarget'>;
   gitHost: GitHost;
   artifacts: ArtifactLinks;
   now?: () => Date;
@@ -22,7 +22,7 @@ export interface PrepareApplyDeps {
 
 /**
  * The `PrepareApply` state, right before every Apply (after an approval, it first removes the used
- * approval task token from the target):
+ * approval task token from the target and requires the approval the approval function recorded):
  * 1. the commit is still what its branch (or pull request) points to; otherwise a newer commit
  *    deploys instead and this target ends `superseded` with the reason, so that a replayed or late
  *    run never applies an older commit over a newer one;
@@ -33,7 +33,17 @@ export interface PrepareApplyDeps {
 export async function prepareApply(input: PrepareApplyInput, deps: PrepareApplyDeps): Promise<PreparedApply> {
   const { run, target, settings } = input;
   // Whatever follows, the approval wait (if any) is over: its token must not resume anything again.
-  if (target.approval.required) await deps.store.forgetApprovalToken(run.runId, target.project, target.environment);
+  if (target.approval.required) {
+    await deps.store.forgetApprovalToken(run.runId, target.project, target.environment);
+    // Whoever holds a task token can resume the wait; only the approval function records who approved.
+    const record = await deps.store.getTarget(run.runId, target.project, target.environment);
+    const last = record?.approvals?.at(-1);
+    if (last?.decision !== 'approved') {
+      throw new ApprovalMissingError(
+        `${target.project}/${target.environment} was not applied: the run was resumed without a recorded approval (approve with /pushgate approve, the Slack button or pushgate approve)`,
+      );
+    }
+  }
   const moved = await movedOn(run, deps.gitHost);
   if (moved !== undefined) {
     throw new SupersededError(`${target.project}/${target.environment} was not applied: ${moved}`);

@@ -39,8 +39,14 @@ export interface CommandRepoOptions {
   /** Environment names, each deployed from `branch`; with `ordered`, each comes `after` the one before. */
   environments: string[];
   ordered?: boolean;
-  /** Environments that wait for an approval by octocat. */
+  /** Environments that wait for an approval (by `approvers`, default octocat). */
   approval?: string[];
+  /** Who may approve the `approval` environments; default `[octocat]`. */
+  approvers?: string[];
+  /** `approval.allowSelfApproval` of the `approval` environments; default unset (false). */
+  allowSelfApproval?: boolean;
+  /** `approval.timeoutMinutes` of the `approval` environments; default unset (1440). */
+  timeoutMinutes?: number;
   /** Project names (each a dir of that name with a `version` file); default `['app']`. */
   projects?: string[];
   concurrency?: 'queue' | 'supersede';
@@ -52,7 +58,7 @@ export function commandConfig(branch: string, options: CommandRepoOptions): stri
     const lines = [`  ${name}:`, `    branch: ${branch}`];
     const before = options.environments[index - 1];
     if (options.ordered && before) lines.push(`    after: ${before}`);
-    if (options.approval?.includes(name)) lines.push('    approval: { required: true, approvers: [octocat] }');
+    if (options.approval?.includes(name)) lines.push(`    approval: { ${approvalSettings(options)} }`);
     return lines.join('\n');
   });
   const projects = (options.projects ?? ['app']).map((name) =>
@@ -76,6 +82,13 @@ export function commandConfig(branch: string, options: CommandRepoOptions): stri
     `concurrency: ${options.concurrency ?? 'queue'}`,
     '',
   ].join('\n');
+}
+
+function approvalSettings(options: CommandRepoOptions): string {
+  const settings = ['required: true', `approvers: [${(options.approvers ?? ['octocat']).join(', ')}]`];
+  if (options.allowSelfApproval !== undefined) settings.push(`allowSelfApproval: ${options.allowSelfApproval}`);
+  if (options.timeoutMinutes !== undefined) settings.push(`timeoutMinutes: ${options.timeoutMinutes}`);
+  return settings.join(', ');
 }
 
 /** A whole repository: pushgate.yml, the deploy tool, and `<project>/version` = 1 for each project. */

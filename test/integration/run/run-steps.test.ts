@@ -159,6 +159,7 @@ describe('AcquireLock', () => {
       upload: {
         planBin: 'https://artifacts.test/runs/run-1/network/staging/plan.bin?X-Amz-Signature=put',
         planJson: 'https://artifacts.test/runs/run-1/network/staging/plan.json?X-Amz-Signature=put',
+        planTxt: 'https://artifacts.test/runs/run-1/network/staging/plan.txt?X-Amz-Signature=put',
       },
     });
     expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
