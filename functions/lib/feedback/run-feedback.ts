@@ -14,8 +14,8 @@ export interface SlackFeedback {
   runFinished(view: SlackRunView): Promise<void>;
 }
 
-/** The plan as its tool printed it, for one target of a run; undefined when there is none. */
-export type PlanTextSource = (runId: string, project: string, environment: string) => Promise<string | undefined>;
+/** The plan as its tool printed it, for one target of a run; undefined when there is none (or it cannot be verified). */
+export type PlanTextSource = (target: TargetRecord) => Promise<string | undefined>;
 
 export interface RunFeedbackDeps {
   store: Pick<RunStore, 'getRun'> & Pick<TargetStore, 'listTargets'>;
@@ -27,7 +27,15 @@ export interface RunFeedbackDeps {
   webUrl?: string | undefined;
   logger?: { warn(message: string, extra: Record<string, unknown>): void };
   now?: () => Date;
+  /**
+   * How long one channel may take at one moment (default FEEDBACK_DEADLINE_MS): a slow GitHub or
+   * Slack must not time out the Lambda that tells them, which would fail a run or a target.
+   */
+  deadlineMs?: number;
 }
+
+/** Well inside the 30 s of Validate and RequestApproval, with their own work done first. */
+export const FEEDBACK_DEADLINE_MS = 10_000;
 
 /** How one channel fared at one moment of a run. */
 export interface FeedbackResult {
@@ -65,6 +73,7 @@ export { PLAN_TEXT_BYTES };
 
 export function createRunFeedback(deps: RunFeedbackDeps): RunFeedback {
   const now = deps.now ?? (() => new Date());
+  const deadlineMs = deps.deadlineMs ?? FEEDBACK_DEADLINE_MS;
 
   async function load(runId: string, withPlans: boolean, outcome?: RunOutcome): Promise<RunView | undefined> {
     const stored = await deps.store.getRun(runId);
@@ -80,7 +89,7 @@ export function createRunFeedback(deps: RunFeedbackDeps): RunFeedback {
       for (const target of targets) {
         if (!target.summary) continue;
         try {
-          const text = await deps.planText(runId, target.project, target.environment);
+          const text = await deps.planText(target);
           if (text !== undefined) planTexts.set(planTextKey(target), text);
         } catch (error) {
           deps.logger?.warn('could not read a plan text', {
@@ -124,7 +133,7 @@ export function createRunFeedback(deps: RunFeedbackDeps): RunFeedback {
       (async () => {
         if (!deps.github || !github) return;
         try {
-          const steps = await github(deps.github, loaded);
+          const steps = await withDeadline(github(deps.github, loaded), deadlineMs, 'GitHub');
           const failed = steps.filter((step) => !step.ok);
           for (const step of failed) deps.logger?.warn('GitHub feedback failed', { runId, ...step });
           results.push({
@@ -139,7 +148,7 @@ export function createRunFeedback(deps: RunFeedbackDeps): RunFeedback {
       (async () => {
         if (!deps.slack || !slack) return;
         try {
-          await slack(deps.slack, loaded);
+          await withDeadline(slack(deps.slack, loaded), deadlineMs, 'Slack');
           results.push({ channel: 'slack', ok: true });
         } catch (error) {
           deps.logger?.warn('Slack feedback failed', { runId, error: message(error) });
@@ -181,6 +190,23 @@ export function createRunFeedback(deps: RunFeedbackDeps): RunFeedback {
       ),
     channels: [...(deps.github ? (['github'] as const) : []), ...(deps.slack ? (['slack'] as const) : [])],
   };
+}
+
+/** The promise's value, or a rejection once `ms` passed (the work itself goes on unobserved). */
+async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new NotifyError(`${what} did not answer within ${ms} ms`, { retryable: true })),
+      ms,
+    );
+  });
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function fromOutcome(

@@ -217,6 +217,8 @@ function md(text: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`)
+    // An entity (`&#64;org/team`) would become an @ once rendered: no entity survives.
+    .replace(/&/g, '&amp;')
     .replace(/@/g, '@\u200b');
 }
 

@@ -4,6 +4,7 @@ import { PLAN_EXPORTS } from '../engines/plan-exports.ts';
 import { PlanFormatError, PlanIntegrityError } from '../plan/errors.ts';
 import { parsePlanJson } from '../plan/parse-plan-json.ts';
 import { readPlanArtifacts, type UploadedShas } from '../plan/read-plan-artifacts.ts';
+import { PLAN_TEXT } from '../engines/plan-exports.ts';
 import { summarizePlan } from '../plan/summarize-plan.ts';
 import type { Status } from '../status.ts';
 import { InvalidTransitionError } from '../store/errors.ts';
@@ -43,6 +44,7 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
       summary,
       planSha256: artifacts.planSha256,
       planArtifactKey: artifacts.planKey,
+      ...textShas(planBuild?.exported, uploaded),
       ...(planBuild ? { planBuildId: planBuild.buildId } : {}),
     });
   } catch (error) {
@@ -71,6 +73,22 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/**
+ * The sha256 of the informational artifacts as the build uploaded them (plan.txt, plan.json): the
+ * pull request's comment shows a plan text only when its bytes hash to this, so nobody who got hold
+ * of the upload URL can put other text in front of an approver.
+ */
+function textShas(
+  exported: ExportedVariable[] | undefined,
+  uploaded: UploadedShas | undefined,
+): { planTextSha256?: string; planJsonSha256?: string } {
+  const text = (exported ?? []).find(({ Name }) => Name === PLAN_TEXT.exportVariable)?.Value ?? '';
+  return {
+    ...(/^[0-9a-f]{64}$/.test(text) ? { planTextSha256: text } : {}),
+    ...(uploaded?.planJsonSha256 ? { planJsonSha256: uploaded.planJsonSha256 } : {}),
+  };
+}
 
 /** What the plan build says it uploaded; undefined when it exported no PUSHGATE_PLAN_SHA256 at all. */
 function uploadedShas(target: TargetSpec, exported: ExportedVariable[] | undefined): UploadedShas | undefined {

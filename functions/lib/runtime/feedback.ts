@@ -11,6 +11,7 @@ import { createGitHubReporter } from '../report/github-reporter.ts';
 import { getConfiguredSecret, isLocalMode } from '../secrets.ts';
 import { s3Client } from './clients/s3.ts';
 import { runtimeStore } from './store.ts';
+import type { TargetRecord } from '../store/types.ts';
 
 /** `SLACK_CHANNELS`: `{ "default": "C…", "<environment>": "C…" }`, channel ids (chat.update needs ids). */
 const SlackChannels = z.record(z.string(), z.string().min(1)).refine((channels) => channels.default !== undefined, {
@@ -95,9 +96,9 @@ export async function runtimeFeedback(logger: FeedbackLogger): Promise<Configure
 
   const bucket = env.ARTIFACT_BUCKET;
   const planText = bucket
-    ? async (runId: string, project: string, environment: string) => {
-        // The artifact prefix of a target (TargetSpec.artifactPrefix, validate.ts).
-        const prefix = `runs/${runId}/${project}/${environment}`;
+    ? async (target: TargetRecord) => {
+        // The artifact prefix of a target (TargetSpec.artifactPrefix, decide-targets.ts).
+        const prefix = `runs/${target.runId}/${target.project}/${target.environment}`;
         const getObject: GetObjectBytes = async (objectKey) => {
           try {
             const object = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: objectKey }));
@@ -107,10 +108,18 @@ export async function runtimeFeedback(logger: FeedbackLogger): Promise<Configure
             throw error;
           }
         };
-        const text = await readPlanText(getObject, `${prefix}/plan.txt`, PLAN_TEXT_BYTES);
-        if (text) return text.text;
+        // Only bytes the plan build uploaded (their sha256 recorded by Summarize) reach an approver.
+        if (target.planTextSha256) {
+          const text = await readPlanText(getObject, `${prefix}/plan.txt`, PLAN_TEXT_BYTES, {
+            expectedSha256: target.planTextSha256,
+          });
+          if (text) return text.text;
+        }
         // CloudFormation has no text tool: its change set (plan.json) is rendered instead.
-        const json = await readPlanText(getObject, `${prefix}/plan.json`, 4 * PLAN_TEXT_BYTES);
+        if (!target.planJsonSha256) return undefined;
+        const json = await readPlanText(getObject, `${prefix}/plan.json`, 4 * PLAN_TEXT_BYTES, {
+          expectedSha256: target.planJsonSha256,
+        });
         return json && !json.truncated ? planTextOf({ planJson: json.text }) : undefined;
       }
     : undefined;

@@ -49,6 +49,9 @@ export interface TargetRecord {
   /** sha256 (hex) of the plan artifact that was reviewed; Apply refuses any other. */
   planSha256?: string;
   planArtifactKey?: string;
+  /** sha256 of plan.txt / plan.json as the plan build uploaded them: feedback shows only those bytes. */
+  planTextSha256?: string;
+  planJsonSha256?: string;
   planBuildId?: string;
   applyBuildId?: string;
   /** Step Functions task token of a run waiting for approval (SendTaskSuccess resumes it). */
@@ -238,6 +241,8 @@ export interface TargetStore {
         | 'summary'
         | 'planSha256'
         | 'planArtifactKey'
+        | 'planTextSha256'
+        | 'planJsonSha256'
         | 'planBuildId'
         | 'applyBuildId'
         | 'approvalTaskToken'

@@ -535,7 +535,12 @@ describe('function roles', () => {
       // Feedback (Validate, RequestApproval, Notify): the run, its plan texts, GitHub and Slack credentials.
       ...(['ValidateFunctionRole', 'RequestApprovalFunctionRole', 'NotifyFunctionRole'] as const).flatMap(
         (role): [string, Request, Decision][] => [
-          [role, { action: 's3:GetObject', resource: planText }, 'Allowed'],
+          // Validate shows no plan: it reads none.
+          [
+            role,
+            { action: 's3:GetObject', resource: planText },
+            role === 'ValidateFunctionRole' ? 'ImplicitlyDenied' : 'Allowed',
+          ],
           [role, { action: 's3:GetObject', resource: object }, 'ImplicitlyDenied'],
           [role, { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/slack-bot-token') }, 'Allowed'],
           [role, { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/github-token') }, 'Allowed'],

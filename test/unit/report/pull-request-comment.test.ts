@@ -91,6 +91,18 @@ describe('renderPullRequestComment', () => {
     expect(body).toContain('`pushgate approve 01JRUN`');
   });
 
+  it('text from outside mentions nobody: no @team, and no entity that renders as one', () => {
+    const body = renderPullRequestComment(
+      view({
+        reason: 'ping &#64;acme/everyone and @acme/sre',
+        targets: [target({ project: 'a', environment: 'e', status: 'failed', reason: '&#x40;acme/admins <b>hi</b>' })],
+      }),
+    );
+    expect(body).not.toMatch(/&#(64|x40);/i);
+    expect(body).not.toMatch(/@acme\//);
+    expect(body).not.toContain('<b>');
+  });
+
   it('strips terminal escapes and never lets a plan close its fence', () => {
     const nasty =
       '\u001b[1m\u001b[32m+\u001b[0m resource "x" {\n  description = "```\n</details>\n```"\n  tricky = "````"\n}';
