@@ -21,7 +21,8 @@ const defaultDeps = async (): Promise<CommandsHandlerDeps> => ({
 /**
  * The commands function: a `/pushgate approve|reject|unlock|help|…` comment the webhook intake
  * handed over (Lambda Invoke, `Event`). A malformed event is logged and dropped (a retry would not
- * make it valid); a refusal is a reply on the pull request, not an error.
+ * make it valid); a refusal is a reply on the pull request, not an error. The event's author and
+ * command are checked against the comment GitHub has (runCommand): a mismatch is logged, no reply.
  */
 export function createHandler(deps: () => Promise<CommandsHandlerDeps> = defaultDeps) {
   return async (event: unknown): Promise<CommandResult | { error: string }> => {
@@ -34,7 +35,20 @@ export function createHandler(deps: () => Promise<CommandsHandlerDeps> = default
     const request = parsed.data;
     resolved.logger.appendKeys({ deliveryId: request.deliveryId, commandId: request.commandId });
     const result = await runCommand(request, resolved);
-    resolved.logger.info('command', { command: result.command, outcome: result.outcome, repo: request.repo });
+    const fields = { command: result.command, outcome: result.outcome, repo: request.repo };
+    if (result.outcome === 'ignored') {
+      // The event does not match the comment GitHub has: forged or stale. Refused without a reply.
+      resolved.logger.warn('command refused: the event does not match the comment', {
+        ...fields,
+        commentId: request.commentId,
+        reason: result.reason,
+      });
+    } else if (result.replyError !== undefined) {
+      // Done, but the reply failed: not thrown, or Lambda's retry would carry the command out again.
+      resolved.logger.error('command done, reply failed', { ...fields, replyError: result.replyError });
+    } else {
+      resolved.logger.info('command', fields);
+    }
     return result;
   };
 }

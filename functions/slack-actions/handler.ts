@@ -66,7 +66,11 @@ export function createHandler(deps: () => SlackActionsHandlerDeps = defaultDeps)
       },
       resolved,
     );
-    logger.info('slack action', { statusCode: response.statusCode, outcome: response.outcome });
+    if (response.error !== undefined) {
+      logger.error('slack action: could not decide', { statusCode: response.statusCode, error: response.error });
+    } else {
+      logger.info('slack action', { statusCode: response.statusCode, outcome: response.outcome });
+    }
     return json(response.statusCode, response.body);
   };
 }

@@ -10,8 +10,9 @@ export interface ApproveFromCliDeps extends DecideApprovalDeps {
 
 /**
  * The approve function's step (`pushgate approve|reject`): the caller's ARN is proven with STS
- * (verifyIdentity), then decided as any approval is, via `cli`. IAM decides who may invoke the
- * function; the approvers may narrow that to exact ARNs (see checkApprover).
+ * (verifyIdentity), then decided as any approval is, via `cli`. Being allowed to invoke the function
+ * is not enough: the ARN must be mapped to a GitHub login by the policy's awsPrincipals (then the
+ * GitHub rules apply) or named by an approvers entry (see checkApprover).
  */
 export async function approveFromCli(event: unknown, deps: ApproveFromCliDeps): Promise<ApprovalDecisionResult> {
   const parsed = ApproveInvocation.safeParse(event);

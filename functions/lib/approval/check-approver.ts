@@ -1,8 +1,12 @@
 import type { ApprovalRequestRecord } from '../store/types.ts';
+import { sameAwsPrincipal } from './aws-principal.ts';
 import type { TeamMembership } from './types.ts';
 
-/** Who is deciding: a GitHub login (a comment, or a Slack user mapped to one), or an AWS ARN (the CLI). */
-export type Approver = { kind: 'github'; login: string } | { kind: 'aws'; arn: string };
+/**
+ * Who is deciding: a GitHub login (a comment, or a Slack user mapped to one), or an AWS ARN (the
+ * CLI), with the login the policy's awsPrincipals maps it to, if any.
+ */
+export type Approver = { kind: 'github'; login: string } | { kind: 'aws'; arn: string; login?: string };
 
 export interface ApproverCheck {
   decision: 'approve' | 'reject';
@@ -27,23 +31,29 @@ function isArn(entry: string): boolean {
  *   `@org/team` (GitHub's teams API). The run's actor may not approve their own change unless the
  *   request allows self-approval; rejecting is open to the same people as approving, and to the
  *   actor, who may always withdraw their own change.
- * - The CLI's caller is an AWS identity: IAM already decided who may invoke the approve function.
- *   An approvers entry `arn:aws:iam::…` must then equal the caller's ARN exactly; when the list has
- *   no ARN at all, whoever may invoke the function may decide (the ARN is recorded). The CLI caller
- *   is never taken for the run's actor (a GitHub login), so self-approval is not checked for it.
+ * - The CLI's caller is an AWS identity (proven with STS). Mapped to a login by the policy's
+ *   awsPrincipals, it is that login and the rules above apply (an approvers entry naming its ARN
+ *   also makes it an approver, but self-approval is still checked for the login). Not mapped, it
+ *   may decide only when an approvers entry `arn:…` names it (normalised: a role's assumed-role
+ *   sessions are the role, whatever their session name); nobody is then known to be the run's actor,
+ *   so self-approval cannot be checked. Anything else is refused: IAM deciding who may invoke the
+ *   approve function is not enough.
  */
 export async function checkApprover(check: ApproverCheck): Promise<string | undefined> {
   const { approver, request, environment } = check;
   const listed = request.approvers.length === 0 ? '(nobody)' : request.approvers.join(', ');
+  let arnListed = false;
   if (approver.kind === 'aws') {
-    const arns = request.approvers.filter(isArn);
-    if (arns.length === 0 || arns.includes(approver.arn)) return undefined;
-    return `${approver.arn} is not an approver of ${environment}: approvers are ${listed}`;
+    arnListed = request.approvers.some((entry) => isArn(entry) && sameAwsPrincipal(entry, approver.arn));
+    if (approver.login === undefined) {
+      if (arnListed) return undefined;
+      return `${approver.arn} is not mapped to a GitHub login (policy awsPrincipals) and is not an approver of ${environment}: approvers are ${listed}`;
+    }
   }
-  const login = approver.login;
+  const login = approver.login!;
   const isActor = login.toLowerCase() === check.runActor.toLowerCase();
   if (check.decision === 'reject' && isActor) return undefined;
-  if (!(await isApprover(login, request.approvers, check.teams))) {
+  if (!arnListed && !(await isApprover(login, request.approvers, check.teams))) {
     return `${login} is not an approver of ${environment}: approvers are ${listed}`;
   }
   if (check.decision === 'approve' && isActor && !request.allowSelfApproval) {

@@ -3,6 +3,7 @@ import type { GitHost } from '../git/git-host.ts';
 import type { ApprovalEntry } from '../store/types.ts';
 import type { RunRequest } from '../workflow/contract.ts';
 import { ApprovalDecisionRequest, type ApprovalDecisionResult, type ApprovalTargetResult } from './approval-request.ts';
+import { awsPrincipalLogin } from './aws-principal.ts';
 import { checkApprover, type Approver } from './check-approver.ts';
 import { findCandidates, type Candidate } from './find-candidates.ts';
 import type { DecideApprovalDeps } from './types.ts';
@@ -32,7 +33,9 @@ export async function decideApproval(input: unknown, deps: DecideApprovalDeps): 
   let approver: Approver;
   let slackUser: string | undefined;
   if (request.via === 'cli') {
-    approver = { kind: 'aws', arn: request.actor.aws! };
+    const arn = request.actor.aws!;
+    const login = awsPrincipalLogin(arn, (await deps.policy()).awsPrincipals ?? {});
+    approver = { kind: 'aws', arn, ...(login === undefined ? {} : { login }) };
   } else if (request.via === 'slack') {
     slackUser = request.actor.slack!;
     const users = (await deps.policy()).slackUsers ?? {};
@@ -46,7 +49,9 @@ export async function decideApproval(input: unknown, deps: DecideApprovalDeps): 
   } else {
     approver = { kind: 'github', login: request.actor.github! };
   }
-  const who = approver.kind === 'aws' ? approver.arn : approver.login;
+  // A CLI caller mapped to a login is recorded as the login (and its ARN, as awsPrincipal).
+  const who = approver.login ?? (approver.kind === 'aws' ? approver.arn : '');
+  const awsPrincipal = approver.kind === 'aws' ? approver.arn : undefined;
 
   const found = await findCandidates(request, deps);
   if ('none' in found) return refusedAll(found.none);
@@ -128,6 +133,7 @@ export async function decideApproval(input: unknown, deps: DecideApprovalDeps): 
       at,
       ...(request.reason === undefined ? {} : { reason: request.reason }),
       ...(slackUser === undefined ? {} : { slackUser }),
+      ...(awsPrincipal === undefined ? {} : { awsPrincipal }),
     };
     const planSha256 = target.planSha256!;
     const taken = await deps.store.takeApprovalToken(run.runId, target.project, target.environment, entry, {
@@ -141,16 +147,49 @@ export async function decideApproval(input: unknown, deps: DecideApprovalDeps): 
           ? await deps.tasks.succeed(taken.taskToken, { approvedBy: who, via: request.via, at, planSha256 })
           : await deps.tasks.fail(taken.taskToken, APPROVAL_REJECTED_ERROR, `rejected by ${who}: ${request.reason}`);
     } catch (error) {
-      // Put the token back, so that the run can still be decided once Step Functions answers again.
+      const name = error instanceof Error ? error.message : String(error);
+      if (!changedNothing(error)) {
+        // A network error, a timeout or a 5xx: Step Functions may have taken the decision. Putting the
+        // token back would let a second decision contradict the one that resumed the run; without it,
+        // a wait that was not resumed ends at its timeout (expired).
+        return {
+          outcome: 'refused',
+          reason: `Step Functions did not confirm the decision (${name}): it may have resumed the run; see \`pushgate run ${run.runId}\` before deciding again`,
+        };
+      }
+      // Step Functions refused the call itself: put the token back, so that the run can still be decided.
       await deps.store
         .restoreApprovalToken(run.runId, target.project, target.environment, taken.taskToken, taken.entryIndex)
         .catch(() => false);
-      const name = error instanceof Error ? error.message : String(error);
       return { outcome: 'refused', reason: `could not resume the run (${name}): try again` };
     }
     if (!resumed.resumed) return { outcome: 'refused', reason: 'the approval expired' };
     return { outcome: decided };
   }
+}
+
+/** Step Functions answers that certainly changed nothing (the wait being over is answered `expired`, not thrown). */
+const CHANGED_NOTHING = new Set([
+  'InvalidToken',
+  'InvalidOutput',
+  'ValidationException',
+  'TaskDoesNotExist',
+  'TaskTimedOut',
+]);
+
+/**
+ * Whether a failed SendTaskSuccess/SendTaskFailure certainly changed nothing: Step Functions refused
+ * the request itself (one of the errors above, or any other 4xx: throttled, access denied). The
+ * resumer wraps the SDK's error, so the causes are read too.
+ */
+function changedNothing(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (CHANGED_NOTHING.has(current.name)) return true;
+    const status = (current as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+    if (typeof status === 'number') return status >= 400 && status < 500;
+    current = current.cause;
+  }
+  return false;
 }
 
 function refusedAll(message: string): ApprovalDecisionResult {

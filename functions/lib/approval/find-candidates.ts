@@ -27,10 +27,12 @@ function named(request: ApprovalDecisionRequest): string {
 
 /**
  * The targets a decision is about. By run: its targets (narrowed by project/environment; without
- * them, only those waiting). By pull request: the runs of its head commit, the `/pushgate apply`
- * runs of that pull request (their records carry the all-zero sha: their targets have the commit)
- * and, once it is merged, the runs of its merge commit (the base branch's deploy), and of those the
- * targets waiting for approval.
+ * them, only those waiting). By pull request: what the pull request deploys, and nothing else: its
+ * `/pushgate apply` runs (comment runs of that pull request; their records carry the all-zero sha,
+ * their targets have the commit) and, once it is merged, the push runs of its merge commit on its
+ * base branch (the base branch's deploy); of those, the targets waiting for approval. Other push runs
+ * of the head commit are not the pull request's (a branch such as a hotfix branch may deploy the same
+ * commit elsewhere): they are decided by run (Slack, the CLI).
  */
 export async function findCandidates(
   request: ApprovalDecisionRequest,
@@ -56,15 +58,14 @@ export async function findCandidates(
   const number = request.pullRequest!;
   const pull = await gitHost.getPullRequest(repo, number);
   if (!pull) return { none: `no pull request #${number} in ${repo}` };
-  const [ofHead, ofComments, ofMerge] = await Promise.all([
-    store.findRunsBySha(repo, pull.headSha),
+  const [ofComments, ofMerge] = await Promise.all([
     store.findRunsBySha(repo, UNKNOWN_SHA),
-    pull.mergeCommitSha ? store.findRunsBySha(repo, pull.mergeCommitSha) : Promise.resolve([]),
+    pull.merged && pull.mergeCommitSha ? store.findRunsBySha(repo, pull.mergeCommitSha) : Promise.resolve([]),
   ]);
   const runs = new Map<string, RunRecord>();
+  const applies = ofComments.filter((run) => run.kind === 'comment' && run.pullRequest === number);
   const merged = ofMerge.filter((run) => run.kind === 'push' && run.branch === pull.baseRef);
-  for (const run of [...ofHead, ...ofComments.filter((run) => run.pullRequest === number), ...merged])
-    runs.set(run.runId, run);
+  for (const run of [...applies, ...merged]) runs.set(run.runId, run);
   const candidates: Candidate[] = [];
   for (const run of runs.values()) {
     if (run.kind === 'plan') continue; // a pull request's plan never applies

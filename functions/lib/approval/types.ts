@@ -29,7 +29,7 @@ export interface DecideApprovalDeps {
     Pick<TargetStore, 'listTargets' | 'takeApprovalToken' | 'restoreApprovalToken'>;
   gitHost: ApprovalGitHost;
   tasks: TaskResumer;
-  /** The platform policy: only its slackUsers are read, and only for a Slack decision. */
-  policy: () => Promise<Pick<PlatformPolicy, 'slackUsers'>>;
+  /** The platform policy: only its slackUsers (a Slack decision) and awsPrincipals (a CLI decision) are read. */
+  policy: () => Promise<Pick<PlatformPolicy, 'slackUsers' | 'awsPrincipals'>>;
   now?: () => Date;
 }

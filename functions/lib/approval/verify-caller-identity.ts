@@ -1,7 +1,12 @@
 /** Caller identities are proven with a presigned STS GetCallerIdentity URL (as Vault's AWS auth does). */
-const STS_HOST = /^sts(?:\.[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/;
+/** STS's global endpoint, or a regional one: the label is a region name (`us-east-1`, `us-gov-west-1`, `cn-north-1`). */
+const STS_HOST = /^sts(?:\.[a-z]{2}(?:-gov)?-[a-z]+-\d)?\.amazonaws\.com(?:\.cn)?$/;
 const MAX_EXPIRES_SECONDS = 900;
-const ARN = /<Arn>([^<]{1,2048})<\/Arn>/;
+/** The answer's document element, its one GetCallerIdentityResult, and in that its Arn. */
+const RESPONSE =
+  /^\s*(?:<\?xml[^>]*\?>\s*)?<GetCallerIdentityResponse(?:\s[^>]*)?>([\s\S]*)<\/GetCallerIdentityResponse>\s*$/;
+const RESULT = /<GetCallerIdentityResult>([\s\S]*?)<\/GetCallerIdentityResult>/g;
+const ARN = /<Arn>(arn:aws[a-z-]*:(?:iam|sts)::\d{12}:[^<&\s]{1,2000})<\/Arn>/g;
 
 export type CallerIdentity = { arn: string } | { refused: string };
 
@@ -9,8 +14,9 @@ export type CallerIdentity = { arn: string } | { refused: string };
  * Who called, proven rather than claimed: a Lambda invoked directly learns nothing of its caller, so
  * the CLI sends a GetCallerIdentity request it presigned with its own credentials (valid a minute),
  * and this function sends it to STS and reads the ARN from the answer. Only STS endpoints are
- * fetched (`https://sts[.<region>].amazonaws.com`, or exactly `stsEndpoint`: AWS_ENDPOINT_URL_STS,
- * the local stand-in), only for that one action, without following redirects.
+ * fetched (`https://sts[.<region>].amazonaws.com[.cn]`, the label a region name, or exactly
+ * `stsEndpoint`: AWS_ENDPOINT_URL_STS, the local stand-in), only for that one action, without
+ * following redirects; the ARN is `GetCallerIdentityResponse/GetCallerIdentityResult/Arn` of the answer.
  */
 export async function verifyCallerIdentity(
   presignedUrl: string,
@@ -50,7 +56,19 @@ export async function verifyCallerIdentity(
   }
   const text = await response.text();
   if (!response.ok) return { refused: `STS refused the identity proof (${response.status}): sign it again` };
-  const arn = ARN.exec(text)?.[1];
+  const arn = callerArn(text);
   if (arn === undefined) return { refused: 'STS answered without an ARN' };
   return { arn };
+}
+
+/** `GetCallerIdentityResponse/GetCallerIdentityResult/Arn`, when there is exactly one of each. */
+function callerArn(xml: string): string | undefined {
+  const response = RESPONSE.exec(xml)?.[1];
+  if (response === undefined) return undefined;
+  const results = [...response.matchAll(RESULT)];
+  if (results.length !== 1) return undefined;
+  const result = results[0]![1]!;
+  const arns = [...result.matchAll(ARN)];
+  if (arns.length !== 1 || (result.match(/<Arn>/g) ?? []).length !== 1) return undefined;
+  return arns[0]![1];
 }

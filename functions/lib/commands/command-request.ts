@@ -15,7 +15,7 @@ export const CommandRequest = z.object({
   /** Lower-cased: `approve`, `reject`, … */
   command: z.string().min(1).max(100),
   args: z.array(z.string().max(1000)).max(100),
-  /** The commenter's GitHub login. */
+  /** The commenter's GitHub login as the intake read it; the commands function reads the comment again. */
   author: z.string().min(1).max(100),
   receivedAt: z.string(),
 });
@@ -24,6 +24,10 @@ export type CommandRequest = z.infer<typeof CommandRequest>;
 /** What the commands function did, for its log line; the reply says it to people. */
 export interface CommandResult {
   command: string;
-  outcome: 'done' | 'refused' | 'help';
+  /** `ignored`: the event does not match the comment GitHub has (no reply; `reason` says why). */
+  outcome: 'done' | 'refused' | 'help' | 'ignored';
   reply: string;
+  reason?: string;
+  /** The reply could not be posted (after the command was carried out): logged, never retried. */
+  replyError?: string;
 }

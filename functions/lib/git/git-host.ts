@@ -105,6 +105,22 @@ export interface PullRequestComments {
   createComment(repo: string, number: number, body: string): Promise<{ id: number }>;
 }
 
+/** One pull request (or issue) comment as GitHub has it: who wrote it, what it says, on which issue. */
+export interface IssueComment {
+  id: number;
+  body: string;
+  /** The author's login, as GitHub says. */
+  login: string;
+  /** The API address of the issue or pull request it is on (`…/repos/<owner>/<repo>/issues/<number>`). */
+  issueUrl: string;
+}
+
+/** Reads one comment by id (GitHub's issue comments), so that nobody has to be believed about it. */
+export interface IssueCommentReader {
+  /** undefined when there is no such comment in `repo`. */
+  getIssueComment(repo: string, id: number): Promise<IssueComment | undefined>;
+}
+
 /** Comments on a commit (shown on the commit's page; a push has no pull request to comment on). */
 export interface CommitComments {
   createCommitComment(repo: string, sha: string, body: string): Promise<{ id: number }>;

@@ -9,6 +9,7 @@ import {
   type CommitComments,
   type CommitStatuses,
   type GitHost,
+  type IssueCommentReader,
   type PullRequestComments,
   type RepoPermission,
 } from './git-host.ts';
@@ -40,7 +41,12 @@ export interface GitHubHostOptions {
 }
 
 /** Everything pushgate reads from and writes to GitHub; callers take the narrow interface they need. */
-export type GitHubHost = GitHost & CommitStatuses & PullRequestComments & CommitComments & ApproverDirectory;
+export type GitHubHost = GitHost &
+  CommitStatuses &
+  PullRequestComments &
+  IssueCommentReader &
+  CommitComments &
+  ApproverDirectory;
 
 const ZERO_SHA = /^0+$/;
 
@@ -252,6 +258,19 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHubHost {
         return { id: data.id };
       } catch (error) {
         throw toGitHostError(error, `could not comment on #${number} of ${repo}`);
+      }
+    },
+
+    async getIssueComment(repo, id) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        // https://docs.github.com/en/rest/issues/comments#get-an-issue-comment
+        const { data } = await octokit.rest.issues.getComment({ owner, repo: name, comment_id: id });
+        return { id: data.id, body: data.body ?? '', login: data.user?.login ?? '', issueUrl: data.issue_url };
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw toGitHostError(error, `could not read comment ${id} of ${repo}`);
       }
     },
 

@@ -83,6 +83,20 @@ export const PlatformPolicy = z
       .describe(
         'Slack user id → GitHub login: who a Slack approval button is pressed by, for the approvers lists. Unlisted Slack users cannot approve.',
       ),
+    awsPrincipals: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:iam::\d{12}:(?:user|role)\/[\w+=,.@/-]{1,512}$/,
+            'expected an IAM user or role ARN (arn:aws:iam::<account>:user/<name> or :role/<name>)',
+          ),
+        NonEmpty,
+      )
+      .optional()
+      .describe(
+        'IAM user or role ARN → GitHub login: who a `pushgate approve|reject` caller is, for the approvers lists and self-approval. A role stands for all its sessions (the session name is chosen by the caller and never trusted). A caller neither listed here nor named by an ARN in the approvers cannot decide.',
+      ),
   })
   .describe("pushgate platform policy (the stack operator's, never a repository's).");
 export type PlatformPolicy = z.infer<typeof PlatformPolicy>;

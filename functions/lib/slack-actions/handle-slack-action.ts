@@ -1,4 +1,5 @@
 import { decideApproval } from '../approval/decide-approval.ts';
+import { PushgateError } from '../errors.ts';
 import type { DecideApprovalDeps } from '../approval/types.ts';
 import type { IntakeRequest } from '../webhook/types.ts';
 import { parseSlackAction } from './parse-slack-action.ts';
@@ -17,6 +18,8 @@ export interface SlackActionResponse {
   body: Record<string, unknown>;
   /** For the log line. */
   outcome: 'decided' | 'refused' | 'ignored' | 'unauthorized' | 'invalid' | 'error';
+  /** What failed, for the log (never sent to Slack). */
+  error?: unknown;
 }
 
 /** The message Slack shows the presser only. https://docs.slack.dev/interactivity/handling-user-interaction */
@@ -28,7 +31,8 @@ function ephemeral(text: string): Record<string, unknown> {
  * POST /slack/actions: an approve or reject button pressed in a pushgate Slack message. The raw
  * body's signature and timestamp are checked first (anything else is 401 and changes nothing);
  * then the button becomes a decideApproval (via `slack`, the presser's Slack user id mapped to a
- * GitHub login by the platform policy). The answer is an ephemeral message saying what happened.
+ * GitHub login by the platform policy). The answer is an ephemeral message saying what happened,
+ * also when the decision could not be taken (GitHub or DynamoDB failing): a 200, never a 5xx.
  */
 export async function handleSlackAction(request: IntakeRequest, deps: SlackActionsDeps): Promise<SlackActionResponse> {
   const now = deps.now ?? (() => new Date());
@@ -55,18 +59,35 @@ export async function handleSlackAction(request: IntakeRequest, deps: SlackActio
   if (action.kind === 'invalid') return { statusCode: 400, body: { error: action.reason }, outcome: 'invalid' };
   if (action.kind === 'ignored') return { statusCode: 200, body: ephemeral(action.reason), outcome: 'ignored' };
 
-  const result = await decideApproval(
-    {
-      decision: action.decision,
-      via: 'slack',
-      runId: action.value.runId,
-      project: action.value.project,
-      environment: action.value.environment,
-      planSha256: action.value.planSha256,
-      ...(action.decision === 'reject' ? { reason: 'rejected in Slack' } : {}),
-      actor: { slack: action.user },
-    },
-    deps,
-  );
+  let result;
+  try {
+    result = await decideApproval(
+      {
+        decision: action.decision,
+        via: 'slack',
+        runId: action.value.runId,
+        project: action.value.project,
+        environment: action.value.environment,
+        planSha256: action.value.planSha256,
+        ...(action.decision === 'reject' ? { reason: 'rejected in Slack' } : {}),
+        actor: { slack: action.user },
+      },
+      deps,
+    );
+  } catch (error) {
+    // GitHub or DynamoDB failing: Slack shows a 5xx as a bare failure, so the presser is told why.
+    return {
+      statusCode: 200,
+      body: ephemeral(`could not decide now: ${shortReason(error)}, try again`),
+      outcome: 'error',
+      error,
+    };
+  }
   return { statusCode: 200, body: ephemeral(result.message), outcome: result.ok ? 'decided' : 'refused' };
+}
+
+/** pushgate's own errors say what failed; others are named only (their messages can carry internal ARNs). */
+function shortReason(error: unknown): string {
+  if (error instanceof PushgateError) return error.message.split('\n')[0]!.slice(0, 200);
+  return error instanceof Error ? error.name : 'unexpected error';
 }

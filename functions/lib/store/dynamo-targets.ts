@@ -130,6 +130,7 @@ export function createDynamoTargets(table: DynamoTable): TargetStore {
           at: true,
           reason: true,
           slackUser: true,
+          awsPrincipal: true,
         }) as ApprovalEntry;
         try {
           const { Attributes } = await client.send(

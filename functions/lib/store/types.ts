@@ -78,13 +78,18 @@ export interface ApprovalRequestRecord {
 /** One approval decision, as recorded on the target. */
 export interface ApprovalEntry {
   decision: 'approved' | 'rejected';
-  /** The GitHub login (a Slack user is recorded as the login the policy maps them to), or the caller's AWS ARN for the CLI. */
+  /**
+   * The GitHub login (a Slack user or a CLI caller is recorded as the login the policy maps them to),
+   * or the caller's AWS ARN for a CLI caller the policy does not map (an approvers entry names it).
+   */
   by: string;
   via: 'github' | 'slack' | 'cli';
   at: string;
   reason?: string;
   /** The Slack user id, for a decision taken in Slack. */
   slackUser?: string;
+  /** The caller's AWS ARN as STS proved it, for a decision taken with the CLI. */
+  awsPrincipal?: string;
 }
 
 /** takeApprovalToken's answer: the token to resume the run with, or why this caller may not. */

@@ -111,11 +111,9 @@ function routeComment(payload: IssueCommentPayload, context: RouteContext): Rout
       receivedAt: context.receivedAt,
     });
     if (!parsed.success) {
+      // A person wrote too many or too long words: nothing is wrong with GitHub's delivery (no 400).
       const issue = parsed.error.issues[0];
-      throw new MalformedPayloadError(
-        `comment does not make a valid command at ${issue?.path.join('.')}: ${issue?.message}`,
-        { cause: parsed.error },
-      );
+      return { ignored: `comment does not make a valid command at ${issue?.path.join('.')}: ${issue?.message}` };
     }
     return { command: parsed.data };
   }

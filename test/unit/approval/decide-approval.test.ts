@@ -117,12 +117,41 @@ describe('decideApproval: attacks', () => {
     expect(result.ok).toBe(false);
   });
 
-  it('puts the token back when Step Functions cannot be reached', async () => {
-    resumer.failWith = new Error('socket hang up');
+  /** What the real resumer (sfn-task-resumer.ts) throws: a TaskResumeError whose cause is the SDK's error. */
+  function sfnError(name: string, status?: number): Error {
+    const cause = Object.assign(new Error(name), {
+      name,
+      ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }),
+    });
+    return new Error(`SendTaskSuccess failed: ${name}`, { cause });
+  }
+
+  it.each([
+    ['InvalidToken', 400],
+    ['InvalidOutput', 400],
+    ['ValidationException', 400],
+    ['ThrottlingException', 400],
+  ])('puts the token back after %s: Step Functions certainly changed nothing', async (name, status) => {
+    resumer.failWith = sfnError(name, status);
     const result = await decideApproval(approve('alice'), deps());
-    expect(result.targets[0]!.reason).toBe('could not resume the run (socket hang up): try again');
+    expect(result.targets[0]!.reason).toBe(`could not resume the run (SendTaskSuccess failed: ${name}): try again`);
     expect(store.targets[0]!.approvalTaskToken).toBe('token-r1-net-prod');
     expect(store.targets[0]!.approvals).toEqual([]);
+  });
+
+  it.each([
+    ['a network error', new Error('socket hang up')],
+    ['a 5xx', sfnError('InternalServerError', 500)],
+    ['a timeout', sfnError('TimeoutError')],
+  ])('keeps the decision after %s: Step Functions may have taken it', async (_, error) => {
+    resumer.failWith = error;
+    const result = await decideApproval(approve('alice'), deps());
+    expect(result.ok).toBe(false);
+    expect(result.targets[0]!.reason).toMatch(
+      /^Step Functions did not confirm the decision \(.+\): it may have resumed the run/,
+    );
+    expect(store.targets[0]!.approvalTaskToken).toBeUndefined();
+    expect(store.targets[0]!.approvals).toEqual([expect.objectContaining({ decision: 'approved', by: 'alice' })]);
   });
 
   it('refuses an unlinked Slack user', async () => {
@@ -217,16 +246,71 @@ describe('decideApproval: who may decide', () => {
     expect(result.message).toBe('invalid approval request at reason: a rejection needs a reason');
   });
 
-  it('CLI: any caller when the approvers name no ARN; only a listed ARN when they do', async () => {
-    const cli = (arn: string) => ({ decision: 'approve', via: 'cli', runId: 'r1', actor: { aws: arn } });
-    expect((await decideApproval(cli('arn:aws:iam::111111111111:user/ops'), deps())).ok).toBe(true);
-    const listed = target({
+  const cli = (arn: string) => ({ decision: 'approve', via: 'cli', runId: 'r1', actor: { aws: arn } });
+  const withArn = () =>
+    target({
       approvalRequest: { ...target().approvalRequest!, approvers: ['alice', 'arn:aws:iam::111111111111:role/release'] },
     });
-    const refused = await decideApproval(cli('arn:aws:iam::111111111111:user/ops'), deps([run()], [listed]));
-    expect(refused.targets[0]!.reason).toMatch(/^arn:aws:iam::111111111111:user\/ops is not an approver of prod/);
-    const ok = await decideApproval(cli('arn:aws:iam::111111111111:role/release'), deps([run()], [{ ...listed }]));
+
+  it('CLI: refuses a caller the policy does not map and the approvers do not name (no fail-open)', async () => {
+    const result = await decideApproval(cli('arn:aws:iam::111111111111:user/ops'), deps());
+    expect(result.ok).toBe(false);
+    expect(result.targets[0]!.reason).toBe(
+      'arn:aws:iam::111111111111:user/ops is not mapped to a GitHub login (policy awsPrincipals) and is not an approver of prod: approvers are alice, @octo/platform',
+    );
+    expect(resumer.calls).toEqual([]);
+    const refused = await decideApproval(cli('arn:aws:iam::111111111111:user/ops'), deps([run()], [withArn()]));
+    expect(refused.targets[0]!.reason).toMatch(/^arn:aws:iam::111111111111:user\/ops is not mapped/);
+  });
+
+  it('CLI: an approvers ARN matches the caller, also as an assumed-role session of that role', async () => {
+    const ok = await decideApproval(cli('arn:aws:iam::111111111111:role/release'), deps([run()], [withArn()]));
     expect(ok.ok).toBe(true);
+    const session = await decideApproval(
+      cli('arn:aws:sts::111111111111:assumed-role/release/anything-the-caller-chose'),
+      deps([run()], [withArn()]),
+    );
+    expect(session.ok).toBe(true);
+    expect(store.targets[0]!.approvals?.[0]).toMatchObject({
+      by: 'arn:aws:sts::111111111111:assumed-role/release/anything-the-caller-chose',
+      awsPrincipal: 'arn:aws:sts::111111111111:assumed-role/release/anything-the-caller-chose',
+    });
+    const otherAccount = await decideApproval(
+      cli('arn:aws:sts::222222222222:assumed-role/release/s'),
+      deps([run()], [withArn()]),
+    );
+    expect(otherAccount.ok).toBe(false);
+  });
+
+  it('CLI: a mapped caller is their GitHub login: approvers, teams and self-approval apply', async () => {
+    const mapped = (awsPrincipals: Record<string, string>) => {
+      const d = deps();
+      return { ...d, policy: async () => ({ slackUsers: {}, awsPrincipals }) };
+    };
+    const role = 'arn:aws:iam::111111111111:role/path/alice-role';
+    const session = 'arn:aws:sts::111111111111:assumed-role/alice-role/whatever';
+    const result = await decideApproval(cli(session), mapped({ [role]: 'alice' }));
+    expect(result).toMatchObject({ ok: true, message: expect.stringContaining('as alice') });
+    expect(store.targets[0]!.approvals?.[0]).toEqual({
+      decision: 'approved',
+      by: 'alice',
+      via: 'cli',
+      at: T0.toISOString(),
+      awsPrincipal: session,
+    });
+    const team = await decideApproval(cli(role), mapped({ [role]: 'tina' }));
+    expect(team.ok).toBe(true);
+    const self = await decideApproval(cli(role), mapped({ [role]: 'pusher' }));
+    expect(self.targets[0]!.reason).toBe('pusher is not an approver of prod: approvers are alice, @octo/platform');
+    const listedPusher = target({ approvalRequest: { ...target().approvalRequest!, approvers: ['pusher'] } });
+    const d = mapped({ [role]: 'pusher' });
+    store = memoryApprovalStore([run()], [listedPusher]);
+    const own = await decideApproval(cli(role), { ...d, store });
+    expect(own.targets[0]!.reason).toBe(
+      'pusher pushed this change and cannot approve it (approval.allowSelfApproval is off)',
+    );
+    const stranger = await decideApproval(cli(role), mapped({ [role]: 'mallory' }));
+    expect(stranger.targets[0]!.reason).toBe('mallory is not an approver of prod: approvers are alice, @octo/platform');
   });
 });
 
@@ -256,6 +340,42 @@ describe('decideApproval: by pull request', () => {
     );
     expect(result.targets).toEqual([{ runId: 'c1', project: 'net', environment: 'prod', outcome: 'approved' }]);
     expect(resumer.calls.map((call) => call.taskToken)).toEqual(['t-prod']);
+  });
+
+  it("does not approve other push runs of the head commit (a hotfix branch deploying prod), only this pull request's", async () => {
+    const runs = [
+      run({ runId: 'hotfix', kind: 'push', branch: 'hotfix', ref: 'refs/heads/hotfix', sha: SHA }),
+      run({ runId: 'c1', kind: 'comment', sha: '0'.repeat(40), branch: '', pullRequest: 7 }),
+    ];
+    const targets = [
+      target({ runId: 'hotfix', approvalTaskToken: 't-hotfix' }),
+      target({ runId: 'c1', approvalTaskToken: 't-c1' }),
+    ];
+    const byPull = { decision: 'approve', via: 'github', repo: REPO, pullRequest: 7, actor: { github: 'alice' } };
+    const result = await decideApproval(byPull, deps(runs, targets, gitHost({ pulls: { 7: { headSha: SHA } } })));
+    expect(result.targets.map((t) => t.runId)).toEqual(['c1']);
+    expect(resumer.calls.map((call) => call.taskToken)).toEqual(['t-c1']);
+  });
+
+  it('approves the deploy of the merge commit on the base branch, not a push of it elsewhere', async () => {
+    const MERGE = 'e'.repeat(40);
+    const runs = [
+      run({ runId: 'deploy', kind: 'push', branch: 'main', sha: MERGE }),
+      run({ runId: 'elsewhere', kind: 'push', branch: 'hotfix', ref: 'refs/heads/hotfix', sha: MERGE }),
+    ];
+    const targets = [
+      target({ runId: 'deploy', sha: MERGE, approvalTaskToken: 't-deploy' }),
+      target({ runId: 'elsewhere', sha: MERGE, approvalTaskToken: 't-elsewhere' }),
+    ];
+    const host = gitHost({
+      branchHead: MERGE,
+      pulls: { 7: { headSha: SHA, merged: true, state: 'closed', mergeCommitSha: MERGE } },
+    });
+    const result = await decideApproval(
+      { decision: 'approve', via: 'github', repo: REPO, pullRequest: 7, actor: { github: 'alice' } },
+      deps(runs, targets, host),
+    );
+    expect(result.targets.map((t) => t.runId)).toEqual(['deploy']);
   });
 
   it('says so when nothing waits', async () => {

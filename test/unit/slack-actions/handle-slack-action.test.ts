@@ -156,3 +156,29 @@ describe('POST /slack/actions: decisions', () => {
     expect(response.body.text).toMatch(/^Slack user U0EVE is not linked/);
   });
 });
+
+describe('POST /slack/actions: failures are answered, never a 5xx', () => {
+  it('answers 200 with an ephemeral "could not decide now" when GitHub or DynamoDB fail', async () => {
+    const d = deps();
+    d.store = {
+      ...d.store,
+      async listTargets() {
+        throw Object.assign(new Error('User arn:aws:sts::1:assumed-role/x is not authorized'), {
+          name: 'AccessDeniedException',
+        });
+      },
+    };
+    const response = await handleSlackAction(signed(body()), d);
+    expect(response).toMatchObject({
+      statusCode: 200,
+      outcome: 'error',
+      body: {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'could not decide now: AccessDeniedException, try again',
+      },
+    });
+    expect(response.error).toBeInstanceOf(Error);
+    expect(resumer.calls).toEqual([]);
+  });
+});

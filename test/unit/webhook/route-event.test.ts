@@ -221,6 +221,17 @@ describe('routeEvent: issue_comment', () => {
     });
   });
 
+  it.each([
+    ['too many arguments', `/pushgate reject ${Array.from({ length: 101 }, (_, i) => `w${i}`).join(' ')}`, 'args'],
+    ['a too long argument', `/pushgate reject ${'x'.repeat(1001)}`, 'args.0'],
+    ['a too long command', `/pushgate ${'x'.repeat(101)}`, 'command'],
+  ])('answers a command with %s as ignored (202), not as a malformed payload (400)', (_, body, path) => {
+    const result = route('issue_comment', prComment(body));
+    expect(result).toEqual({
+      ignored: expect.stringMatching(new RegExp(`^comment does not make a valid command at ${path}: `)),
+    });
+  });
+
   it('ignores a comment on an issue', () => {
     const payload = prComment('/pushgate plan');
     delete payload.issue.pull_request;
