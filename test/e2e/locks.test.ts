@@ -1,8 +1,8 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { lockKey } from '../../functions/lib/store/keys.ts';
 import { SLACK_CONTROL_PATH } from '../../local/slack/start-slack.ts';
+import { runCli } from './support/outside-slack.ts';
 import { startScenario, type DevSession } from './support/dev-session.ts';
 import { commandRepo, deployedVersion, ledgerLines } from './support/command-repo.ts';
 import type { FinishedRun } from './support/outside.ts';
@@ -133,7 +133,11 @@ describe.concurrent('pushgate dev, driven from outside: locks and integrity', { 
     const { dev, aws } = session;
     const repo = await session.clone();
     await repo.commit(
-      commandRepo('main', { environments: ['tamper-staging'], approval: ['tamper-staging'] }),
+      commandRepo('main', {
+        environments: ['tamper-staging'],
+        approval: ['tamper-staging'],
+        approvers: ['alice-admin'],
+      }),
       'needs approval',
     );
     const runId = await pushOneRun(repo, 'main');
@@ -151,12 +155,9 @@ describe.concurrent('pushgate dev, driven from outside: locks and integrity', { 
     await aws.s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: waiting.planArtifactKey, Body: '99 – not the reviewed plan\n' }),
     );
-    await aws.sfn.send(
-      new SendTaskSuccessCommand({
-        taskToken: waiting.approvalTaskToken!,
-        output: JSON.stringify({ approvedBy: 'octocat' }),
-      }),
-    );
+    // Approved the way people do it (the CLI, as the local admin): the approval function resumes the run.
+    const approved = await runCli(session, ['approve', runId]);
+    expect(approved.code, approved.stderr).toBe(0);
     const result = await aws.finished(runId);
 
     expect(result.states).toEqual(expect.arrayContaining(['WaitForApproval', 'Apply', 'TargetFailed']));
