@@ -106,7 +106,8 @@ export function approvalMarker(view: Pick<ReportView, 'runId' | 'targets'>): str
 function overview(view: ReportView): string[] {
   const run = isUrl(view.link) ? `[${md(view.runId)}](${view.link})` : `\`${view.runId}\` (\`${code(view.link)}\`)`;
   return [
-    `Commit \`${view.sha.slice(0, 7)}\` on \`${code(view.branch)}\` by ${md(view.actor)} · run ${run}`,
+    // A pull request's runs are about its head, planned against (or applied to) its base branch.
+    `Commit \`${view.sha.slice(0, 7)}\` ${view.pullRequest === undefined ? 'on' : `of #${view.pullRequest} into`} \`${code(view.branch)}\` by ${md(view.actor)} · run ${run}`,
     ...(view.reason ? ['', `> ${md(view.reason)}`] : []),
   ];
 }
@@ -213,13 +214,15 @@ function details(title: string, text: string, note: string): string {
 
 /** Text from outside pushgate in Markdown: no table breaks, no HTML, no mentions, on one line. */
 function md(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`)
-    // An entity (`&#64;org/team`) would become an @ once rendered: no entity survives.
-    .replace(/&/g, '&amp;')
-    .replace(/@/g, '@\u200b');
+  return (
+    text
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`)
+      // An entity (`&#64;org/team`) would become an @ once rendered: no entity survives.
+      .replace(/&/g, '&amp;')
+      .replace(/@/g, '@\u200b')
+  );
 }
 
 /** Text inside inline code: a backtick would end it. */

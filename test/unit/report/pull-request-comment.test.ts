@@ -46,7 +46,7 @@ describe('renderPullRequestComment', () => {
     expect(body).toContain('| project | environment | status | changes |');
     expect(body).toContain('| network | staging | 📋 planned | `+1 ~0 -0` |');
     expect(body).toContain('| network | prod | ✅ no changes | no changes |');
-    expect(body).toContain('Commit `0123456` on `main` by octocat');
+    expect(body).toContain('Commit `0123456` of #7 into `main` by octocat');
     expect(body).toContain(`run [01JRUN](${CONSOLE})`);
     expect(body).toContain('<details><summary>network → staging: +1 ~0 -0</summary>');
     // As the tool printed it, masked values included, in a diff fence.
