@@ -1,4 +1,5 @@
 import { isUrl } from '../console-url.ts';
+import { FINAL_STATUSES, type Status } from '../status.ts';
 import { MAX_STATUS_DESCRIPTION_CHARS, type CommitStatusInput, type CommitState } from '../git/git-host.ts';
 import { isPlanOnly, shortSummary, type ReportTarget, type ReportView } from './report-view.ts';
 
@@ -16,17 +17,7 @@ const FAILURES: Record<string, string> = {
 const SEVERITY: Record<CommitState, number> = { failure: 3, error: 2, pending: 1, success: 0 };
 
 /** Final run statuses: a target status the reporter does not know is then an error, not pending forever. */
-const FINAL_RUN = new Set([
-  'succeeded',
-  'failed',
-  'cancelled',
-  'superseded',
-  'skipped',
-  'no_changes',
-  'conflict',
-  'rejected',
-  'expired',
-]);
+const isFinalRun = (status: string) => FINAL_STATUSES.has(status as Status);
 
 interface TargetState {
   target: ReportTarget;
@@ -55,7 +46,7 @@ function stateOf(view: ReportView, target: ReportTarget): TargetState {
     case 'skipped':
       return { target, state: 'success', description: `skipped${target.reason ? `: ${oneLine(target.reason)}` : ''}` };
     case 'planned':
-      if (isPlanOnly(view) || FINAL_RUN.has(view.status)) {
+      if (isPlanOnly(view) || isFinalRun(view.status)) {
         if (target.summary && !target.summary.hasChanges)
           return { target, state: 'success', description: 'no changes' };
         return { target, state: 'success', description: counts ? `plan: ${counts}` : 'planned' };
@@ -70,7 +61,7 @@ function stateOf(view: ReportView, target: ReportTarget): TargetState {
       return { target, state: 'pending', description: 'planning' };
   }
   // A status this version does not know: pending while the run goes on, an error once it has ended.
-  return FINAL_RUN.has(view.status)
+  return isFinalRun(view.status)
     ? { target, state: 'error', description: `${target.status}${target.reason ? `: ${oneLine(target.reason)}` : ''}` }
     : { target, state: 'pending', description: target.status };
 }

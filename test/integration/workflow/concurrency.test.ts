@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TargetRecord } from '../../../functions/lib/store/types.ts';
+import { approveRecorded } from '../../helpers/approve-recorded.ts';
 import { startHarness, terraformConfig, type Harness } from '../../helpers/stack-harness.ts';
 import { ANY_BRANCH_POLICY } from '../../helpers/policy.ts';
 
@@ -143,7 +143,7 @@ describe('locks and concurrency', () => {
     const repo = await h.repository('approved', { 'pushgate.yml': config, 'infra/network/main.tf': 'x\n' });
     const { runIds } = await repo.push({}, 'first');
     const target = await waitForApproval(runIds[0]!, 'network', 'staging');
-    await approveRecorded(target);
+    await approveRecorded(h, target);
     const result = await repo.finished(runIds[0]!);
     expect(result.states).toEqual(expect.arrayContaining(['WaitForApproval', 'PrepareApply', 'Apply']));
     expect(result.run.status).toBe('succeeded');
@@ -220,7 +220,7 @@ describe('locks and concurrency', () => {
     );
     s3.destroy();
     const appliesBefore = (await h.terraformLog()).filter((line) => line.startsWith('terraform apply')).length;
-    await approveRecorded(target);
+    await approveRecorded(h, target);
     const result = await repo.finished(runIds[0]!);
     expect(result.run.status).toBe('failed');
     expect(result.targets[0]!.status).toBe('failed');
@@ -246,17 +246,4 @@ async function waitForApproval(runId: string, project: string, environment: stri
     if (Date.now() > deadline) throw new Error(`target never waited for approval: ${JSON.stringify(target)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** What the approval function does (functions/lib/approval): record the decision, take the token, resume. */
-async function approveRecorded(target: TargetRecord, by = 'octocat'): Promise<void> {
-  const taken = await h.store.takeApprovalToken(
-    target.runId,
-    target.project,
-    target.environment,
-    { decision: 'approved', by, via: 'cli', at: new Date().toISOString() },
-    { planSha256: target.planSha256! },
-  );
-  if (!taken.taken) throw new Error(taken.reason);
-  h.stack.stepfunctions.sendTaskSuccess({ taskToken: taken.taskToken, output: JSON.stringify({ approvedBy: by }) });
 }

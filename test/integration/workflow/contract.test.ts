@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TargetRecord } from '../../../functions/lib/store/types.ts';
+import { approveRecorded } from '../../helpers/approve-recorded.ts';
 import * as z from 'zod';
 import {
   AcquireLockInput,
@@ -295,7 +295,7 @@ describe('the workflow contract, state by state, on the local stack', () => {
     const repo = await h.repository('contract-approval', { 'pushgate.yml': config, ...tf() });
     const { runIds } = await repo.push({}, 'first');
     const target = await waitForApproval(runIds[0]!, 'network', 'staging');
-    await approveRecorded(target);
+    await approveRecorded(h, target);
     const run = await repo.finished(runIds[0]!);
     expect(run.states).toEqual(expect.arrayContaining(['WaitForApproval', 'PrepareApply', 'Apply']));
     expect(run.run.status).toBe('succeeded');
@@ -336,16 +336,3 @@ describe('the workflow contract, state by state, on the local stack', () => {
     expect([...checked].sort()).toEqual(expect.arrayContaining(expected.sort()));
   });
 });
-
-/** What the approval function does (functions/lib/approval): record the decision, take the token, resume. */
-async function approveRecorded(target: TargetRecord, by = 'octocat'): Promise<void> {
-  const taken = await h.store.takeApprovalToken(
-    target.runId,
-    target.project,
-    target.environment,
-    { decision: 'approved', by, via: 'cli', at: new Date().toISOString() },
-    { planSha256: target.planSha256! },
-  );
-  if (!taken.taken) throw new Error(taken.reason);
-  h.stack.stepfunctions.sendTaskSuccess({ taskToken: taken.taskToken, output: JSON.stringify({ approvedBy: by }) });
-}
