@@ -37,11 +37,12 @@ const defaultDeps = (): SlackActionsHandlerDeps => ({
 });
 
 function lazyGitHost(): SlackActionsDeps['gitHost'] {
-  let host: ReturnType<typeof approvalGitHost> | undefined;
+  let host: Awaited<ReturnType<typeof gitHubFromEnv>> | undefined;
   const get = async () => (host ??= approvalGitHost(await gitHubFromEnv()));
   return {
     getPullRequest: async (repo, number) => (await get()).getPullRequest(repo, number),
     resolveRef: async (repo, ref) => (await get()).resolveRef?.(repo, ref),
+    pullRequestAuthorsOf: async (repo, sha) => (await get()).pullRequestAuthorsOf(repo, sha),
     isTeamMember: async (org, team, login) => (await (await get()).isTeamMember?.(org, team, login)) ?? false,
   };
 }

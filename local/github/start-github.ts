@@ -917,6 +917,25 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     },
     {
       method: 'GET',
+      pattern: /^\/commits\/(.+?)\/pulls$/,
+      // https://docs.github.com/en/rest/commits/commits#list-pull-requests-associated-with-a-commit
+      // A pull request is associated with a commit that is its merge commit or its head; GitHub also
+      // counts the other commits of its head branch, which approvals do not need.
+      run: async ({ repo, ctx, params, fullName, query }) => {
+        const sha = await commitOrFail(repo, params[0]!);
+        const ofRepo = [...pulls.values()].filter((p) => p.repo.toLowerCase() === fullName.toLowerCase());
+        const associated: LocalPullRequest[] = [];
+        for (const pull of ofRepo) {
+          const liveHead = pull.state === 'open' ? await repo.resolveCommit(`refs/heads/${pull.head}`) : undefined;
+          if (pull.mergeCommitSha === sha || pull.headSha === sha || liveHead === sha) associated.push(pull);
+        }
+        associated.sort((a, b) => b.number - a.number);
+        const { items, headers } = paginate(associated, query, `${ctx.api}/repos/${fullName}/commits/${sha}/pulls`);
+        return { status: 200, json: await Promise.all(items.map((p) => pullJson(ctx, repo, p))), headers };
+      },
+    },
+    {
+      method: 'GET',
       pattern: /^\/commits\/(.+)$/,
       run: async ({ req, repo, ctx, params }) => {
         const sha = await commitOrFail(repo, params[0]!);

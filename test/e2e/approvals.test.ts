@@ -125,7 +125,7 @@ async function expectSlackWithinLimits(session: Scenario): Promise<void> {
 }
 
 describe.concurrent('approvals, comment commands and Slack actions', { timeout: SCENARIO_TIMEOUT_MS }, () => {
-  it('approve on the pull request: the pusher, a non-approver and a reader are refused; an approver resumes the deploy; the CLI approves as the login its ARN maps to', async (context) => {
+  it("approve on the pull request: the pusher, the pull request's author and a reader are refused; an approver resumes the deploy; the CLI approves as the login its ARN maps to", async (context) => {
     const session = await startScenario('approve-pr', context);
     const { alice, bob, dave, carol } = people(session);
     const where = split(session.dev.info.repo);
@@ -134,7 +134,7 @@ describe.concurrent('approvals, comment commands and Slack actions', { timeout: 
 
     // The first deploy waits too: the CLI approves it as the caller's AWS identity (the local STS),
     // which the local policy's awsPrincipals maps to alice-admin.
-    await clone.commit(repo({ approval: [ENV], approvers: ['alice-admin', 'bob-writer'] }), 'first');
+    await clone.commit(repo({ approval: [ENV], approvers: ['alice-admin', 'bob-writer', 'dave-writer'] }), 'first');
     const first = await pushOneRun(clone, 'main');
     await waiting(session, first);
     const usage = await runCli(session, ['reject', first]);
@@ -152,13 +152,13 @@ describe.concurrent('approvals, comment commands and Slack actions', { timeout: 
       expect.objectContaining({ decision: 'approved', by: 'alice-admin', via: 'cli', awsPrincipal: arn }),
     ]);
 
-    // bob opens a pull request and merges it: the merge is his push, and its deploy waits.
-    const number = await openPull(session, clone, bob, { 'app/version': '2\n' });
+    // dave opens a pull request and bob merges it: the merge is bob's push, and its deploy waits.
+    const number = await openPull(session, clone, dave, { 'app/version': '2\n' });
     const { data: merged } = await octokitAs(session, bob).rest.pulls.merge({ ...where, pull_number: number });
     const runId = await pushRunOf(session, merged.sha);
     const target = await waiting(session, runId);
     expect(target.approvalRequest).toMatchObject({
-      approvers: ['alice-admin', 'bob-writer'],
+      approvers: ['alice-admin', 'bob-writer', 'dave-writer'],
       allowSelfApproval: false,
     });
     expect((await session.aws.getRun(runId))!.actor).toBe('bob-writer');
@@ -181,14 +181,17 @@ describe.concurrent('approvals, comment commands and Slack actions', { timeout: 
     await approveButton(session, runId, ENV);
 
     // Refused, each with a reply that says why; nothing resumes.
-    const [self, notApprover, reader] = await Promise.all([
+    const [self, author, reader] = await Promise.all([
       comment(session, bob, number, '/pushgate approve'),
       comment(session, dave, number, '/pushgate approve'),
       comment(session, carol, number, '/pushgate approve'),
     ]);
     expect(self).toContain(`cannot approve app/${ENV} (run ${runId})`);
     expect(self).toContain('bob-writer pushed this change and cannot approve it (approval.allowSelfApproval is off)');
-    expect(notApprover).toContain('dave-writer is not an approver of gate: approvers are alice-admin, bob-writer');
+    // dave wrote the change: an approver, but not of his own pull request, whoever merged it.
+    expect(author).toContain(
+      'dave-writer opened the pull request of this change and cannot approve it (approval.allowSelfApproval is off)',
+    );
     expect(reader).toContain('you have read access');
     expect(reader).toContain('needs write access');
     const still = (await session.aws.getTarget(runId, 'app', ENV))!;
@@ -384,6 +387,8 @@ describe.concurrent('approvals, comment commands and Slack actions', { timeout: 
       expect.objectContaining({ decision: 'approved', by: 'alice-admin', via: 'slack', slackUser: alice }),
     ]);
     expect(await deployedVersion(session.dev.info.deployRoot, ENV)).toBe('1\n');
+    // The request in the thread now says who decided, and when, instead of offering its buttons.
+    await slackSaid(session, /Approval decided: .*app\* in \*gate\*: approved by alice-admin via Slack at \d{4}-/);
     const twice = await pressButton(session, button, { user: alice });
     expect(twice.body.text).toContain(
       `cannot approve app/${ENV} (run ${runId}): not waiting for approval (status succeeded)`,

@@ -14,6 +14,11 @@ export interface ApproverCheck {
   request: ApprovalRequestRecord;
   /** The run's actor: the pusher, or whoever commented `/pushgate apply`. */
   runActor: string;
+  /**
+   * Who opened the pull request(s) behind the run's commit: they wrote the change, whoever pushed or
+   * merged it. Asked only when it matters (an approver approving); may throw when GitHub cannot say.
+   */
+  authors: () => Promise<string[]>;
   environment: string;
   teams: Partial<TeamMembership>;
 }
@@ -28,9 +33,11 @@ function isArn(entry: string): boolean {
  * Whether this approver may take this decision; undefined when they may, else why not, in words
  * for the approver.
  * - A GitHub login must be in the approvers directly (case-insensitive) or through a team entry
- *   `@org/team` (GitHub's teams API). The run's actor may not approve their own change unless the
- *   request allows self-approval; rejecting is open to the same people as approving, and to the
- *   actor, who may always withdraw their own change.
+ *   `@org/team` (GitHub's teams API). The run's actor, and whoever opened the pull request(s) behind
+ *   its commit (for a merge, its author, not who merged it), may not approve their own change unless
+ *   the request allows self-approval; when GitHub cannot say who opened them, approving is refused.
+ *   Rejecting is open to the same people as approving, and to the actor, who may always withdraw
+ *   their own change.
  * - The CLI's caller is an AWS identity (proven with STS). Mapped to a login by the policy's
  *   awsPrincipals, it is that login and the rules above apply (an approvers entry naming its ARN
  *   also makes it an approver, but self-approval is still checked for the login). Not mapped, it
@@ -56,8 +63,17 @@ export async function checkApprover(check: ApproverCheck): Promise<string | unde
   if (!arnListed && !(await isApprover(login, request.approvers, check.teams))) {
     return `${login} is not an approver of ${environment}: approvers are ${listed}`;
   }
-  if (check.decision === 'approve' && isActor && !request.allowSelfApproval) {
-    return `${login} pushed this change and cannot approve it (approval.allowSelfApproval is off)`;
+  if (check.decision !== 'approve' || request.allowSelfApproval) return undefined;
+  if (isActor) return `${login} pushed this change and cannot approve it (approval.allowSelfApproval is off)`;
+  let authors: string[];
+  try {
+    authors = await check.authors();
+  } catch {
+    // Fail closed: not knowing who wrote the change is no reason to let anyone approve it.
+    return 'could not check who wrote this change: try again';
+  }
+  if (authors.some((author) => author.toLowerCase() === login.toLowerCase())) {
+    return `${login} opened the pull request of this change and cannot approve it (approval.allowSelfApproval is off)`;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { branchMoved } from '../git/branch-moved.ts';
-import type { GitHost } from '../git/git-host.ts';
+import type { GitHost, PullRequestInfo } from '../git/git-host.ts';
 import type { ApprovalEntry } from '../store/types.ts';
 import type { RunRequest } from '../workflow/contract.ts';
 import { ApprovalDecisionRequest, type ApprovalDecisionResult, type ApprovalTargetResult } from './approval-request.ts';
@@ -16,9 +16,10 @@ export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
  * through it, so the rules are the same everywhere. For each target it finds (by run, or by pull
  * request), in this order: the target is waiting for approval; the run is not superseded (a pull
  * request's head, or a push's branch, still points at its commit); the plan is the one the approver
- * saw; the approver may decide (checkApprover); then the task token is taken (one conditional write,
- * so two approvers at once resume the run once) and the run resumed. Every refusal is a result with
- * its reason, never an exception.
+ * saw; the approver may decide (checkApprover: an approver, and for an approval neither the run's
+ * actor nor the author of a pull request behind its commit); then the task token is taken (one
+ * conditional write, so two approvers at once resume the run once) and the run resumed. Every refusal
+ * is a result with its reason, never an exception.
  */
 export async function decideApproval(input: unknown, deps: DecideApprovalDeps): Promise<ApprovalDecisionResult> {
   const parsed = ApprovalDecisionRequest.safeParse(input);
@@ -58,7 +59,8 @@ export async function decideApproval(input: unknown, deps: DecideApprovalDeps): 
   const requestedPull = found.pull;
 
   const results: ApprovalTargetResult[] = [];
-  const heads = new Map<string, Promise<string | undefined>>();
+  const pulls = new Map<string, Promise<PullRequestInfo | undefined>>();
+  const authorsByRun = new Map<string, Promise<string[]>>();
   for (const candidate of found.candidates) {
     const refusal = await refusalOf(candidate);
     const { run, target } = candidate;
@@ -87,26 +89,47 @@ export async function decideApproval(input: unknown, deps: DecideApprovalDeps): 
       approver,
       request: target.approvalRequest,
       runActor: run.actor,
+      authors: () => authorsOf({ run, target }),
       environment: target.environment,
       teams: deps.gitHost,
     });
+  }
+
+  /** A pull request as it is now, read once per decision. */
+  function pullOf(repo: string, number: number): Promise<PullRequestInfo | undefined> {
+    const key = `${repo}#${number}`;
+    if (!pulls.has(key)) {
+      const known = requestedPull?.number === number ? requestedPull : undefined;
+      pulls.set(key, known ? Promise.resolve(known) : deps.gitHost.getPullRequest(repo, number));
+    }
+    return pulls.get(key)!;
+  }
+
+  /**
+   * Who opened the pull request(s) behind the run's commit: a `/pushgate apply` run's pull request,
+   * and the pull requests GitHub associates with the commit (a merge commit's merged pull request,
+   * whoever merged it). Throws when GitHub cannot say: the approval is then refused.
+   */
+  function authorsOf({ run, target }: Candidate): Promise<string[]> {
+    const key = `${run.runId}@${target.sha}`;
+    if (!authorsByRun.has(key)) {
+      const ofPull =
+        run.kind !== 'push' && run.pullRequest !== undefined
+          ? pullOf(run.repo, run.pullRequest).then((pull) => (pull?.author === undefined ? [] : [pull.author]))
+          : Promise.resolve([]);
+      const found = Promise.all([ofPull, deps.gitHost.pullRequestAuthorsOf(run.repo, target.sha)]).then((lists) =>
+        lists.flat(),
+      );
+      authorsByRun.set(key, found);
+    }
+    return authorsByRun.get(key)!;
   }
 
   /** A newer commit is what should deploy: approving this one would apply an older plan over it. */
   async function supersededBy({ run, target }: Candidate): Promise<string | undefined> {
     const sha = target.sha;
     if (run.kind !== 'push' && run.pullRequest !== undefined) {
-      const key = `${run.repo}#${run.pullRequest}`;
-      if (!heads.has(key)) {
-        const known = requestedPull?.number === run.pullRequest ? requestedPull : undefined;
-        heads.set(
-          key,
-          known
-            ? Promise.resolve(known.headSha)
-            : deps.gitHost.getPullRequest(run.repo, run.pullRequest).then((pull) => pull?.headSha),
-        );
-      }
-      const head = await heads.get(key)!;
+      const head = (await pullOf(run.repo, run.pullRequest))?.headSha;
       if (head === undefined) return `pull request #${run.pullRequest} no longer exists`;
       if (head !== sha)
         return `superseded by ${head.slice(0, 7)} (the head of #${run.pullRequest}): approve the newer run`;
@@ -116,7 +139,7 @@ export async function decideApproval(input: unknown, deps: DecideApprovalDeps): 
       // branchMoved reads only repo, branch and sha, and of the host only resolveRef.
       const moved = await branchMoved(
         { repo: run.repo, branch: run.branch, sha } as RunRequest,
-        deps.gitHost as GitHost,
+        deps.gitHost as Pick<GitHost, 'resolveRef'> as GitHost,
       );
       if (moved.moved) return `superseded: ${moved.reason}; approve the newer run`;
     }

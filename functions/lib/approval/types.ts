@@ -1,4 +1,4 @@
-import type { GitHost } from '../git/git-host.ts';
+import type { GitHost, PullRequestAuthors } from '../git/git-host.ts';
 import type { PlatformPolicy } from '../policy/platform-policy.ts';
 import type { RunStore, TargetStore } from '../store/types.ts';
 
@@ -21,8 +21,13 @@ export interface TeamMembership {
   isTeamMember(org: string, teamSlug: string, login: string): Promise<boolean>;
 }
 
-/** The Git host as approvals use it: pull request heads and branch heads (superseded runs), teams. */
-export type ApprovalGitHost = Pick<GitHost, 'getPullRequest' | 'resolveRef'> & Partial<TeamMembership>;
+/**
+ * The Git host as approvals use it: pull request heads and branch heads (superseded runs), teams,
+ * and who opened the pull requests behind a commit (they may not approve their own change).
+ */
+export type ApprovalGitHost = Pick<GitHost, 'getPullRequest' | 'resolveRef'> &
+  PullRequestAuthors &
+  Partial<TeamMembership>;
 
 export interface DecideApprovalDeps {
   store: Pick<RunStore, 'getRun' | 'findRunsBySha'> &

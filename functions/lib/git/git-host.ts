@@ -73,6 +73,22 @@ export interface PullRequestInfo {
   merged: boolean;
   /** The merge commit of a merged pull request: what the base branch's push deploys. */
   mergeCommitSha?: string;
+  /** Who opened it (GitHub's `user.login`), not who merged it. */
+  author?: string;
+}
+
+/**
+ * Who wrote a change through a pull request: approvals refuse them as approvers of their own change
+ * (the pusher of a merge commit is whoever merged, not who wrote it).
+ */
+export interface PullRequestAuthors {
+  /**
+   * The logins that opened the pull requests associated with the commit `sha`: the merged pull
+   * request of a merge commit, the pull requests whose head it is. Empty when there are none; throws
+   * GitHostError when GitHub cannot say (callers must then refuse, not assume nobody).
+   * https://docs.github.com/en/rest/commits/commits#list-pull-requests-associated-with-a-commit
+   */
+  pullRequestAuthorsOf(repo: string, sha: string): Promise<string[]>;
 }
 
 // --- Write side: each caller takes only the interface it needs ----------------------------------

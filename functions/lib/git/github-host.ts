@@ -6,6 +6,7 @@ import {
   MAX_STATUS_DESCRIPTION_CHARS,
   REPO_PERMISSIONS,
   type ApproverDirectory,
+  type PullRequestAuthors,
   type CommitComments,
   type CommitStatuses,
   type GitHost,
@@ -46,7 +47,8 @@ export type GitHubHost = GitHost &
   PullRequestComments &
   IssueCommentReader &
   CommitComments &
-  ApproverDirectory;
+  ApproverDirectory &
+  PullRequestAuthors;
 
 const ZERO_SHA = /^0+$/;
 
@@ -199,10 +201,29 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHubHost {
           state: data.state,
           merged: data.merged,
           ...(data.merged && data.merge_commit_sha ? { mergeCommitSha: data.merge_commit_sha } : {}),
+          ...(data.user?.login ? { author: data.user.login } : {}),
         };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw toGitHostError(error, `could not read pull request #${number} of ${repo}`);
+      }
+    },
+    async pullRequestAuthorsOf(repo, sha) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        // https://docs.github.com/en/rest/commits/commits#list-pull-requests-associated-with-a-commit
+        const pulls = await octokit.paginate(octokit.rest.repos.listPullRequestsAssociatedWithCommit, {
+          owner,
+          repo: name,
+          commit_sha: sha,
+          per_page: 100,
+        });
+        const logins = pulls.map((pull) => pull.user?.login).filter((login): login is string => Boolean(login));
+        return [...new Set(logins)];
+      } catch (error) {
+        // Unlike a missing file, an unknown commit is not "nobody wrote it": the caller refuses.
+        throw toGitHostError(error, `could not list the pull requests of ${sha.slice(0, 7)} in ${repo}`);
       }
     },
     async resolveRef(repo, ref) {

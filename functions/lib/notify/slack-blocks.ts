@@ -514,6 +514,70 @@ export function slackApprovalRequest(view: SlackRunView, options: ApprovalReques
   return { text: cutText(slackEscape(text), 3000), blocks };
 }
 
+/**
+ * Why an approval request is closed: the run finished (or nothing waits any more), or a newer request
+ * in the same thread replaces it.
+ */
+export type ApprovalClosedBy = 'finished' | 'superseded';
+
+/** `2026-01-01 10:01 UTC` from an ISO 8601 time; anything else as it came, escaped. */
+function whenText(at: string): string {
+  const ms = Date.parse(at);
+  if (!Number.isFinite(ms)) return slackEscape(at);
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+function decisionText(approval: SlackApproval): string {
+  return `${approvalText(approval)} at ${whenText(approval.at)}`;
+}
+
+/** The targets an approval request was about, as far as the run tells: decided, waiting, or expired. */
+function askedAbout(view: SlackRunView): SlackTargetView[] {
+  return view.targets.filter(
+    (target) =>
+      (target.approvals?.length ?? 0) > 0 || target.status === 'awaiting_approval' || target.status === 'expired',
+  );
+}
+
+/**
+ * An approval request once it is closed, to replace it in place (chat.update): no buttons, and for
+ * each target it asked about what became of it: the decision (who, via what, when, why), expired, or
+ * still waiting but superseded by a newer request in the thread. Its fallback text says the same in a
+ * word: decided, expired, superseded or closed.
+ */
+export function slackApprovalClosed(view: SlackRunView, closedBy: ApprovalClosedBy): SlackMessagePayload {
+  const targets = askedAbout(view);
+  const lines = targets.map((target) => {
+    const where = `• *${slackEscape(target.project)}* in *${slackEscape(target.environment)}*: `;
+    if (target.approvals && target.approvals.length > 0) return where + target.approvals.map(decisionText).join('; ');
+    if (target.status === 'expired') return `${where}expired: nobody decided in time`;
+    if (target.status === 'awaiting_approval' && closedBy === 'superseded') {
+      return `${where}still waiting: superseded by a newer approval request in this thread`;
+    }
+    return `${where}no decision (${words(target.status)})`;
+  });
+  const decided = targets.length > 0 && targets.every((target) => (target.approvals?.length ?? 0) > 0);
+  const expired =
+    targets.length > 0 && targets.every((target) => target.status === 'expired' && !target.approvals?.length);
+  const state = decided ? 'decided' : expired ? 'expired' : closedBy === 'superseded' ? 'superseded' : 'closed';
+  const sections = packLines(
+    lines.length > 0 ? lines : [`No decision was recorded: the run is ${words(view.status)}.`],
+    SLACK_LIMITS.blocksPerMessage - 3,
+    (left) => `… and ${left} more ${left === 1 ? 'target' : 'targets'}: ${seeTheRun(view)}`,
+  );
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: plain(`Approval ${state}: ${view.repo}`, SLACK_LIMITS.headerText) },
+    { type: 'section', text: mrkdwn(headline(view)) },
+    ...sections.map((text): SlackBlock => ({ type: 'section', text: mrkdwn(text) })),
+  ];
+  if (view.runLink) {
+    blocks.push({ type: 'context', elements: [mrkdwn(runLinkText(view.runLink), SLACK_LIMITS.contextText)] });
+  }
+  const text = `${view.repo}: approval of ${view.branch} at ${view.commit.sha.slice(0, 7)} ${state}`;
+  return { text: cutText(slackEscape(text), 3000), blocks };
+}
+
 // --- Checking a message against Slack's limits --------------------------------------------------------
 
 const BLOCK_TYPES = new Set([

@@ -12,7 +12,9 @@ import { NotifyError } from './errors.ts';
 import type { Notifier } from './notifier.ts';
 import {
   awaitingApproval,
+  slackApprovalClosed,
   slackApprovalRequest,
+  type ApprovalClosedBy,
   slackRunMessage,
   slackTargetDetails,
   type SlackMessagePayload,
@@ -26,9 +28,17 @@ import { slackRunView } from './slack-message.ts';
  * and reply in its thread instead of posting a new one. The lead's DynamoDB store implements it.
  */
 export interface SlackMessageStore {
-  /** channel → ts of the run's message in it; `{}` when none was posted yet. */
+  /**
+   * channel → ts of the run's message in it; `{}` when none was posted yet. The latest approval
+   * request in a channel's thread is kept under `<channel>#approval` (approvalRequestKey).
+   */
   getSlackMessages(runId: string): Promise<Record<string, string>>;
   recordSlackMessage(runId: string, channel: string, ts: string): Promise<void>;
+}
+
+/** Where the ts of the run's latest approval request in `channel` is kept: closed once the run moves on. */
+export function approvalRequestKey(channel: string): string {
+  return `${channel}#approval`;
 }
 
 /**
@@ -65,9 +75,15 @@ export interface SlackBotNotifierOptions {
 export interface SlackBotNotifier extends Notifier {
   /** Posts the run's message in each of its channels (or updates it, when one was posted already). */
   runStarted(view: SlackRunView): Promise<void>;
-  /** Updates the message to `awaiting approval` and replies in its thread with the approval request. */
+  /**
+   * Updates the message to `awaiting approval` and replies in its thread with the approval request
+   * (its ts kept under approvalRequestKey); an earlier request is closed first (superseded).
+   */
   approvalRequested(view: SlackRunView): Promise<void>;
-  /** Updates the message to the run's outcome and replies in its thread with every target's details. */
+  /**
+   * Updates the message to the run's outcome, closes the approval request (the decision, or expired:
+   * no buttons left) and replies in its thread with every target's details.
+   */
   runFinished(view: SlackRunView): Promise<void>;
 }
 
@@ -172,22 +188,52 @@ export function createSlackBotNotifier(options: SlackBotNotifierOptions): SlackB
       }
     }
     const posted = await post(channel, message);
+    // The message is out: failing now would post it again on retry. Later phases post a new one.
+    await record(view.runId, channel, posted);
+    return posted;
+  }
+
+  async function record(runId: string, key: string, ts: string): Promise<void> {
     try {
-      await options.store.recordSlackMessage(view.runId, channel, posted);
+      await options.store.recordSlackMessage(runId, key, ts);
     } catch (error) {
-      // The message is out: failing now would post it again on retry. Later phases post a new one.
       options.logger?.warn('could not record the Slack message of a run', {
+        runId,
+        channel: key,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /**
+   * Replaces the channel's earlier approval request, if any, with what became of it (no buttons).
+   * Never fails the notification: a request left with its buttons only offers decisions that the
+   * approval function refuses (nothing waits any more), and a deleted one has nothing to close.
+   */
+  async function closeRequest(
+    view: SlackRunView,
+    channel: string,
+    stored: Record<string, string>,
+    closedBy: ApprovalClosedBy,
+  ): Promise<void> {
+    const ts = stored[approvalRequestKey(channel)];
+    if (!ts) return;
+    const message = slackApprovalClosed(view, closedBy);
+    try {
+      await call('chat.update', () => client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
+    } catch (error) {
+      if (error instanceof SlackCallError && error.slackError === 'message_not_found') return;
+      options.logger?.warn('could not close the Slack approval request of a run', {
         runId: view.runId,
         channel,
         error: error instanceof Error ? error.message : String(error),
       });
     }
-    return posted;
   }
 
   async function eachChannel(
     view: SlackRunView,
-    then?: (channelView: SlackRunView, channel: string, ts: string) => Promise<void>,
+    then?: (channelView: SlackRunView, channel: string, ts: string, stored: Record<string, string>) => Promise<void>,
   ): Promise<void> {
     let stored: Record<string, string>;
     try {
@@ -201,7 +247,7 @@ export function createSlackBotNotifier(options: SlackBotNotifierOptions): SlackB
     for (const [channel, targets] of slackChannelsFor(view.targets, options.channels)) {
       const channelView = { ...view, targets };
       const ts = await upsert(channelView, channel, stored);
-      await then?.(channelView, channel, ts);
+      await then?.(channelView, channel, ts, stored);
     }
   }
 
@@ -209,12 +255,20 @@ export function createSlackBotNotifier(options: SlackBotNotifierOptions): SlackB
     channel: 'slack',
     runStarted: (view) => eachChannel({ ...view, phase: 'started' }),
     approvalRequested: (view) =>
-      eachChannel({ ...view, phase: 'awaiting_approval' }, async (channelView, channel, ts) => {
-        if (awaitingApproval(channelView).length === 0) return;
-        await post(channel, slackApprovalRequest(channelView, { interactive: options.interactive ?? true }), ts);
+      eachChannel({ ...view, phase: 'awaiting_approval' }, async (channelView, channel, ts, stored) => {
+        const asking = awaitingApproval(channelView).length > 0;
+        await closeRequest(channelView, channel, stored, asking ? 'superseded' : 'finished');
+        if (!asking) return;
+        const request = await post(
+          channel,
+          slackApprovalRequest(channelView, { interactive: options.interactive ?? true }),
+          ts,
+        );
+        await record(channelView.runId, approvalRequestKey(channel), request);
       }),
     runFinished: (view) =>
-      eachChannel({ ...view, phase: 'finished' }, async (channelView, channel, ts) => {
+      eachChannel({ ...view, phase: 'finished' }, async (channelView, channel, ts, stored) => {
+        await closeRequest(channelView, channel, stored, 'finished');
         if (channelView.targets.length === 0) return;
         await post(channel, slackTargetDetails(channelView), ts);
       }),

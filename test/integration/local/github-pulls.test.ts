@@ -5,6 +5,8 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { verify } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GitHostError } from '../../../functions/lib/git/git-host-error.ts';
+import { createGitHubHost } from '../../../functions/lib/git/github-host.ts';
 import { installPostReceiveHook } from '../../../local/git/install-hook.ts';
 import {
   defaultLocalUsers,
@@ -337,6 +339,30 @@ describe('local GitHub: users, pull requests, webhooks, merges, app', () => {
       status: 405,
       response: { data: { message: 'Pull Request is not mergeable' } },
     });
+  });
+
+  it('lists the pull requests associated with a commit: its merge commit and its head', async () => {
+    const api = as(users.carol).rest.repos;
+    const merge = (await git(repo.bare, 'rev-parse', 'main')).stdout.trim();
+    const head = await repo.sha('feature');
+    for (const sha of [merge, head]) {
+      const { data } = await api.listPullRequestsAssociatedWithCommit({ owner, repo: repoName, commit_sha: sha });
+      // Opened by bob, merged by alice: the author is who opened it.
+      expect(data.map((p) => [p.number, p.user?.login])).toEqual([[1, 'bob-writer']]);
+    }
+    const parent = (await git(repo.bare, 'rev-parse', 'main^1')).stdout.trim();
+    const none = await api.listPullRequestsAssociatedWithCommit({ owner, repo: repoName, commit_sha: parent });
+    expect(none.data).toEqual([]);
+    await expect(
+      api.listPullRequestsAssociatedWithCommit({ owner, repo: repoName, commit_sha: 'f'.repeat(40) }),
+    ).rejects.toMatchObject({ status: 422 });
+
+    // pushgate's GitHub host reads the same: who opened it, not who merged it; an unknown commit throws.
+    const host = createGitHubHost({ token: BOT_TOKEN, baseUrl: github.url, login: 'pushgate[bot]' });
+    expect(await host.pullRequestAuthorsOf(fullName, merge)).toEqual(['bob-writer']);
+    expect(await host.pullRequestAuthorsOf(fullName, parent)).toEqual([]);
+    expect(await host.getPullRequest(fullName, 1)).toMatchObject({ author: 'bob-writer', mergeCommitSha: merge });
+    await expect(host.pullRequestAuthorsOf(fullName, 'f'.repeat(40))).rejects.toBeInstanceOf(GitHostError);
   });
 
   it('squash-merges with one parent and answers 405 on a conflict', async () => {

@@ -119,10 +119,19 @@ export function gitHost(options: {
   branchHead?: string;
   pulls?: Record<number, Partial<PullRequestInfo>>;
   teams?: Record<string, string[]>;
-}): DecideApprovalDeps['gitHost'] & { teamCalls: string[] } {
+  /** Commit sha → the logins of the pull requests associated with it; an Error makes the lookup fail. */
+  authors?: Record<string, string[]> | Error;
+}): DecideApprovalDeps['gitHost'] & { teamCalls: string[]; authorCalls: string[] } {
   const teamCalls: string[] = [];
+  const authorCalls: string[] = [];
   return {
     teamCalls,
+    authorCalls,
+    async pullRequestAuthorsOf(_repo, sha) {
+      authorCalls.push(sha);
+      if (options.authors instanceof Error) throw options.authors;
+      return options.authors?.[sha] ?? [];
+    },
     async resolveRef(_repo, ref) {
       return ref === 'heads/main' ? (options.branchHead ?? SHA) : undefined;
     },

@@ -175,6 +175,90 @@ describe('decideApproval: attacks', () => {
     expect(result.message).toMatch(/^invalid approval request at actor/);
   });
 
+  describe('the author of the pull request behind the change', () => {
+    const MERGE = 'e'.repeat(40);
+    const withMallory = (overrides: Partial<NonNullable<TargetRecord['approvalRequest']>> = {}) =>
+      target({
+        sha: MERGE,
+        approvalRequest: { ...target().approvalRequest!, approvers: ['mallory', 'alice'], ...overrides },
+      });
+    // Mallory opened the pull request, Bob merged it: the push of the merge commit is Bob's.
+    const merged = () => run({ sha: MERGE, actor: 'bob' });
+
+    it('refuses Mallory approving the deploy of her merged pull request, merged by Bob', async () => {
+      const host = gitHost({ branchHead: MERGE, authors: { [MERGE]: ['Mallory'] } });
+      const result = await decideApproval(approve('mallory'), deps([merged()], [withMallory()], host));
+      expect(result.targets[0]).toMatchObject({
+        outcome: 'refused',
+        reason:
+          'mallory opened the pull request of this change and cannot approve it (approval.allowSelfApproval is off)',
+      });
+      expect(host.authorCalls).toEqual([MERGE]);
+      expect(resumer.calls).toEqual([]);
+      expect(store.targets[0]!.approvalTaskToken).toBe('token-r1-net-prod');
+    });
+
+    it("refuses the author of a /pushgate apply run's pull request, whoever commented", async () => {
+      const r = run({ kind: 'comment', sha: '0'.repeat(40), branch: '', pullRequest: 7, actor: 'bob' });
+      const host = gitHost({ pulls: { 7: { headSha: MERGE, author: 'mallory' } } });
+      const result = await decideApproval(approve('mallory'), deps([r], [withMallory()], host));
+      expect(result.targets[0]!.reason).toBe(
+        'mallory opened the pull request of this change and cannot approve it (approval.allowSelfApproval is off)',
+      );
+      expect(resumer.calls).toEqual([]);
+    });
+
+    it('refuses the author through a decision by pull request too', async () => {
+      const host = gitHost({
+        branchHead: MERGE,
+        pulls: { 7: { merged: true, state: 'closed', mergeCommitSha: MERGE, author: 'mallory' } },
+        authors: { [MERGE]: ['mallory'] },
+      });
+      const result = await decideApproval(
+        { decision: 'approve', via: 'github', repo: REPO, pullRequest: 7, actor: { github: 'mallory' } },
+        deps([merged()], [withMallory()], host),
+      );
+      expect(result.ok).toBe(false);
+      expect(result.targets[0]!.reason).toMatch(/^mallory opened the pull request of this change/);
+      expect(resumer.calls).toEqual([]);
+    });
+
+    it('fails closed when GitHub cannot say who opened the pull requests', async () => {
+      const host = gitHost({ branchHead: MERGE, authors: new Error('GitHub answered 502') });
+      const result = await decideApproval(approve('alice'), deps([merged()], [withMallory()], host));
+      expect(result.targets[0]).toMatchObject({
+        outcome: 'refused',
+        reason: 'could not check who wrote this change: try again',
+      });
+      expect(resumer.calls).toEqual([]);
+      expect(store.targets[0]!.approvalTaskToken).toBe('token-r1-net-prod');
+    });
+
+    it('lets another approver approve, and asks GitHub once per run', async () => {
+      const host = gitHost({ branchHead: MERGE, authors: { [MERGE]: ['mallory'] } });
+      const targets = [withMallory(), { ...withMallory(), project: 'dns', approvalTaskToken: 't-dns' }];
+      const result = await decideApproval(approve('alice'), deps([merged()], targets, host));
+      expect(result.ok).toBe(true);
+      expect(host.authorCalls).toEqual([MERGE]);
+      expect(resumer.calls).toHaveLength(2);
+    });
+
+    it('asks nothing when self-approval is allowed, or for a rejection', async () => {
+      const host = gitHost({ branchHead: MERGE, authors: new Error('not asked') });
+      const allowed = await decideApproval(
+        approve('mallory'),
+        deps([merged()], [withMallory({ allowSelfApproval: true })], host),
+      );
+      expect(allowed.ok).toBe(true);
+      const rejected = await decideApproval(
+        { ...approve('mallory'), decision: 'reject', reason: 'not yet' },
+        deps([merged()], [withMallory()], host),
+      );
+      expect(rejected.ok).toBe(true);
+      expect(host.authorCalls).toEqual([]);
+    });
+  });
+
   it('refuses a target that is not waiting, naming its status', async () => {
     const result = await decideApproval(
       approve('alice', { project: 'net', environment: 'prod' }),

@@ -201,6 +201,86 @@ describe('createSlackBotNotifier (real @slack/web-api against the local Slack)',
     expect(JSON.stringify(unreachable)).not.toContain(slack.botToken);
   });
 
+  describe('the approval request after the decision', () => {
+    const APPROVED_AT = '2026-01-01T10:01:30.000Z';
+    const approvedView: SlackRunView = {
+      ...finished,
+      targets: finished.targets.map((target, index) =>
+        index === 1
+          ? {
+              ...target,
+              status: 'succeeded',
+              reason: undefined,
+              approvals: [{ decision: 'approved', by: 'alice', via: 'slack', at: APPROVED_AT }],
+            }
+          : target,
+      ),
+    };
+    const blocksOf = (message: { payload: { blocks?: unknown } }) => JSON.stringify(message.payload.blocks);
+    const hasButtons = (message: { payload: { blocks?: unknown } }) =>
+      ((message.payload.blocks ?? []) as { type: string }[]).some((block) => block.type === 'actions');
+
+    it('shows who decided, via what and when, without buttons, once the run finished', async () => {
+      const { bot, store } = notifier();
+      await bot.runStarted(started);
+      await bot.approvalRequested(awaiting);
+      const request = slack.messages[1]!;
+      expect(hasButtons(request)).toBe(true);
+      expect(store.saved[started.runId]).toEqual({
+        C0DEPLOYS: slack.messages[0]!.ts,
+        'C0DEPLOYS#approval': request.ts,
+      });
+
+      await bot.runFinished(approvedView);
+      expect(request.updates).toBe(1);
+      expect(hasButtons(request)).toBe(false);
+      expect(request.payload.text).toBe('acme/infra: approval of main at 0123456 decided');
+      expect(blocksOf(request)).toContain('*network* in *prod*: approved by alice via Slack at 2026-01-01 10:01 UTC');
+      expect(checkSlackLimits(request.payload)).toEqual([]);
+      // Still one request and one details reply in the thread: nothing new was posted for it.
+      expect(slack.messages).toHaveLength(3);
+    });
+
+    it('says the request expired when nobody decided', async () => {
+      const { bot } = notifier();
+      await bot.runStarted(started);
+      await bot.approvalRequested(awaiting);
+      const request = slack.messages[1]!;
+      const expired: SlackRunView = {
+        ...finished,
+        targets: finished.targets.map((target, index) =>
+          index === 1 ? { ...target, status: 'expired', reason: undefined } : target,
+        ),
+      };
+      await bot.runFinished(expired);
+      expect(hasButtons(request)).toBe(false);
+      expect(request.payload.text).toBe('acme/infra: approval of main at 0123456 expired');
+      expect(blocksOf(request)).toContain('*network* in *prod*: expired: nobody decided in time');
+    });
+
+    it('closes an earlier request when a later one is posted: superseded, its decisions kept', async () => {
+      const { bot, store } = notifier();
+      await bot.runStarted(started);
+      await bot.approvalRequested(awaiting);
+      const first = slack.messages[1]!;
+      // The same run asks again (another wait): the first request's buttons must not stay.
+      await bot.approvalRequested(awaiting);
+      const second = slack.messages.at(-1)!;
+      expect(second.ts).not.toBe(first.ts);
+      expect(hasButtons(first)).toBe(false);
+      expect(hasButtons(second)).toBe(true);
+      expect(blocksOf(first)).toContain('superseded by a newer approval request in this thread');
+      expect(store.saved[started.runId]!['C0DEPLOYS#approval']).toBe(second.ts);
+    });
+
+    it('does not fail the run finishing when the request message is gone', async () => {
+      const { bot, store } = notifier();
+      await bot.runStarted(started);
+      await store.recordSlackMessage(started.runId, 'C0DEPLOYS#approval', '1.000009');
+      await expect(bot.runFinished(approvedView)).resolves.toBeUndefined();
+    });
+  });
+
   it('posts a new message when the stored one was deleted', async () => {
     const { bot, store } = notifier();
     await store.recordSlackMessage(started.runId, 'C0DEPLOYS', '1.000001');
