@@ -13,10 +13,11 @@ import { s3Client } from './clients/s3.ts';
 import { runtimeStore } from './store.ts';
 import type { TargetRecord } from '../store/types.ts';
 
-/** `SLACK_CHANNELS`: `{ "default": "C…", "<environment>": "C…" }`, channel ids (chat.update needs ids). */
-const SlackChannels = z.record(z.string(), z.string().min(1)).refine((channels) => channels.default !== undefined, {
-  message: 'needs a "default" channel id',
-});
+/**
+ * `SLACK_CHANNELS`: `{ "default": "C…", "<environment>": "C…" }`, channel ids (chat.update needs ids).
+ * An empty value is a channel not set: without a default the bot posts nothing.
+ */
+const SlackChannels = z.record(z.string(), z.string());
 
 export interface FeedbackLogger {
   warn(message: string, extra: Record<string, unknown>): void;
@@ -68,26 +69,39 @@ export async function runtimeFeedback(logger: FeedbackLogger): Promise<Configure
 
   let slack: SlackFeedback | undefined;
   try {
-    const token = await getConfiguredSecret({ valueEnv: 'SLACK_BOT_TOKEN', parameterEnv: 'SLACK_BOT_TOKEN_PARAMETER' });
-    if (token) {
-      const channels = SlackChannels.parse(JSON.parse(env.SLACK_CHANNELS ?? '{}'));
-      const { default: fallback, ...byEnvironment } = channels;
+    // Both optional: an operator sets up either the app (bot token) or an incoming webhook.
+    const token = await getConfiguredSecret({
+      valueEnv: 'SLACK_BOT_TOKEN',
+      parameterEnv: 'SLACK_BOT_TOKEN_PARAMETER',
+      optional: true,
+    });
+    const channels = Object.fromEntries(Object.entries(readChannels(env.SLACK_CHANNELS)).filter(([, id]) => id !== ''));
+    const { default: fallback, ...byEnvironment } = channels;
+    if (token && fallback) {
       slack = createSlackBotNotifier({
         token,
-        channels: { default: fallback!, byEnvironment },
+        channels: { default: fallback, byEnvironment },
         store,
         ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
         logger,
       });
     } else {
+      if (token) {
+        logger.warn(
+          'a Slack bot token is set but no default channel: deploy with --param=\'slackChannels={"default":"C…"}\'',
+          {},
+        );
+      }
       const webhookUrl = await getConfiguredSecret({
         valueEnv: 'SLACK_WEBHOOK_URL',
         parameterEnv: 'SLACK_WEBHOOK_URL_PARAMETER',
+        optional: true,
       });
       if (webhookUrl) slack = createSlackNotifier({ webhookUrl });
       else
-        unconfigured.slack =
-          'not configured (neither SLACK_BOT_TOKEN_PARAMETER nor SLACK_WEBHOOK_URL_PARAMETER is set)';
+        unconfigured.slack = token
+          ? 'not configured: a bot token but no channel (slackChannels) and no incoming webhook'
+          : 'not configured (neither SLACK_BOT_TOKEN_PARAMETER nor SLACK_WEBHOOK_URL_PARAMETER names a parameter that exists)';
     }
   } catch (error) {
     unconfigured.slack = describe(error);
@@ -135,6 +149,21 @@ export async function runtimeFeedback(logger: FeedbackLogger): Promise<Configure
     logger,
   });
   return Object.assign(feedback, { unconfigured });
+}
+
+function readChannels(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error('SLACK_CHANNELS is not JSON: deploy with --param=\'slackChannels={"default":"C…"}\'', {
+      cause: error,
+    });
+  }
+  const parsed = SlackChannels.safeParse(json);
+  if (!parsed.success) throw new Error('SLACK_CHANNELS must map names to Slack channel ids: {"default":"C…"}');
+  return parsed.data;
 }
 
 function describe(error: unknown): string {
