@@ -75,6 +75,24 @@ function decisionCommand(decision: 'approve' | 'reject'): Command {
       const text = new TextDecoder().decode(output.Payload ?? new Uint8Array());
       if (output.FunctionError) throw new Error(`the approve function failed: ${text.slice(0, 500)}`);
       result = JSON.parse(text) as ApprovalDecisionResult;
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      // The usual first-time mistakes, with what to do next.
+      if (name === 'ResourceNotFoundException') {
+        process.stderr.write(
+          `pushgate ${decision}: there is no function ${approveFunctionName(options)}: give the stage (--stage <stage> or PUSHGATE_STAGE) or the function (--function)\n`,
+        );
+        process.exitCode = REFUSED_EXIT_CODE;
+        return;
+      }
+      if (name === 'AccessDeniedException') {
+        process.stderr.write(
+          `pushgate ${decision}: your AWS identity may not invoke ${approveFunctionName(options)}: ask for lambda:InvokeFunction on it (and an entry in the platform policy's awsPrincipals)\n`,
+        );
+        process.exitCode = REFUSED_EXIT_CODE;
+        return;
+      }
+      throw error;
     } finally {
       client.destroy();
     }
