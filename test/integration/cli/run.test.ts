@@ -47,6 +47,30 @@ beforeAll(async () => {
   await target('run-failed', 'staging', { status: 'failed', summary: SUMMARY, reason: 'apply failed: exit status 1' });
   await store.setRunStatus('run-failed', 'failed', { reason: 'network/staging: apply failed: exit status 1' });
 
+  // Decided: who approved and who rejected, how and when.
+  await run('run-decided');
+  await store.setRunStatus('run-decided', 'running');
+  await target('run-decided', 'staging', {
+    status: 'succeeded',
+    approvals: [{ decision: 'approved', by: 'alice', via: 'slack', at: '2026-11-30T10:00:00.000Z', slackUser: 'U1' }],
+  });
+  await target('run-decided', 'prod', {
+    status: 'rejected',
+    reason: 'rejected by bob: not today',
+    approvals: [
+      { decision: 'rejected', by: 'bob', via: 'github', at: '2026-11-30T11:00:00.000Z', reason: 'not today' },
+    ],
+  });
+  await target('run-decided', 'dev', {
+    status: 'awaiting_approval',
+    approvalRequest: {
+      approvers: ['alice', '@acme/sre'],
+      allowSelfApproval: false,
+      requestedAt: '2026-11-30T09:00:00.000Z',
+      expiresAt: '2026-12-01T09:00:00.000Z',
+    },
+  });
+
   await run('run-pr', { kind: 'plan', pullRequest: 7, actor: 'hubot' });
   await store.setRunStatus('run-pr', 'skipped', { reason: 'no environment is deployed from main' });
 });
@@ -93,6 +117,15 @@ describe('pushgate run', () => {
       '    network/staging  succeeded          Plan: 1 to add, 2 to change, 0 to destroy.',
     ]);
     expect(stdout).not.toContain(TOKEN);
+  });
+
+  it('shows who approved or rejected, how and when, and who a waiting target waits for', async () => {
+    const { stdout } = await pushgate(['run', 'run-decided']);
+    expect(stdout).toContain('approved by alice at 2026-11-30T10:00:00.000Z through Slack');
+    expect(stdout).toContain('rejected by bob at 2026-11-30T11:00:00.000Z through a comment: not today');
+    expect(stdout).toContain(
+      'waiting for alice, @acme/sre until 2026-12-01T09:00:00.000Z: pushgate approve run-decided',
+    );
   });
 
   it('prints the same with --json, without the approval task token', async () => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   table = await createTestTable(dynamo.client);
   const store = createDynamoStore({ tableName: table, client: dynamo.client });
-  const deploy = (environment: string, project: string, sha: string, at: string) =>
+  const deploy = (environment: string, project: string, sha: string, at: string, more: object = {}) =>
     store.recordDeployment({
       repo: 'acme/infra',
       environment,
@@ -31,10 +31,13 @@ beforeAll(async () => {
       actor: 'octocat',
       summary: SUMMARY,
       deployedAt: at,
+      ...more,
     });
   await deploy('staging', 'network', 'a', '2026-11-01T10:00:00.000Z');
   await deploy('staging', 'network', 'b', '2026-11-02T10:00:00.000Z');
-  await deploy('prod', 'network', 'a', '2026-11-01T11:00:00.000Z');
+  await deploy('prod', 'network', 'a', '2026-11-01T11:00:00.000Z', {
+    approvals: [{ decision: 'approved', by: 'alice', via: 'cli', at: '2026-11-01T10:59:00.000Z' }],
+  });
   await store.acquireLock({ repo: 'acme/infra', project: 'network', environment: 'prod' }, 'run-c', {
     leaseSeconds: 3600,
     position: 'p',
@@ -84,6 +87,8 @@ describe('pushgate status and history', () => {
     );
     expect(lines[3]).toBe('  prod');
     expect(lines[4]).toMatch(/network +aaaaaaa/);
+    // Who let prod's deployment through, how and when.
+    expect(lines[5]).toMatch(/^ +approved by alice at 2026-11-01T10:59:00.000Z through the CLI$/);
     expect(stdout).toMatch(/network is locked by run run-c since /);
   });
 
