@@ -2,6 +2,9 @@ import type { CommitComments, CommitStatuses, GitHost, PullRequestComments } fro
 import { statusesFor } from './commit-statuses.ts';
 import {
   approvalMarker,
+  approvalOutcomeMarker,
+  askedForApproval,
+  renderApprovalOutcomeComment,
   PLAN_COMMENT_MARKER,
   renderApprovalCommitComment,
   renderPullRequestComment,
@@ -118,7 +121,24 @@ export function createGitHubReporter(deps: GitHubReporterDeps): GitHubReporter {
       return steps;
     },
     async runFinished(view) {
-      return [...(await statuses(view)), ...(await pullRequestComment(view))];
+      const steps = [...(await statuses(view)), ...(await pullRequestComment(view))];
+      // A push asked on its commit: the answer (approved, rejected, expired) goes there too.
+      if (view.pullRequest === undefined && askedForApproval(view)) {
+        steps.push(
+          await attempt('commitComment', view.sha.slice(0, 7), async () => {
+            const marker = approvalOutcomeMarker(view);
+            const existing = await deps.commitComments.findCommitComment?.(view.repo, view.sha, marker);
+            if (existing !== undefined) return { commentId: existing, created: false };
+            const { id } = await deps.commitComments.createCommitComment(
+              view.repo,
+              view.sha,
+              renderApprovalOutcomeComment(view),
+            );
+            return { commentId: id, created: true };
+          }),
+        );
+      }
+      return steps;
     },
   };
 }

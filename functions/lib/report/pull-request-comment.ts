@@ -1,7 +1,7 @@
 import { isUrl } from '../console-url.ts';
 import { MAX_COMMENT_CHARS } from '../git/git-host.ts';
 import { cutText, stripAnsi } from '../plan/plan-text.ts';
-import { isPlanOnly, shortSummary, type ReportTarget, type ReportView } from './report-view.ts';
+import { isPlanOnly, shortSummary, type ReportApproval, type ReportTarget, type ReportView } from './report-view.ts';
 
 /** The sticky comment of a pull request: pushgate edits the one comment that carries it. */
 export const PLAN_COMMENT_MARKER = '<!-- pushgate:plan -->';
@@ -81,14 +81,50 @@ export function renderApprovalCommitComment(view: ReportView, options: RenderOpt
     '',
     `**Waiting for approval:** ${waiting.map((t) => `${md(t.project)} → ${md(t.environment)}`).join(', ') || '(none)'}`,
     '',
-    `To approve, press **Approve** in the Slack message of this run, or run \`pushgate approve ${view.runId}\`; rejecting works the same way, with \`reject\`.`,
-    '(`/pushgate approve` is a pull request comment: this push has no pull request.)',
+    `To approve, run \`pushgate approve ${view.runId}\` (or press **Approve** in the run's Slack message, where pushgate posts as an app); rejecting works the same way, with \`reject\`.`,
+    'If this commit merged a pull request, `/pushgate approve` in that pull request works too.',
   ].join('\n');
   return withPlans(
     head,
     { ...view, targets: waiting.length > 0 ? waiting : view.targets },
     options.maxChars ?? MAX_COMMENT_CHARS,
   );
+}
+
+const VIA: Record<ReportApproval['via'], string> = { github: 'a comment', slack: 'Slack', cli: 'the CLI' };
+
+/** The marker of a push run's approval outcome: one per run, so a retried Notify finds it. */
+export function approvalOutcomeMarker(view: Pick<ReportView, 'runId'>): string {
+  return `<!-- pushgate:approval-outcome:${view.runId} -->`;
+}
+
+/** Whether a run asked anyone for an approval: then its end is told where the request was. */
+export function askedForApproval(view: Pick<ReportView, 'targets'>): boolean {
+  return view.targets.some(
+    (target) => (target.approvals?.length ?? 0) > 0 || target.status === 'expired' || target.status === 'rejected',
+  );
+}
+
+/** A push run's commit comment when it ends after asking for approval: what became of each request. */
+export function renderApprovalOutcomeComment(view: ReportView): string {
+  const lines = view.targets.filter((target) => (target.approvals?.length ?? 0) > 0 || target.status === 'expired');
+  const rows = view.targets.map((target) => {
+    const name = `${md(target.project)} → ${md(target.environment)}`;
+    const decision = target.approvals?.at(-1);
+    if (decision) {
+      const reason = decision.reason ? `: ${md(decision.reason)}` : '';
+      return `- ${name}: ${decision.decision} by ${md(decision.by)} via ${VIA[decision.via]} at ${md(decision.at)}${reason}`;
+    }
+    return `- ${name}: ${md(target.status)}${target.reason ? `: ${md(target.reason)}` : ''}`;
+  });
+  return [
+    approvalOutcomeMarker(view),
+    `### pushgate: the approval of \`${view.sha.slice(0, 7)}\` is over (${lines.length > 0 ? md(view.status) : 'closed'})`,
+    '',
+    ...rows,
+    '',
+    ...overview(view),
+  ].join('\n');
 }
 
 /**

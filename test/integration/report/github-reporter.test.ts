@@ -179,6 +179,42 @@ describe('GitHub reporter against the local GitHub', () => {
     expect(github.posted.commitComments.filter((c) => c.sha === head)).toHaveLength(1);
   });
 
+  it('when the push run ends, its approval is answered where it was asked: a commit comment with the outcome', async () => {
+    const before = github.posted.commitComments.filter((c) => c.sha === head).length;
+    const ended = viewOf({
+      kind: 'push',
+      pullRequest: undefined,
+      status: 'failed',
+      targets: [
+        { project: 'network', environment: 'prod', status: 'expired', reason: 'nobody approved within 24 h' },
+        {
+          project: 'dns',
+          environment: 'prod',
+          status: 'succeeded',
+          approvals: [{ decision: 'approved', by: 'alice', via: 'slack', at: '2026-11-30T10:00:00.000Z' }],
+        },
+      ],
+    });
+    const steps = await reporter.runFinished(ended);
+    expect(steps.at(-1)).toMatchObject({ step: 'commitComment', ok: true, created: true });
+    const comment = github.posted.commitComments.at(-1)!;
+    expect(comment.sha).toBe(head);
+    expect(comment.body).toContain('network → prod: expired: nobody approved within 24 h');
+    expect(comment.body).toContain('dns → prod: approved by alice via Slack at 2026-11-30T10:00:00.000Z');
+    // Notify is retried: the outcome is said once.
+    await reporter.runFinished(ended);
+    expect(github.posted.commitComments.filter((c) => c.sha === head)).toHaveLength(before + 1);
+    // A run that asked nobody says nothing on the commit.
+    const quiet = await reporter.runFinished(
+      viewOf({
+        kind: 'push',
+        pullRequest: undefined,
+        targets: [{ project: 'network', environment: 'staging', status: 'succeeded' }],
+      }),
+    );
+    expect(quiet.map((s) => s.step)).not.toContain('commitComment');
+  });
+
   it('GitHub down: every step reports its failure, nothing throws', async () => {
     github.setDown(true);
     const steps = await reporter.runFinished(viewOf({ status: 'succeeded' }));

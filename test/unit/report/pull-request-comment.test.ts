@@ -171,7 +171,7 @@ describe('renderPullRequestComment', () => {
 });
 
 describe('renderApprovalCommitComment', () => {
-  it('a push waiting: what to approve and how, without /pushgate approve (no pull request)', () => {
+  it('a push waiting: what to approve and how (the CLI, Slack, or the pull request it merged)', () => {
     const body = renderApprovalCommitComment(
       view({
         kind: 'push',
@@ -192,7 +192,7 @@ describe('renderApprovalCommitComment', () => {
     expect(body).toContain('**Waiting for approval:** network → prod');
     expect(body).toContain('`pushgate approve 01JRUN`');
     expect(body).toContain('Slack');
-    expect(body).toContain('`/pushgate approve` is a pull request comment: this push has no pull request.');
+    expect(body).toContain('If this commit merged a pull request, `/pushgate approve` in that pull request works too.');
     // Only the waiting target's plan is shown.
     expect(body).toContain('<details><summary>network → prod: +1 ~0 -0</summary>');
     expect(body).not.toContain('<details><summary>network → staging');
