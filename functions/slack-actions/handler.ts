@@ -9,6 +9,7 @@ import { functionLogger } from '../lib/runtime/logger.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { getConfiguredSecret } from '../lib/secrets.ts';
 import { handleSlackAction, type SlackActionsDeps } from '../lib/slack-actions/handle-slack-action.ts';
+import { originOf } from '../lib/slack-actions/post-response.ts';
 
 /** The fields of an API Gateway HTTP API (payload format 2.0) event the endpoint reads. */
 const HttpApiEvent = z.object({
@@ -33,6 +34,11 @@ const defaultDeps = (): SlackActionsHandlerDeps => ({
   policy: async () => (await readPolicy()).policy,
   signingSecret: () =>
     getConfiguredSecret({ valueEnv: 'SLACK_SIGNING_SECRET', parameterEnv: 'SLACK_SIGNING_SECRET_PARAMETER' }),
+  ...(process.env.SLACK_SIGNING_SECRET_PARAMETER
+    ? { signingSecretParameter: process.env.SLACK_SIGNING_SECRET_PARAMETER }
+    : {}),
+  // Decisions are answered at the payload's response_url: Slack's hooks, or the local Slack's origin.
+  responseUrl: { allowedOrigins: [originOf(process.env.SLACK_API_URL)].filter((o): o is string => o !== undefined) },
   logger: functionLogger('slack-actions'),
 });
 
@@ -71,6 +77,9 @@ export function createHandler(deps: () => SlackActionsHandlerDeps = defaultDeps)
       logger.error('slack action: could not decide', { statusCode: response.statusCode, error: response.error });
     } else {
       logger.info('slack action', { statusCode: response.statusCode, outcome: response.outcome });
+    }
+    if (response.reply && response.reply.status !== 'posted') {
+      logger.warn('slack action: the reply did not reach the response_url', { reply: response.reply });
     }
     return json(response.statusCode, response.body);
   };

@@ -3,6 +3,7 @@ import { PushgateError } from '../errors.ts';
 import type { DecideApprovalDeps } from '../approval/types.ts';
 import type { IntakeRequest } from '../webhook/types.ts';
 import { parseSlackAction } from './parse-slack-action.ts';
+import { postToResponseUrl, type ResponseUrlDeps, type ResponseUrlReply } from './post-response.ts';
 import { verifySlackSignature } from './verify-slack-signature.ts';
 
 /** Slack posts interactions as small forms; this is far above any of them. */
@@ -11,7 +12,17 @@ const MAX_BODY_BYTES = 64 * 1024;
 export interface SlackActionsDeps extends DecideApprovalDeps {
   /** The app's signing secret (read on first use; undefined: not configured). */
   signingSecret: () => Promise<string | undefined>;
+  /**
+   * Where the signing secret is configured (SLACK_SIGNING_SECRET_PARAMETER's value), named in the
+   * log when it is missing or cannot be read.
+   */
+  signingSecretParameter?: string;
+  /** How decisions are posted to the payload's response_url (allowed origins, fetch, timeout). */
+  responseUrl?: ResponseUrlDeps;
 }
+
+/** The 401 body when pushgate cannot verify anything: it has no signing secret. */
+export const NO_SIGNING_SECRET = 'not verified: pushgate has no Slack signing secret';
 
 export interface SlackActionResponse {
   statusCode: number;
@@ -20,6 +31,8 @@ export interface SlackActionResponse {
   outcome: 'decided' | 'refused' | 'ignored' | 'unauthorized' | 'invalid' | 'error';
   /** What failed, for the log (never sent to Slack). */
   error?: unknown;
+  /** What became of the reply posted to the payload's response_url (absent: the payload had none). */
+  reply?: ResponseUrlReply;
 }
 
 /** The message Slack shows the presser only. https://docs.slack.dev/interactivity/handling-user-interaction */
@@ -48,9 +61,24 @@ export async function handleSlackAction(request: IntakeRequest, deps: SlackActio
   for (const [name, value] of Object.entries(request.headers))
     if (value !== undefined) headers[name.toLowerCase()] = value;
 
-  const secret = await deps.signingSecret();
+  // Without a signing secret nothing can be verified: a 401 like any unverified request (changing
+  // nothing), and the log says what to create.
+  let secret: string | undefined;
+  let secretError: unknown;
+  try {
+    secret = await deps.signingSecret();
+  } catch (error) {
+    secretError = error;
+  }
   if (secret === undefined || secret === '') {
-    return { statusCode: 500, body: { error: 'the Slack signing secret is not configured' }, outcome: 'error' };
+    return {
+      statusCode: 401,
+      body: { error: NO_SIGNING_SECRET },
+      outcome: 'unauthorized',
+      error: new PushgateError(noSecretMessage(deps.signingSecretParameter, secretError !== undefined), {
+        cause: secretError,
+      }),
+    };
   }
   const unverified = verifySlackSignature(body, headers, secret, now());
   if (unverified !== undefined) return { statusCode: 401, body: { error: unverified }, outcome: 'unauthorized' };
@@ -59,9 +87,9 @@ export async function handleSlackAction(request: IntakeRequest, deps: SlackActio
   if (action.kind === 'invalid') return { statusCode: 400, body: { error: action.reason }, outcome: 'invalid' };
   if (action.kind === 'ignored') return { statusCode: 200, body: ephemeral(action.reason), outcome: 'ignored' };
 
-  let result;
+  let response: SlackActionResponse;
   try {
-    result = await decideApproval(
+    const result = await decideApproval(
       {
         decision: action.decision,
         via: 'slack',
@@ -74,16 +102,30 @@ export async function handleSlackAction(request: IntakeRequest, deps: SlackActio
       },
       deps,
     );
+    response = { statusCode: 200, body: ephemeral(result.message), outcome: result.ok ? 'decided' : 'refused' };
   } catch (error) {
     // GitHub or DynamoDB failing: Slack shows a 5xx as a bare failure, so the presser is told why.
-    return {
+    response = {
       statusCode: 200,
       body: ephemeral(`could not decide now: ${shortReason(error)}, try again`),
       outcome: 'error',
       error,
     };
   }
-  return { statusCode: 200, body: ephemeral(result.message), outcome: result.ok ? 'decided' : 'refused' };
+  // Slack ignores a message in the response to block_actions: the presser only sees what is posted
+  // to the response_url. The body keeps it too (other clients, tests); a failed post is logged.
+  if (action.responseUrl !== undefined) {
+    response.reply = await postToResponseUrl(action.responseUrl, response.body, deps.responseUrl);
+  }
+  return response;
+}
+
+function noSecretMessage(parameter: string | undefined, readFailed: boolean): string {
+  const where =
+    parameter === undefined || parameter === ''
+      ? 'set SLACK_SIGNING_SECRET_PARAMETER to an SSM SecureString parameter (/pushgate/<stage>/slack-signing-secret)'
+      : `create the SSM SecureString parameter ${parameter} (SLACK_SIGNING_SECRET_PARAMETER)`;
+  return `${readFailed ? 'could not read the Slack signing secret' : 'no Slack signing secret configured'}: ${where} holding the Slack app's signing secret; every /slack/actions request is refused (401) until then`;
 }
 
 /** pushgate's own errors say what failed; others are named only (their messages can carry internal ARNs). */

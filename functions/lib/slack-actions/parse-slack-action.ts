@@ -7,6 +7,8 @@ export const REJECT_ACTION = 'pushgate_reject';
 const BlockActions = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: z.string().min(1).max(100) }),
+  /** Where the app answers the presser: Slack ignores a message in the HTTP response to block_actions. */
+  response_url: z.string().max(2048).optional(),
   actions: z
     .array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() }))
     .min(1, 'no action'),
@@ -22,7 +24,14 @@ export const ApprovalButtonValue = z.object({
 export type ApprovalButtonValue = z.infer<typeof ApprovalButtonValue>;
 
 export type SlackAction =
-  | { kind: 'decision'; decision: 'approve' | 'reject'; user: string; value: ApprovalButtonValue }
+  | {
+      kind: 'decision';
+      decision: 'approve' | 'reject';
+      user: string;
+      value: ApprovalButtonValue;
+      /** The payload's response_url, as sent (checked against the allowed origins before any POST). */
+      responseUrl?: string;
+    }
   | { kind: 'ignored'; reason: string }
   | { kind: 'invalid'; reason: string };
 
@@ -59,5 +68,12 @@ export function parseSlackAction(body: string): SlackAction {
   }
   const button = ApprovalButtonValue.safeParse(value);
   if (!button.success) return { kind: 'invalid', reason: `invalid button value at ${firstIssue(button.error)}` };
-  return { kind: 'decision', decision, user: parsed.data.user.id, value: button.data };
+  const responseUrl = parsed.data.response_url;
+  return {
+    kind: 'decision',
+    decision,
+    user: parsed.data.user.id,
+    value: button.data,
+    ...(responseUrl ? { responseUrl } : {}),
+  };
 }

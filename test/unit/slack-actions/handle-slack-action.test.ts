@@ -182,3 +182,61 @@ describe('POST /slack/actions: failures are answered, never a 5xx', () => {
     expect(resumer.calls).toEqual([]);
   });
 });
+
+describe('POST /slack/actions: the answer reaches the presser', () => {
+  function withResponseUrl(url: string): string {
+    const form = new URLSearchParams(body());
+    const payload = JSON.parse(form.get('payload')!) as Record<string, unknown>;
+    return new URLSearchParams({ payload: JSON.stringify({ ...payload, response_url: url }) }).toString();
+  }
+  // A recording fetch: the transport of the reply (Slack's hooks are not reachable from a test).
+  function recordingFetch() {
+    const calls: { url: string; body: string }[] = [];
+    const fetch = (async (url: URL | string, init?: RequestInit) => {
+      calls.push({ url: String(url), body: String(init?.body) });
+      return new Response('ok', { status: 200 });
+    }) as typeof globalThis.fetch;
+    return { calls, fetch };
+  }
+
+  it("posts the decision to the payload's response_url (Slack ignores the HTTP body of block_actions)", async () => {
+    const { calls, fetch } = recordingFetch();
+    const url = 'https://hooks.slack.com/actions/T0/1/secret';
+    const response = await handleSlackAction(signed(withResponseUrl(url)), { ...deps(), responseUrl: { fetch } });
+    expect(response.outcome).toBe('decided');
+    expect(response.reply).toEqual({ status: 'posted', origin: 'https://hooks.slack.com' });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.url).toBe(url);
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+  });
+
+  it('never fetches a response_url on another host, even in a signed payload', async () => {
+    const { calls, fetch } = recordingFetch();
+    const response = await handleSlackAction(signed(withResponseUrl('http://169.254.169.254/latest/meta-data')), {
+      ...deps(),
+      responseUrl: { fetch },
+    });
+    expect(calls).toHaveLength(0);
+    expect(response.reply).toMatchObject({ status: 'skipped' });
+  });
+
+  it.each([
+    ['no signing secret', async () => undefined],
+    [
+      'a signing secret that cannot be read',
+      async () => {
+        throw new Error('ParameterNotFound');
+      },
+    ],
+  ])('%s: 401, nothing decided, and the log names the parameter to create', async (_, signingSecret) => {
+    const response = await handleSlackAction(signed(body()), {
+      ...deps(),
+      signingSecret,
+      signingSecretParameter: '/pushgate/prod/slack-signing-secret',
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.outcome).toBe('unauthorized');
+    expect(String(response.error)).toContain('/pushgate/prod/slack-signing-secret');
+    expect(resumer.calls).toHaveLength(0);
+  });
+});
