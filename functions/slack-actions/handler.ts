@@ -74,12 +74,15 @@ export function createHandler(deps: () => SlackActionsHandlerDeps = defaultDeps)
       resolved,
     );
     if (response.error !== undefined) {
-      logger.error('slack action: could not decide', { statusCode: response.statusCode, error: response.error });
+      const what = response.outcome === 'unauthorized' ? 'not verified' : 'could not decide';
+      logger.error(`slack action: ${what}`, { statusCode: response.statusCode, error: response.error });
     } else {
       logger.info('slack action', { statusCode: response.statusCode, outcome: response.outcome });
     }
-    if (response.reply && response.reply.status !== 'posted') {
-      logger.warn('slack action: the reply did not reach the response_url', { reply: response.reply });
+    if (response.reply?.status === 'failed') {
+      logger.error('slack action: the reply did not reach the response_url', { reply: response.reply });
+    } else if (response.reply?.status === 'skipped') {
+      logger.warn('slack action: the reply was not posted to the response_url', { reply: response.reply });
     }
     return json(response.statusCode, response.body);
   };

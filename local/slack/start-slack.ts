@@ -20,6 +20,11 @@ export const SLACK_CONTROL_PATH = '/_pushgate/down';
 export const SLACK_MESSAGES_PATH = '/_local/messages';
 /** `POST { "count": n, "seconds": s }`: as `rateLimitNext(n, s)`, from outside the process. */
 export const SLACK_RATE_LIMIT_PATH = '/_local/rate-limit';
+/**
+ * `POST { "channel": "C…", "ts": "…" }` → `{ "response_url": … }`: a response URL for an interaction on
+ * that message, as `responseUrl(channel, ts)`, for tests that press buttons from outside the process.
+ */
+export const SLACK_RESPONSE_URL_PATH = '/_local/response-url';
 /** Response URLs handed out in interaction payloads live under this path. */
 const RESPONSE_PATH = '/_local/response/';
 /** The channel incoming-webhook messages land in. */
@@ -180,6 +185,7 @@ export async function startSlack(options: StartSlackOptions = {}): Promise<Local
       });
     }
     if (path === SLACK_RATE_LIMIT_PATH) return rateLimitControl(req, body, res);
+    if (path === SLACK_RESPONSE_URL_PATH) return responseUrlControl(req, body, res);
     if (path.startsWith('/api/')) return api(req, path.slice('/api/'.length), url.searchParams, body, res);
     if (path.startsWith(RESPONSE_PATH)) return respond(req, path.slice(RESPONSE_PATH.length), body, res);
     if (req.method !== 'POST' || !path.startsWith('/services/')) return answer(res, 404, 'no_service');
@@ -329,6 +335,16 @@ export async function startSlack(options: StartSlackOptions = {}): Promise<Local
     if (typeof wanted !== 'boolean') return answer(res, 400, 'expected {"down": true|false}');
     down = wanted;
     sendJson(res, 200, { down });
+  }
+
+  function responseUrlControl(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+    if (req.method !== 'POST') return answer(res, 405, 'method_not_allowed');
+    const wanted = parsePayload('application/json', body);
+    const { channel, ts } = wanted ?? {};
+    if (typeof channel !== 'string' || typeof ts !== 'string')
+      return answer(res, 400, 'expected {"channel": "C…", "ts": "…"}');
+    if (!find(channel, ts)) return sendJson(res, 404, { ok: false, error: 'message_not_found' });
+    sendJson(res, 200, { response_url: responseUrl(channel, ts) });
   }
 
   function rateLimitControl(req: IncomingMessage, body: Buffer, res: ServerResponse): void {

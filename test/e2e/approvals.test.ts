@@ -11,6 +11,7 @@ import { startScenario, type Scenario } from './support/dev-session.ts';
 import {
   approveButton,
   pressButton,
+  responseUrlReplies,
   runCli,
   slackLimitViolations,
   slackMessages,
@@ -354,15 +355,21 @@ describe.concurrent('approvals, comment commands and Slack actions', { timeout: 
 
     // Not from Slack: a wrong signature, and a correctly signed request six minutes old.
     const forged = await pressButton(session, button, { user: alice, secret: 'not-the-signing-secret' });
-    expect(forged).toEqual({ status: 401, body: { error: 'signature does not match the body' } });
+    expect({ status: forged.status, body: forged.body }).toEqual({
+      status: 401,
+      body: { error: 'signature does not match the body' },
+    });
     const replayed = await pressButton(session, button, {
       user: alice,
       timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
     });
-    expect(replayed).toEqual({
+    expect({ status: replayed.status, body: replayed.body }).toEqual({
       status: 401,
       body: { error: 'X-Slack-Request-Timestamp is more than five minutes from now' },
     });
+    // Nothing is posted back to a request pushgate could not verify.
+    expect(await responseUrlReplies(session, forged)).toEqual([]);
+    expect(await responseUrlReplies(session, replayed)).toEqual([]);
     await unchanged();
 
     // From Slack, but refused: a user the policy does not link, the pusher, a plan other than the one waiting.
@@ -370,6 +377,15 @@ describe.concurrent('approvals, comment commands and Slack actions', { timeout: 
     expect(stranger.status).toBe(200);
     expect(stranger.body).toMatchObject({ response_type: 'ephemeral' });
     expect(stranger.body.text).toContain(`Slack user ${STRANGER} is not linked to a GitHub login`);
+    // Slack ignores the HTTP body of a block_actions answer: the presser sees what is posted to the response_url.
+    expect(await responseUrlReplies(session, stranger)).toEqual([
+      expect.objectContaining({
+        source: 'response_url',
+        responseType: 'ephemeral',
+        line: stranger.body.text,
+        channel: button.message.channel,
+      }),
+    ]);
     const pusher = await pressButton(session, button, { user: slackIdOf('bob-writer') });
     expect(pusher.body.text).toContain('bob-writer is not an approver of gate: approvers are alice-admin');
     const value = { ...(JSON.parse(button.value) as object), planSha256: 'f'.repeat(64) };
@@ -381,6 +397,12 @@ describe.concurrent('approvals, comment commands and Slack actions', { timeout: 
     const approved = await pressButton(session, button, { user: alice });
     expect(approved.status).toBe(200);
     expect(approved.body.text).toContain(`approved app/${ENV} (run ${runId}) as alice-admin`);
+    const [reply, ...more] = await responseUrlReplies(session, approved);
+    expect(more).toEqual([]);
+    expect(reply).toMatchObject({ source: 'response_url', responseType: 'ephemeral' });
+    expect(reply!.line).toContain(`approved app/${ENV} (run ${runId}) as alice-admin`);
+    // replace_original false: the approval request itself is changed by pushgate's chat.update, not by the reply.
+    expect(reply!.ts).not.toBe(button.message.ts);
     const done = await session.aws.finished(runId);
     expect(done.run.status).toBe('succeeded');
     expect(done.targets[0]!.approvals).toEqual([

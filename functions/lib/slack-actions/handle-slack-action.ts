@@ -42,10 +42,12 @@ function ephemeral(text: string): Record<string, unknown> {
 
 /**
  * POST /slack/actions: an approve or reject button pressed in a pushgate Slack message. The raw
- * body's signature and timestamp are checked first (anything else is 401 and changes nothing);
- * then the button becomes a decideApproval (via `slack`, the presser's Slack user id mapped to a
- * GitHub login by the platform policy). The answer is an ephemeral message saying what happened,
- * also when the decision could not be taken (GitHub or DynamoDB failing): a 200, never a 5xx.
+ * body's signature and timestamp are checked first (anything else, also every request while no
+ * signing secret can be read, is 401 and changes nothing); then the button becomes a decideApproval
+ * (via `slack`, the presser's Slack user id mapped to a GitHub login by the platform policy). The
+ * answer is an ephemeral message saying what happened, also when the decision could not be taken
+ * (GitHub or DynamoDB failing), POSTed to the payload's response_url (the only place Slack shows
+ * it) and kept in the 200's body; never a 5xx.
  */
 export async function handleSlackAction(request: IntakeRequest, deps: SlackActionsDeps): Promise<SlackActionResponse> {
   const now = deps.now ?? (() => new Date());

@@ -6,7 +6,7 @@ import { APPROVE_ACTION_ID, checkSlackLimits } from '../../../functions/lib/noti
 import { lockPk, UNLOCK_SK_PREFIX } from '../../../functions/lib/store/keys.ts';
 import type { UnlockRecord } from '../../../functions/lib/store/types.ts';
 import { blockActionsPayload, signedBlockActions } from '../../../local/slack/slack-interactions.ts';
-import type { SlackMessage } from '../../../local/slack/start-slack.ts';
+import { SLACK_RESPONSE_URL_PATH, type SlackMessage } from '../../../local/slack/start-slack.ts';
 import { userEnv } from '../../helpers/dev-process.ts';
 import type { DevSession } from './dev-session.ts';
 
@@ -66,14 +66,37 @@ export interface PressOptions {
   timestamp?: number;
 }
 
+/** What pressing a button got: the HTTP answer, and the response_url the payload carried. */
+export interface Pressed {
+  status: number;
+  body: { text?: string; error?: string; response_type?: string };
+  /** Where pushgate is to answer the presser (Slack shows only what is posted there). */
+  responseUrl: string;
+}
+
+/** A fresh response URL of the local Slack for an interaction on `message`, as Slack hands one out per press. */
+async function responseUrlFor(session: DevSession, message: SlackMessage): Promise<string> {
+  const url = `${new URL(session.dev.info.slack.messagesUrl).origin}${SLACK_RESPONSE_URL_PATH}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ channel: message.channel, ts: message.ts }),
+  });
+  if (!response.ok) throw new Error(`POST ${url}: ${response.status}`);
+  return ((await response.json()) as { response_url: string }).response_url;
+}
+
+/** The messages pushgate posted to the response_url of `pressed` (what the presser sees), oldest first. */
+export async function responseUrlReplies(session: DevSession, pressed: Pressed): Promise<SlackMessage[]> {
+  const path = new URL(pressed.responseUrl).pathname;
+  return (await slackMessages(session)).filter((message) => message.source === 'response_url' && message.path === path);
+}
+
 /** Presses `button` as Slack would: a signed form POST of a `block_actions` payload to `slack.actionsUrl`. */
-export async function pressButton(
-  session: DevSession,
-  button: ApproveButton,
-  options: PressOptions,
-): Promise<{ status: number; body: { text?: string; error?: string; response_type?: string } }> {
+export async function pressButton(session: DevSession, button: ApproveButton, options: PressOptions): Promise<Pressed> {
   const { slack } = session.dev.info;
   const { message } = button;
+  const responseUrl = await responseUrlFor(session, message);
   const payload = blockActionsPayload({
     user: { id: options.user, username: options.user.toLowerCase() },
     action: {
@@ -88,11 +111,11 @@ export async function pressButton(
       ts: message.ts,
       ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
     },
-    responseUrl: `${new URL(slack.messagesUrl).origin}/_local/response/unused`,
+    responseUrl,
   });
   const { body, headers } = signedBlockActions(options.secret ?? slack.signingSecret, payload, options.timestamp);
   const response = await fetch(slack.actionsUrl, { method: 'POST', headers, body });
-  return { status: response.status, body: (await response.json()) as { text?: string; error?: string } };
+  return { status: response.status, body: (await response.json()) as Pressed['body'], responseUrl };
 }
 
 /** The `UNLOCK#` audit items of a lock (who unlocked it, when, and which run held it). */

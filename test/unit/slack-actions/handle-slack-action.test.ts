@@ -240,3 +240,120 @@ describe('POST /slack/actions: the answer reaches the presser', () => {
     expect(resumer.calls).toHaveLength(0);
   });
 });
+
+describe('POST /slack/actions: the reply, more closely', () => {
+  function withResponseUrl(url: string, text = body()): string {
+    const payload = JSON.parse(new URLSearchParams(text).get('payload')!) as Record<string, unknown>;
+    return new URLSearchParams({ payload: JSON.stringify({ ...payload, response_url: url }) }).toString();
+  }
+  function recordingFetch(answer: () => Promise<Response> = async () => new Response('ok')) {
+    const calls: { url: string; init: RequestInit | undefined }[] = [];
+    const fetch = (async (url: URL | string, init?: RequestInit) => {
+      calls.push({ url: String(url), init });
+      return answer();
+    }) as typeof globalThis.fetch;
+    return { calls, fetch };
+  }
+
+  it('posts exactly the ephemeral message, as JSON, without following redirects, with a timeout', async () => {
+    const { calls, fetch } = recordingFetch();
+    const response = await handleSlackAction(signed(withResponseUrl('https://hooks.slack.com/actions/T0/1/x')), {
+      ...deps(),
+      responseUrl: { fetch },
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.init).toMatchObject({ method: 'POST', redirect: 'error' });
+    expect(calls[0]!.init!.signal).toBeInstanceOf(AbortSignal);
+    expect(JSON.parse(String(calls[0]!.init!.body))).toEqual({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: 'approved net/prod (run r1) as alice',
+    });
+    // The body keeps the message too.
+    expect(response.body).toEqual(JSON.parse(String(calls[0]!.init!.body)));
+  });
+
+  it('also posts a refusal and a "could not decide now"', async () => {
+    const { calls, fetch } = recordingFetch();
+    const url = 'https://hooks.slack.com/actions/T0/1/x';
+    await handleSlackAction(signed(withResponseUrl(url, body('pushgate_approve', undefined, 'U0EVE'))), {
+      ...deps(),
+      responseUrl: { fetch },
+    });
+    const failing = deps();
+    failing.store = {
+      ...failing.store,
+      async listTargets() {
+        throw new Error('down');
+      },
+    };
+    await handleSlackAction(signed(withResponseUrl(url)), { ...failing, responseUrl: { fetch } });
+    expect(calls.map((call) => (JSON.parse(String(call.init!.body)) as { text: string }).text)).toEqual([
+      expect.stringMatching(/^Slack user U0EVE is not linked/),
+      'could not decide now: Error, try again',
+    ]);
+  });
+
+  it('posts to the allowed local origin only, not to another port or scheme of the same host', async () => {
+    const { calls, fetch } = recordingFetch();
+    const local = { fetch, allowedOrigins: ['http://127.0.0.1:4566'] };
+    for (const url of [
+      'http://127.0.0.1:4566/_local/response/abc',
+      'http://127.0.0.1:4567/_local/response/abc',
+      'https://127.0.0.1:4566/_local/response/abc',
+      'http://hooks.slack.com/actions/x',
+      'https://hooks.slack.com.evil.example/actions/x',
+      'https://hooks.slack.com@evil.example/actions/x',
+      'not a url',
+    ]) {
+      const response = await handleSlackAction(signed(withResponseUrl(url)), { ...deps(), responseUrl: local });
+      expect(response.statusCode).toBe(200);
+    }
+    expect(calls.map((call) => call.url)).toEqual(['http://127.0.0.1:4566/_local/response/abc']);
+  });
+
+  it.each([
+    ['an HTTP error', async () => new Response('expired_url', { status: 404 })],
+    [
+      'a network error',
+      async () => {
+        throw new TypeError('fetch failed');
+      },
+    ],
+  ])('still answers 200 when the response_url gives %s, and says so for the log', async (_name, answer) => {
+    const { fetch } = recordingFetch(answer);
+    const response = await handleSlackAction(signed(withResponseUrl('https://hooks.slack.com/actions/T0/1/x')), {
+      ...deps(),
+      responseUrl: { fetch },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.outcome).toBe('decided');
+    expect(response.reply).toMatchObject({ status: 'failed', origin: 'https://hooks.slack.com' });
+  });
+
+  it('gives up on a response_url that does not answer in time', async () => {
+    const fetch = ((_url: URL | string, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason));
+      })) as typeof globalThis.fetch;
+    const response = await handleSlackAction(signed(withResponseUrl('https://hooks.slack.com/actions/T0/1/x')), {
+      ...deps(),
+      responseUrl: { fetch, timeoutMs: 20 },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.reply).toMatchObject({ status: 'failed' });
+  });
+
+  it('answers the 401 without a secret with the body the issue names, and posts nothing', async () => {
+    const { calls, fetch } = recordingFetch();
+    const response = await handleSlackAction(signed(withResponseUrl('https://hooks.slack.com/actions/T0/1/x')), {
+      ...deps(),
+      signingSecret: async () => undefined,
+      responseUrl: { fetch },
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.body).toEqual({ error: 'not verified: pushgate has no Slack signing secret' });
+    expect(calls).toEqual([]);
+    expect(String(response.error)).toContain('SLACK_SIGNING_SECRET_PARAMETER');
+  });
+});
