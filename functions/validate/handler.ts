@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidConfigError } from '../lib/config/invalid-config-error.ts';
-import type { GitHost } from '../lib/git/git-host.ts';
+import type { GitHost, PullRequestComments } from '../lib/git/git-host.ts';
 import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
 import { PolicyError } from '../lib/policy/policy-error.ts';
 import { readPolicy } from '../lib/policy/read-policy.ts';
@@ -21,7 +21,7 @@ export interface ValidateHandlerDeps {
   /** Lock lease of every run; default DEFAULT_LEASE_SECONDS (the local stack shortens it for tests). */
   leaseSeconds?: number;
   /** GitHub, reached with a token read per invocation (cached for minutes), so a rotated token is picked up. */
-  gitHost: () => Promise<GitHost>;
+  gitHost: () => Promise<GitHost & Pick<PullRequestComments, 'createComment'>>;
   /** Tells GitHub and Slack that the run started (pending statuses, the pull request's comment). */
   feedback?: () => Promise<Pick<RunFeedback, 'runStarted'>>;
   logger: Logger;
@@ -52,10 +52,14 @@ export function createHandler(deps: () => ValidateHandlerDeps = defaultDeps) {
     const run = parseStepInput(RunRequest, event, 'Validate');
     const { store, gitHost, logger, policy, leaseSeconds, feedback } = deps();
     if (context) logger.addContext(context);
+    const host = await gitHost();
     const validate = createValidate({
       store,
-      gitHost: await gitHost(),
+      gitHost: host,
       policy,
+      // Tells whoever gave a `/pushgate plan|apply` without write access why nothing runs.
+      reply: (repo, number, body) => host.createComment(repo, number, body),
+      logger,
       ...(leaseSeconds === undefined ? {} : { leaseSeconds }),
     });
 

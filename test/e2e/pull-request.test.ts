@@ -14,6 +14,7 @@ import { commitAs, octokitAs, people, split } from './support/people.ts';
 const SCENARIO_TIMEOUT_MS = 120_000;
 const BOT = 'pushgate[bot]';
 const MARKER = '<!-- pushgate';
+const ZERO_SHA = '0'.repeat(40);
 
 /** The runs of a commit once one of `kind` has ended (newest first). */
 async function finishedRunOf(session: Scenario, sha: string, kind: RunRecord['kind']): Promise<RunRecord> {
@@ -28,7 +29,7 @@ async function finishedRunOf(session: Scenario, sha: string, kind: RunRecord['ki
 }
 
 describe.concurrent('pull requests on the local GitHub', { timeout: SCENARIO_TIMEOUT_MS }, () => {
-  it('one sticky comment and per-environment statuses, updated across three pushes; the merge deploys', async (context) => {
+  it('one sticky comment and per-environment statuses, updated across three pushes; `/pushgate plan` from a reader is refused with a reply, a writer plans again; the merge deploys', async (context) => {
     const session = await startScenario('pr-feedback', context);
     const { bob } = people(session);
     const github = octokitAs(session, bob);
@@ -49,6 +50,12 @@ describe.concurrent('pull requests on the local GitHub', { timeout: SCENARIO_TIM
 
     const heads = [head];
     await finishedRunOf(session, head, 'plan');
+    const sticky = async () => {
+      const { data } = await github.rest.issues.listComments({ ...where, issue_number: pull.number, per_page: 100 });
+      return data.filter((comment) => comment.user?.login === BOT && comment.body?.includes(MARKER));
+    };
+    const [firstSticky] = await sticky();
+    expect(firstSticky).toBeDefined();
     for (const version of ['3', '4']) {
       head = await clone.commit({ 'app/version': `${version}\n` }, `version ${version}`);
       heads.push(head);
@@ -57,9 +64,9 @@ describe.concurrent('pull requests on the local GitHub', { timeout: SCENARIO_TIM
     }
 
     // One comment by pushgate, edited in place: it shows the last push's plan.
-    const { data: comments } = await github.rest.issues.listComments({ ...where, issue_number: pull.number });
-    const ours = comments.filter((comment) => comment.user?.login === BOT && comment.body?.includes(MARKER));
+    const ours = await sticky();
     expect(ours).toHaveLength(1);
+    expect(ours[0]!.id).toBe(firstSticky!.id);
     const body = ours[0]!.body!;
     expect(body).toContain(head.slice(0, 7));
     expect(body).toMatch(/pr-staging/);
@@ -86,6 +93,51 @@ describe.concurrent('pull requests on the local GitHub', { timeout: SCENARIO_TIM
       'success',
       'pending',
     ]);
+
+    // `/pushgate plan` needs write access (asked of GitHub): a reader is told so on the pull request and
+    // nothing runs; a writer's plan runs at the head again, and the statuses and the sticky comment stay.
+    const { carol } = people(session);
+    const readerAsks = await octokitAs(session, carol).rest.issues.createComment({
+      ...where,
+      issue_number: pull.number,
+      body: '/pushgate plan',
+    });
+    await github.rest.issues.createComment({ ...where, issue_number: pull.number, body: '/pushgate plan' });
+    const commentRun = (actor: string) =>
+      session.aws.waitFor(
+        `${actor}'s comment run to end`,
+        async () => {
+          const runs = await session.aws.runsBySha(ZERO_SHA);
+          return runs.find(
+            (run) =>
+              run.kind === 'comment' &&
+              run.pullRequest === pull.number &&
+              run.actor === actor &&
+              isFinal(run.status) &&
+              (run.status === 'skipped' || run.notifications !== undefined),
+          );
+        },
+        60_000,
+      );
+    const [refused, replanned] = await Promise.all([commentRun(carol.login), commentRun(bob.login)]);
+    expect(refused.status).toBe('skipped');
+    expect(refused.reason).toContain('needs write access');
+    const reply = await session.aws.waitFor('the reply to the reader', async () => {
+      const { data } = await github.rest.issues.listComments({ ...where, issue_number: pull.number, per_page: 100 });
+      return data.find(
+        (comment) =>
+          comment.user?.login === BOT && comment.id > readerAsks.data.id && comment.body?.includes(carol.login),
+      );
+    });
+    expect(reply.body).toContain('`/pushgate plan` needs write access');
+    expect(reply.body).toContain('(you have read)');
+    expect(reply.body).not.toContain(`@${carol.login}`); // mentions are neutralised
+    expect(replanned.status).toBe('succeeded');
+    expect((await session.aws.listTargets(replanned.runId)).map((target) => target.sha)).toEqual([head, head]);
+    const { data: replannedStatus } = await github.rest.repos.getCombinedStatusForRef({ ...where, ref: head });
+    expect(replannedStatus.state).toBe('success');
+    const afterComments = await sticky();
+    expect(afterComments.map((comment) => comment.id)).toEqual([firstSticky!.id]);
 
     // The merge sends the base branch's push: it deploys, and the merge commit gets its statuses.
     const { data: merged } = await github.rest.pulls.merge({ ...where, pull_number: pull.number });

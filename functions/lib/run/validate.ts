@@ -32,6 +32,12 @@ export interface ValidateDeps {
   policy: () => Promise<LoadedPolicy>;
   now?: () => Date;
   leaseSeconds?: number;
+  /**
+   * Comments on a pull request: tells whoever gave a `/pushgate plan|apply` without write access why
+   * nothing runs. Best effort: a failure is logged (`logger`), never fails the run.
+   */
+  reply?: (repo: string, number: number, body: string) => Promise<unknown>;
+  logger?: { warn(message: string, extra: Record<string, unknown>): void };
 }
 
 export type Validate = (run: RunRequest) => Promise<ValidatedRun>;
@@ -70,7 +76,25 @@ export function createValidate(deps: ValidateDeps): Validate {
 
     if (run.kind === 'comment') {
       const denied = await commentDenied(run, gitHost);
-      if (denied !== undefined) return skip(denied);
+      if (denied !== undefined) {
+        // Only the attempt that marks the run skipped replies: a retried Validate does not post twice.
+        const earlier = (await store.getRun(run.runId))?.status;
+        const result = await skip(denied.reason);
+        const number = run.pullRequest?.number;
+        if (earlier !== 'skipped' && denied.reply !== undefined && number !== undefined && deps.reply) {
+          try {
+            await deps.reply(run.repo, number, denied.reply);
+          } catch (error) {
+            deps.logger?.warn('could not reply to a refused comment command', {
+              runId: run.runId,
+              repo: run.repo,
+              pullRequest: number,
+              error,
+            });
+          }
+        }
+        return result;
+      }
     }
     if (run.kind === 'push') {
       const head = await branchMoved(run, gitHost);
@@ -237,14 +261,27 @@ async function pullRequestOf(run: RunRequest, gitHost: GitHost): Promise<PullReq
 
 /**
  * `/pushgate` commands are for people who could push the change themselves: write access or more
- * (Atlantis' default too). Anyone else's comment is recorded as skipped, with the reason.
+ * (Atlantis' default too). Anyone else's comment is recorded as skipped, with the reason, and gets a
+ * reply on the pull request (nobody would be told otherwise: skipped runs are not announced).
  */
-async function commentDenied(run: RunRequest, gitHost: GitHost): Promise<string | undefined> {
+async function commentDenied(
+  run: RunRequest,
+  gitHost: GitHost,
+): Promise<{ reason: string; reply?: string } | undefined> {
   const author = run.comment?.author;
-  if (!author) return 'the comment has no author';
+  if (!author) return { reason: 'the comment has no author' };
   const permission = await gitHost.getPermission(run.repo, author);
   if (canWrite(permission)) return undefined;
-  return `${author} has ${permission} access to ${run.repo}: "/pushgate ${run.comment?.command ?? ''}" needs write access`;
+  const command = `/pushgate ${run.comment?.command ?? ''}`;
+  return {
+    reason: `${author} has ${permission} access to ${run.repo}: "${command}" needs write access`,
+    reply: neutraliseMentions(`@${author}: \`${command}\` needs write access to ${run.repo} (you have ${permission})`),
+  };
+}
+
+/** `@name` in a reply would notify (or look like pushgate notifying): a zero-width space after `@` stops it. */
+function neutraliseMentions(text: string): string {
+  return text.replace(/@(?=[A-Za-z0-9])/g, '@\u200B');
 }
 
 /** Undefined (every project changed) for a first or forced push, a drift check, an unknown base. */

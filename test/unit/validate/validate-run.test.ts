@@ -357,6 +357,48 @@ describe('createValidate', () => {
     expect(await store.getRun('denied')).toMatchObject({ status: 'skipped', reason: result.skipped });
   });
 
+  it('replies once on the pull request to a comment command without write access; a failed reply is only logged', async () => {
+    const comment: RunRequest = {
+      ...push,
+      runId: 'denied-reply',
+      kind: 'comment',
+      pullRequest: { number: 7, baseRef: 'main', baseSha: BEFORE, headRef: 'feature/x', fromFork: false },
+      comment: { id: 1, command: 'plan', args: [], author: 'mallory' },
+    };
+    await intake(comment);
+    const replies: string[] = [];
+    const warnings: string[] = [];
+    const replying = (fail = false) =>
+      createValidate({
+        store,
+        gitHost: git,
+        policy: async () => localPolicy,
+        now: () => NOW,
+        reply: async (repo, number, body) => {
+          if (fail) throw new Error('GitHub is down');
+          replies.push(`${repo}#${number} ${body}`);
+        },
+        logger: { warn: (message) => warnings.push(message) },
+      });
+
+    const first = await replying()(comment);
+    expect(first.skipped).toBe('mallory has read access to acme/infra: "/pushgate plan" needs write access');
+    expect(replies).toEqual([
+      'acme/infra#7 @\u200Bmallory: `/pushgate plan` needs write access to acme/infra (you have read)',
+    ]);
+    // The workflow retries Validate: the run is skipped already, so no second reply.
+    expect((await replying()(comment)).skipped).toBe(first.skipped);
+    expect(replies).toHaveLength(1);
+
+    // A reply GitHub refuses does not fail the run.
+    const failing = { ...comment, runId: 'denied-fail' };
+    await intake(failing);
+    const failed = await replying(true)(failing);
+    expect(failed.skipped).toContain('needs write access');
+    expect(warnings).toEqual(['could not reply to a refused comment command']);
+    expect(await store.getRun('denied-fail')).toMatchObject({ status: 'skipped' });
+  });
+
   it('creates the run record when nobody did (a scheduled drift check)', async () => {
     const drift: RunRequest = { ...push, runId: 'drift-1', kind: 'drift', before: undefined };
     const result = await validate()(drift);
