@@ -115,7 +115,8 @@ describe('Notify handler', () => {
     expect((await store.getRun(outcome.runId))?.notifications?.slack).toMatchObject({
       ok: false,
       attempts: 0,
-      error: 'not configured (neither SLACK_BOT_TOKEN_PARAMETER nor SLACK_WEBHOOK_URL_PARAMETER names a parameter that exists)',
+      error:
+        'not configured (neither SLACK_BOT_TOKEN_PARAMETER nor SLACK_WEBHOOK_URL_PARAMETER names a parameter that exists)',
     });
     expect(logs.join('')).toContain('notification channel skipped');
   });
