@@ -1,4 +1,6 @@
-import type { WorkflowFigures } from './lib/measure-workflow.ts';
+import { ATLANTIS_MONTHLY, PRICES } from './lib/aws-prices.ts';
+import { functionMemory } from './lib/function-memory.ts';
+import type { ScenarioFigures, WorkflowFigures } from './lib/measure-workflow.ts';
 import { printTable } from './lib/print-table.ts';
 import { runInChild } from './lib/run-in-child.ts';
 import { summarizeTimes } from './lib/summarize-times.ts';
@@ -51,4 +53,74 @@ export default async function workflowBench(): Promise<void> {
     ['', 'median ms', 'min ms', 'max ms'],
     [['push → succeeded', times.median.toFixed(0), times.min.toFixed(0), times.max.toFixed(0)]],
   );
+
+  printCost(figures.scenarios);
+}
+
+/** A typical Terraform build on AWS (init, plan or apply of a small project), for the build column. */
+const TYPICAL_BUILD_SECONDS = 60;
+
+/**
+ * (3) What a run costs on AWS, from the figures above: transitions as counted, the Lambda tasks'
+ * durations as measured here (warm, in one process: AWS adds cold starts and network time), one API
+ * Gateway request and one webhook invocation, and builds priced per second on Lambda compute.
+ */
+function printCost(scenarios: ScenarioFigures[]): void {
+  const memory = functionMemory();
+  const webhookGbSeconds = (memory.webhook ?? 256) / 1024 / 10; // 100 ms, a generous warm webhook
+  console.log(
+    '\n(3) cost per run on AWS (us-east-1 list prices, bench/lib/aws-prices.ts), from the runs above; ' +
+      `Lambda task durations measured here, warm, the webhook counted at 100 ms; builds priced at ${TYPICAL_BUILD_SECONDS} s each on Lambda compute (lambda.arm.1GB)`,
+  );
+  const rows = scenarios.map((scenario) => {
+    const transitions = scenario.transitions + scenario.retries;
+    const tasks = scenario.usage.lambda;
+    const gbSeconds =
+      tasks.reduce(
+        (sum, task) => sum + (Math.ceil(task.ms) / 1000) * ((memory[shortName(task.functionName)] ?? 512) / 1024),
+        0,
+      ) + webhookGbSeconds;
+    const requests = tasks.length + 1;
+    const sfn = transitions * PRICES.stateTransition;
+    const lambda = gbSeconds * PRICES.lambdaArmGbSecond + requests * PRICES.lambdaRequest + PRICES.httpApiRequest;
+    const builds = scenario.usage.builds.length;
+    const buildCost = builds * TYPICAL_BUILD_SECONDS * PRICES.codeBuildLambdaArm1GbSecond;
+    const localBuildSeconds = scenario.usage.builds.reduce((sum, build) => sum + build.ms, 0) / 1000;
+    return {
+      scenario: scenario.scenario,
+      cells: [
+        scenario.scenario,
+        String(transitions),
+        dollars(sfn),
+        String(requests),
+        gbSeconds.toFixed(3),
+        dollars(lambda),
+        `${builds} (${localBuildSeconds.toFixed(1)} s here)`,
+        dollars(buildCost),
+        dollars(sfn + lambda + buildCost),
+      ],
+      total: sfn + lambda + buildCost,
+      orchestration: sfn + lambda,
+    };
+  });
+  printTable(
+    ['run', 'transitions', 'Step Functions', 'Lambda requests', 'GB-s', 'Lambda + API', 'builds', 'CodeBuild', 'total'],
+    rows.map((row) => row.cells),
+  );
+  const deploy = rows[0]!;
+  const atlantis = ATLANTIS_MONTHLY.fargate + ATLANTIS_MONTHLY.loadBalancer;
+  console.log(
+    `1,000 deploys a month: $${(deploy.total * 1000).toFixed(2)} (of which orchestration $${(deploy.orchestration * 1000).toFixed(2)}); ` +
+      `an always-on Atlantis (Fargate 0.5 vCPU / 1 GiB + ALB): $${atlantis.toFixed(2)} a month before its first run ` +
+      `(${(atlantis / deploy.total).toFixed(0)} deploys' worth).`,
+  );
+}
+
+/** `pushgate-local-acquireLock` → `acquireLock`. */
+function shortName(functionName: string): string {
+  return functionName.split('-').pop() ?? functionName;
+}
+
+function dollars(amount: number): string {
+  return `$${amount < 0.01 ? amount.toFixed(5) : amount.toFixed(4)}`;
 }

@@ -7,6 +7,7 @@ import { countTransitions, type TransitionCount } from './count-transitions.ts';
 import { NOOP_PROJECT, noopRepository } from './noop-config.ts';
 import { pollUntil } from './poll-until.ts';
 import { pullRequestPayload } from '../../local/git/pull-request-payload.ts';
+import { runUsage, type RunUsage } from './run-cost.ts';
 
 export interface ScenarioFigures extends TransitionCount {
   scenario: string;
@@ -17,6 +18,8 @@ export interface ScenarioFigures extends TransitionCount {
   executionStatus: string;
   /** Names of the states entered, in order. */
   states: string[];
+  /** Lambda task and build durations, for the cost per run. */
+  usage: RunUsage;
 }
 
 export interface WorkflowFigures {
@@ -121,5 +124,6 @@ function figures(scenario: string, ended: EndedRun, expectedStatus: Status): Sce
     states: ended.history.flatMap((event) =>
       event.stateEnteredEventDetails?.name ? [event.stateEnteredEventDetails.name] : [],
     ),
+    usage: runUsage(ended.history),
   };
 }
