@@ -9,6 +9,7 @@ import type {
   ListBuildsForProjectOutput,
   StartBuildInput,
 } from '@aws-sdk/client-codebuild';
+import { resolveBuildEnvironment, type LocalBuildEnvironment } from './build-environment.ts';
 import type { CodeBuildApi } from './codebuild-api.ts';
 import { LocalCodeBuildError } from './errors.ts';
 import { BuildRun } from './run-build.ts';
@@ -21,6 +22,11 @@ export interface LocalCodeBuildProject {
   buildspec?: string;
   /** Used when StartBuild has no `sourceLocationOverride`. */
   sourceLocation?: string;
+  /**
+   * What a build gets without environment overrides (default: infra/codebuild.yml's, EC2 small). The
+   * build records the environment it was given; it runs with bash here whatever the compute.
+   */
+  environment?: LocalBuildEnvironment;
 }
 
 export interface LocalCodeBuildOptions {
@@ -105,12 +111,14 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
         `Project cannot be found: arn:aws:codebuild:${region}:${accountId}:project/${projectName}`,
       );
     }
+    // Refused before the build exists, as CodeBuild refuses an invalid StartBuild.
+    const resolved = resolveBuildEnvironment(project, input);
     const uuid = randomUUID();
     const id = `${projectName}:${uuid}`;
     const buildNumber = (buildNumbers.get(projectName) ?? 0) + 1;
     buildNumbers.set(projectName, buildNumber);
     const now = new Date();
-    const timeoutMinutes = input.timeoutInMinutesOverride ?? project.timeoutMinutes ?? 60;
+    const timeoutMinutes = resolved.timeoutMinutes;
     const environmentVariables = mergeVariables(
       project.environmentVariables ?? [],
       input.environmentVariablesOverride ?? [],
@@ -143,9 +151,7 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
       artifacts: { location: '' },
       cache: { type: 'NO_CACHE' },
       environment: {
-        type: 'LINUX_CONTAINER',
-        image: 'aws/codebuild/standard:7.0',
-        computeType: 'BUILD_GENERAL1_SMALL',
+        ...resolved.environment,
         environmentVariables,
         privilegedMode: false,
         imagePullCredentialsType: 'CODEBUILD',
@@ -160,7 +166,7 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
         s3Logs: { status: 'DISABLED' },
       },
       timeoutInMinutes: timeoutMinutes,
-      queuedTimeoutInMinutes: 480,
+      ...(resolved.queuedTimeoutMinutes === undefined ? {} : { queuedTimeoutInMinutes: resolved.queuedTimeoutMinutes }),
       buildComplete: false,
       initiator: 'pushgate-local',
       encryptionKey: `arn:aws:kms:${region}:${accountId}:alias/aws/s3`,

@@ -41,6 +41,11 @@ const StartBuild = z.looseObject({
   buildspecOverride: z.string().optional(),
   environmentVariablesOverride: z.array(EnvironmentVariable).optional(),
   timeoutInMinutesOverride: z.number().positive().optional(),
+  queuedTimeoutInMinutesOverride: z.number().positive().optional(),
+  // Checked against CodeBuild's values by the core (resolveBuildEnvironment), with CodeBuild's message.
+  environmentTypeOverride: z.string().optional(),
+  computeTypeOverride: z.string().optional(),
+  imageOverride: z.string().optional(),
   serviceRoleOverride: z.string().optional(),
 });
 const BatchGetBuilds = z.object({ ids: z.array(z.string()).min(1).max(100) });

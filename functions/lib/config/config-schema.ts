@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { COMPUTE_NAMES } from '../engines/build-compute.ts';
 import { Engine } from '../engines/engine.ts';
 import { checkEngineOptions } from './check-engine-options.ts';
 import { checkReferences } from './check-references.ts';
@@ -73,6 +74,53 @@ const Approval = z
   })
   .describe('Wait for an approval between plan and apply.');
 
+const COMPUTE_HELP = `one of ${COMPUTE_NAMES.join(', ')}`;
+
+const unknownCompute = (input: unknown): string =>
+  typeof input === 'string' ? `unknown compute "${input}": use ${COMPUTE_HELP}` : `expected a compute: ${COMPUTE_HELP}`;
+
+/** A compute name alone, for `compute: lambda`. */
+const ComputeChoice = z.enum(COMPUTE_NAMES, { error: (issue) => unknownCompute(issue.input) });
+
+/**
+ * A compute name inside `{ plan, apply }`: a refinement rather than an enum, because zod reports the
+ * issues of a union's option only when they did not abort it, and this way `apply: huge` is reported
+ * at its own path instead of as "not a compute" for the whole value.
+ */
+const PhaseComputeChoice = z
+  .string({ error: (issue) => unknownCompute(issue.input) })
+  .refine((name) => ComputeChoice.safeParse(name).success, { error: (issue) => unknownCompute(issue.input) })
+  .transform((name) => ComputeChoice.parse(name))
+  .meta({ enum: [...COMPUTE_NAMES] });
+
+/**
+ * `compute:` of an environment or a project: one name for both builds, or the plan's and the apply's
+ * apart (a short plan on Lambda, a long apply on EC2). A project's value wins over its environment's,
+ * build by build; without either, the engine's default (DEFAULT_COMPUTE in engines/build-compute.ts).
+ */
+export const ComputeConfig = z
+  .union(
+    [
+      ComputeChoice,
+      z.strictObject({
+        plan: PhaseComputeChoice.optional().describe('Compute of the plan build.'),
+        apply: PhaseComputeChoice.optional().describe('Compute of the apply build.'),
+      }),
+    ],
+    {
+      // A string that names no compute fails both options: say which name is unknown.
+      error: (issue) =>
+        typeof issue.input === 'string'
+          ? unknownCompute(issue.input)
+          : `expected a compute (${COMPUTE_HELP}) or { plan, apply } with one each`,
+    },
+  )
+  .transform((compute) => (typeof compute === 'string' ? { plan: compute, apply: compute } : compute))
+  .describe(
+    'Where the CodeBuild builds run. `lambda` (2 GB) or `lambda-1gb`…`lambda-10gb`: CodeBuild Lambda compute, which starts in seconds but stops any build after 15 minutes and cannot run docker or root commands; `small`, `medium`, `large`, `xlarge`: EC2 (arm64), 90 s or more to start, up to 60 minutes. One value for both builds or `{ plan, apply }`. Default: `lambda` for terraform, opentofu and cloudformation, `small` for command.',
+  );
+export type ComputeConfig = z.infer<typeof ComputeConfig>;
+
 export const EnvironmentConfig = z
   .strictObject({
     branch: z
@@ -89,6 +137,7 @@ export const EnvironmentConfig = z
       .record(VariableName, ScalarText)
       .optional()
       .describe('Environment variables of every build for this environment (plain text: never put secrets here).'),
+    compute: ComputeConfig.optional(),
   })
   .describe('An environment, deployed from the branches it maps.');
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfig>;
@@ -155,6 +204,7 @@ export const ProjectConfig = z
     terraform: TerraformOptions.optional(),
     cloudformation: CloudFormationOptions.optional(),
     command: CommandOptions.optional(),
+    compute: ComputeConfig.optional(),
   })
   .superRefine(checkEngineOptions, { when: () => true })
   .transform((project) => ({ ...project, watch: project.watch ?? [project.dir === '.' ? '**' : `${project.dir}/**`] }))

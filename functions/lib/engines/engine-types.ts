@@ -1,8 +1,8 @@
 import type { EnvironmentConfig, ProjectConfig } from '../config/config-schema.ts';
 import type { RunRequest, TargetSpec } from '../workflow/contract.ts';
 
-/** A target before its buildspecs exist: what an engine generates them from. */
-export type BuildTarget = Omit<TargetSpec, 'buildspec'>;
+/** A target before its buildspecs exist: what an engine generates them from (the same on any compute). */
+export type BuildTarget = Omit<TargetSpec, 'buildspec' | 'compute'>;
 
 /** The configuration an engine reads: the project's options and the environment's variables. */
 export interface EngineOptions {

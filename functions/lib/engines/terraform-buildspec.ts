@@ -43,7 +43,7 @@ export function terraformBuildspec(
   );
   // TF_IN_AUTOMATION trims advice meant for humans at a terminal; TF_INPUT=0 never waits for input.
   const variables = buildVariables(target, options, run, { TF_IN_AUTOMATION: '1', TF_INPUT: '0' });
-  const install = settings.version === undefined ? undefined : [installCommand(tool, settings.version)];
+  const install = settings.version === undefined ? undefined : installCommands(tool, settings.version);
   const prepare = [
     `${tool} init -input=false -no-color`,
     `${tool} workspace select -or-create ${shellQuote(workspace)}`,
@@ -69,20 +69,30 @@ export function terraformBuildspec(
   );
 }
 
-function installCommand(tool: TerraformTool, version: string): string {
+/**
+ * Downloads the release, checks it against its SHA256SUMS and unzips the tool into a fresh directory
+ * under $TMPDIR (or /tmp) put first on PATH: Lambda compute builds can write nowhere else and have no
+ * root, EC2 builds do the same. The directory and PATH are set in the build's own shell (CodeBuild
+ * keeps one shell for every phase), the download runs in a strict-mode subshell.
+ */
+function installCommands(tool: TerraformTool, version: string): string[] {
   const { base, sums } = RELEASES[tool](version);
-  return script([
-    'case "$(uname -m)" in',
-    '  x86_64) arch=amd64 ;;',
-    '  aarch64 | arm64) arch=arm64 ;;',
-    '  *) echo "no release for machine $(uname -m)" >&2; exit 1 ;;',
-    'esac',
-    `base=${shellQuote(base)}`,
-    `zip=${shellQuote(`${tool}_${version}_linux_`)}"$arch.zip"`,
-    'cd "$(mktemp -d)"',
-    'curl -fsSL -o "$zip" "$base/$zip"',
-    `curl -fsSL -o SHA256SUMS "$base/"${shellQuote(sums)}`,
-    'grep " $zip\\$" SHA256SUMS | sha256sum -c -',
-    `unzip -o -q "$zip" ${tool} -d /usr/local/bin`,
-  ]);
+  return [
+    'PUSHGATE_TOOLS_DIR="$(mktemp -d)" && export PATH="$PUSHGATE_TOOLS_DIR:$PATH"',
+    script([
+      'case "$(uname -m)" in',
+      '  x86_64) arch=amd64 ;;',
+      '  aarch64 | arm64) arch=arm64 ;;',
+      '  *) echo "no release for machine $(uname -m)" >&2; exit 1 ;;',
+      'esac',
+      `base=${shellQuote(base)}`,
+      `zip=${shellQuote(`${tool}_${version}_linux_`)}"$arch.zip"`,
+      'cd "$(mktemp -d)"',
+      'curl -fsSL -o "$zip" "$base/$zip"',
+      `curl -fsSL -o SHA256SUMS "$base/"${shellQuote(sums)}`,
+      'grep " $zip\\$" SHA256SUMS | sha256sum -c -',
+      `unzip -o -q "$zip" ${tool} -d "$PUSHGATE_TOOLS_DIR"`,
+    ]),
+    `${tool} version`,
+  ];
 }

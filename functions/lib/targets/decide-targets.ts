@@ -11,6 +11,7 @@ import { PolicyError } from '../policy/policy-error.ts';
 import type { LoadedPolicy } from '../policy/read-policy.ts';
 import type { RunRequest, RunSettings, TargetSpec, ValidatedRun } from '../workflow/contract.ts';
 import { runMode } from './run-mode.ts';
+import { targetCompute } from './target-compute.ts';
 import { targetDefinition } from './target-definition.ts';
 
 /** Longer than a plan and an apply at their 60-minute CodeBuild timeouts, with room to spare; PrepareApply renews it before every Apply. */
@@ -157,6 +158,7 @@ export function decideTargets(input: DecideTargetsInput): ValidatedRun {
       artifactPrefix: `runs/${run.runId}/${project.name}/${environment}`,
       definition,
       roles: { plan: grant.roles.plan ?? '', apply: grant.roles.apply ?? '' },
+      compute: targetCompute(project, environmentConfig),
       ...(change.rollbackOf === undefined ? {} : { rollbackOf: change.rollbackOf }),
     };
     const buildspec = buildspecFor(base, { project, environment: environmentConfig }, run, settings.planOnly);

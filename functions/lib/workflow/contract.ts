@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { TargetCompute } from '../engines/build-compute.ts';
 import { Engine } from '../engines/engine.ts';
 import { STATUSES } from '../status.ts';
 
@@ -131,6 +132,11 @@ export const TargetSpec = z.object({
   definition: z.string(),
   /** The roles the plan and apply builds assume (platform policy); empty: the stack's own plan role. */
   roles: z.object({ plan: z.string(), apply: z.string() }),
+  /**
+   * Where the plan and the apply build run (`compute:` in pushgate.yml, else the engine's default):
+   * the Plan and Apply states pass it as EnvironmentTypeOverride / ComputeTypeOverride / ImageOverride.
+   */
+  compute: TargetCompute,
   /** Set when this commit is older than the one the environment runs: a rollback by git. */
   rollbackOf: z.string().optional(),
 });

@@ -11,6 +11,7 @@ import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
 import type { TargetStepInput } from '../../helpers/target-step-input.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
+import { buildCompute } from '../../../functions/lib/engines/build-compute.ts';
 
 /** Presigned links as AcquireLock hands them to the Plan build (S3 itself is the summarize tests' part). */
 const artifacts: ArtifactLinks = {
@@ -69,6 +70,7 @@ function stepInput(
       artifactPrefix: `runs/${runId}/network/staging`,
       definition: 'definition-sha256',
       roles: { plan: '', apply: 'arn:aws:iam::000000000000:role/deploy' },
+      compute: { plan: buildCompute('lambda'), apply: buildCompute('small') },
       ...target,
     },
     ...overrides,

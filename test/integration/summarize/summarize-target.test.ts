@@ -17,6 +17,7 @@ import {
 } from '../../../functions/lib/workflow/contract.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
 import { startS3, type RunningS3 } from '../../helpers/s3.ts';
+import { buildCompute } from '../../../functions/lib/engines/build-compute.ts';
 
 const TERRAFORM_PLANS = fileURLToPath(new URL('../../fixtures/terraform-plans/', import.meta.url));
 const OWN_PLANS = fileURLToPath(new URL('../../fixtures/plans/', import.meta.url));
@@ -72,6 +73,7 @@ async function runningTarget(
     artifactPrefix: `runs/${runId}/network/staging`,
     definition: 'definition-sha256',
     roles: { plan: '', apply: '' },
+    compute: { plan: buildCompute('lambda'), apply: buildCompute('lambda') },
   };
   await store.createRun({
     runId,

@@ -166,6 +166,13 @@ describe('buildspecFor', () => {
       expect(install).toContain("base='https://releases.hashicorp.com/terraform/1.9.5'");
       expect(install).toContain("'terraform_1.9.5_SHA256SUMS'");
       expect(install).toContain('sha256sum -c -');
+      // Lambda compute writes only under /tmp and has no root: the tool goes into a temporary
+      // directory put first on PATH in the build's own shell, never into /usr/local/bin.
+      expect(install.split('\n')[0]).toBe(
+        'PUSHGATE_TOOLS_DIR="$(mktemp -d)" && export PATH="$PUSHGATE_TOOLS_DIR:$PATH"',
+      );
+      expect(install).toContain('unzip -o -q "$zip" terraform -d "$PUSHGATE_TOOLS_DIR"');
+      expect(install).not.toContain('/usr/local');
     }
     expect(parseBuildspec(buildspecsOf('network', 'staging').plan).phases.install).toBeUndefined();
   });
