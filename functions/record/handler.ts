@@ -1,4 +1,5 @@
 import { record, type RecordDeps } from '../lib/run/record.ts';
+import { stepHandler, type StepObservability } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { RecordInput, type RunOutcome } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
@@ -6,8 +7,16 @@ import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 const defaultDeps = (): RecordDeps => ({ store: runtimeStore() });
 
 /** Step Functions `Record` / `RecordFailure`: the run's final status, the outcome Notify sends. */
-export function createHandler(deps: () => RecordDeps = defaultDeps) {
-  return async (event: unknown): Promise<RunOutcome> => record(parseStepInput(RecordInput, event, 'Record'), deps());
+export function createHandler(deps: () => RecordDeps = defaultDeps, observability: Partial<StepObservability> = {}) {
+  return stepHandler<RunOutcome>(
+    'record',
+    async (event, step) => {
+      const input = parseStepInput(RecordInput, event, 'Record');
+      step.appendKeys({ runId: input.runId });
+      return record(input, { metrics: step.metrics, ...deps() });
+    },
+    observability,
+  );
 }
 
 export const handler = createHandler();

@@ -1,4 +1,5 @@
 import { releaseLock, type ReleaseLockDeps } from '../lib/run/release-lock.ts';
+import { stepHandler, targetKeys, type StepObservability } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { ReleaseLockInput, type ReleaseLockOutput } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
@@ -6,9 +7,19 @@ import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 const defaultDeps = (): ReleaseLockDeps => ({ store: runtimeStore() });
 
 /** Step Functions `ReleaseLock`: records the deployment and releases the lock. */
-export function createHandler(deps: () => ReleaseLockDeps = defaultDeps) {
-  return async (event: unknown): Promise<ReleaseLockOutput> =>
-    releaseLock(parseStepInput(ReleaseLockInput, event, 'ReleaseLock'), deps());
+export function createHandler(
+  deps: () => ReleaseLockDeps = defaultDeps,
+  observability: Partial<StepObservability> = {},
+) {
+  return stepHandler<ReleaseLockOutput>(
+    'releaseLock',
+    async (event, step) => {
+      const input = parseStepInput(ReleaseLockInput, event, 'ReleaseLock');
+      step.appendKeys(targetKeys(input));
+      return releaseLock(input, { metrics: step.metrics, ...deps() });
+    },
+    observability,
+  );
 }
 
 export const handler = createHandler();

@@ -1,6 +1,7 @@
 import { requestApproval, type RequestApprovalDeps } from '../lib/run/request-approval.ts';
 import { runtimeFeedback } from '../lib/runtime/feedback.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
+import { stepHandler, targetKeys, type StepObservability } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { RequestApprovalInput, type RequestApprovalOutput } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
@@ -22,10 +23,20 @@ const defaultDeps = (): RequestApprovalDeps => {
   };
 };
 
-/** Step Functions `WaitForApproval` (lambda:invoke.waitForTaskToken). */
-export function createHandler(deps: () => RequestApprovalDeps = defaultDeps) {
-  return async (event: unknown): Promise<RequestApprovalOutput> =>
-    requestApproval(parseStepInput(RequestApprovalInput, event, 'WaitForApproval'), deps());
+/** Step Functions `WaitForApproval` (lambda:invoke.waitForTaskToken). The task token is never logged. */
+export function createHandler(
+  deps: () => RequestApprovalDeps = defaultDeps,
+  observability: Partial<StepObservability> = {},
+) {
+  return stepHandler<RequestApprovalOutput>(
+    'requestApproval',
+    async (event, step) => {
+      const input = parseStepInput(RequestApprovalInput, event, 'WaitForApproval');
+      step.appendKeys(targetKeys(input));
+      return requestApproval(input, deps());
+    },
+    observability,
+  );
 }
 
 export const handler = createHandler();

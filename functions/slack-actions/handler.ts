@@ -6,6 +6,7 @@ import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
 import { readPolicy } from '../lib/policy/read-policy.ts';
 import { createSfnTaskResumer } from '../lib/runtime/clients/sfn-task-resumer.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
+import { stepHandler, type StepObservability } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { getConfiguredSecret } from '../lib/secrets.ts';
 import { handleSlackAction, type SlackActionsDeps } from '../lib/slack-actions/handle-slack-action.ts';
@@ -54,38 +55,45 @@ function lazyGitHost(): SlackActionsDeps['gitHost'] {
 }
 
 /** POST /slack/actions (HTTP API): Slack's interactivity Request URL. */
-export function createHandler(deps: () => SlackActionsHandlerDeps = defaultDeps): SlackActionsHandler {
+export function createHandler(
+  deps: () => SlackActionsHandlerDeps = defaultDeps,
+  observability: Partial<StepObservability> = {},
+): SlackActionsHandler {
   let resolved: SlackActionsHandlerDeps | undefined;
-  return async (event, context) => {
-    resolved ??= deps();
-    const { logger } = resolved;
-    if (context) logger.addContext(context);
-    const parsed = HttpApiEvent.safeParse(event);
-    if (!parsed.success) return json(400, { error: 'not an API Gateway HTTP API (v2) event' });
-    const { headers, body, isBase64Encoded, requestContext } = parsed.data;
-    const response = await handleSlackAction(
-      {
-        method: requestContext.http.method,
-        path: '/slack/actions',
-        headers: headers ?? {},
-        body: body ?? '',
-        isBase64Encoded: isBase64Encoded ?? false,
-      },
-      resolved,
-    );
-    if (response.error !== undefined) {
-      const what = response.outcome === 'unauthorized' ? 'not verified' : 'could not decide';
-      logger.error(`slack action: ${what}`, { statusCode: response.statusCode, error: response.error });
-    } else {
-      logger.info('slack action', { statusCode: response.statusCode, outcome: response.outcome });
-    }
-    if (response.reply?.status === 'failed') {
-      logger.error('slack action: the reply did not reach the response_url', { reply: response.reply });
-    } else if (response.reply?.status === 'skipped') {
-      logger.warn('slack action: the reply was not posted to the response_url', { reply: response.reply });
-    }
-    return json(response.statusCode, response.body);
-  };
+  return stepHandler<APIGatewayProxyStructuredResultV2>(
+    'slack-actions',
+    async (event, step) => {
+      resolved ??= deps();
+      const { logger } = resolved;
+      const parsed = HttpApiEvent.safeParse(event);
+      if (!parsed.success) return json(400, { error: 'not an API Gateway HTTP API (v2) event' });
+      const { headers, body, isBase64Encoded, requestContext } = parsed.data;
+      const response = await handleSlackAction(
+        {
+          method: requestContext.http.method,
+          path: '/slack/actions',
+          headers: headers ?? {},
+          body: body ?? '',
+          isBase64Encoded: isBase64Encoded ?? false,
+        },
+        { metrics: step.metrics, ...resolved },
+      );
+      if (response.error !== undefined) {
+        const what = response.outcome === 'unauthorized' ? 'not verified' : 'could not decide';
+        logger.error(`slack action: ${what}`, { statusCode: response.statusCode, error: response.error });
+      } else {
+        logger.info('slack action', { statusCode: response.statusCode, outcome: response.outcome });
+      }
+      if (response.reply?.status === 'failed') {
+        logger.error('slack action: the reply did not reach the response_url', { reply: response.reply });
+      } else if (response.reply?.status === 'skipped') {
+        logger.warn('slack action: the reply was not posted to the response_url', { reply: response.reply });
+      }
+      return json(response.statusCode, response.body);
+    },
+    // Its own lines say how each request ended; nothing here is thrown on purpose.
+    observability,
+  );
 }
 
 function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {

@@ -1,4 +1,5 @@
 import { targetFailed, type TargetFailedDeps } from '../lib/run/target-failed.ts';
+import { stepHandler, targetKeys, type StepObservability } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { TargetFailedInput, type TargetFailedOutput } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
@@ -6,9 +7,21 @@ import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 const defaultDeps = (): TargetFailedDeps => ({ store: runtimeStore() });
 
 /** Step Functions `TargetFailed`: every per-target Catch ends here. */
-export function createHandler(deps: () => TargetFailedDeps = defaultDeps) {
-  return async (event: unknown): Promise<TargetFailedOutput> =>
-    targetFailed(parseStepInput(TargetFailedInput, event, 'TargetFailed'), deps());
+export function createHandler(
+  deps: () => TargetFailedDeps = defaultDeps,
+  observability: Partial<StepObservability> = {},
+) {
+  return stepHandler<TargetFailedOutput>(
+    'targetFailed',
+    async (event, step) => {
+      const input = parseStepInput(TargetFailedInput, event, 'TargetFailed');
+      step.appendKeys(targetKeys(input));
+      const output = await targetFailed(input, { metrics: step.metrics, ...deps() });
+      step.logger.info('target ended', { status: output.status, error: input.error?.Error });
+      return output;
+    },
+    observability,
+  );
 }
 
 export const handler = createHandler();

@@ -1,5 +1,4 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidConfigError } from '../lib/config/invalid-config-error.ts';
 import type { GitHost, PullRequestComments } from '../lib/git/git-host.ts';
@@ -11,6 +10,7 @@ import { createValidate, type ValidateDeps } from '../lib/run/validate.ts';
 import type { RunFeedback } from '../lib/feedback/run-feedback.ts';
 import { runtimeFeedback } from '../lib/runtime/feedback.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
+import { stepHandler, type StepObservability, type StepScope } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
 import { RunRequest, type ValidatedRun } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
@@ -47,11 +47,20 @@ const defaultDeps = (): ValidateHandlerDeps => ({
  * Step Functions `Validate`: RunRequest → ValidatedRun (which becomes the execution's data). Errors
  * keep their names for the state's Retry (GitHostError) and Catch (InvalidConfigError, …).
  */
-export function createHandler(deps: () => ValidateHandlerDeps = defaultDeps) {
-  return async (event: unknown, context?: Context): Promise<ValidatedRun> => {
+export function createHandler(
+  deps: () => ValidateHandlerDeps = defaultDeps,
+  observability: Partial<StepObservability> = {},
+) {
+  // Validate logs its own failures, each with what it is (the user's pushgate.yml, the policy, a fault).
+  return stepHandler<ValidatedRun>('validate', (event, step) => validateStep(event, step), {
+    logErrors: false,
+    ...observability,
+  });
+
+  async function validateStep(event: unknown, step: StepScope): Promise<ValidatedRun> {
     const run = parseStepInput(RunRequest, event, 'Validate');
     const { store, gitHost, logger, policy, leaseSeconds, feedback } = deps();
-    if (context) logger.addContext(context);
+    step.appendKeys({ runId: run.runId, deliveryId: run.deliveryId });
     const host = await gitHost();
     const validate = createValidate({
       store,
@@ -90,7 +99,7 @@ export function createHandler(deps: () => ValidateHandlerDeps = defaultDeps) {
       else logger.error('validate failed', { ...keys, error });
       throw error;
     }
-  };
+  }
 }
 
 export const handler = createHandler();

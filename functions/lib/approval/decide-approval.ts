@@ -1,5 +1,6 @@
 import { branchMoved } from '../git/branch-moved.ts';
 import type { GitHost, PullRequestInfo } from '../git/git-host.ts';
+import { secondsSince } from '../run/run-metrics.ts';
 import type { ApprovalEntry } from '../store/types.ts';
 import type { RunRequest } from '../workflow/contract.ts';
 import { ApprovalDecisionRequest, type ApprovalDecisionResult, type ApprovalTargetResult } from './approval-request.ts';
@@ -187,6 +188,7 @@ export async function decideApproval(input: unknown, deps: DecideApprovalDeps): 
       return { outcome: 'refused', reason: `could not resume the run (${name}): try again` };
     }
     if (!resumed.resumed) return { outcome: 'refused', reason: 'the approval expired' };
+    deps.metrics?.approvalDecided(secondsSince(target.approvalRequest?.requestedAt, new Date(at)) ?? 0);
     return { outcome: decided };
   }
 }

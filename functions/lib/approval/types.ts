@@ -1,5 +1,6 @@
 import type { GitHost, PullRequestAuthors } from '../git/git-host.ts';
 import type { PlatformPolicy } from '../policy/platform-policy.ts';
+import type { RunMetrics } from '../run/run-metrics.ts';
 import type { RunStore, TargetStore } from '../store/types.ts';
 
 /**
@@ -36,5 +37,7 @@ export interface DecideApprovalDeps {
   tasks: TaskResumer;
   /** The platform policy: only its slackUsers (a Slack decision) and awsPrincipals (a CLI decision) are read. */
   policy: () => Promise<Pick<PlatformPolicy, 'slackUsers' | 'awsPrincipals'>>;
+  /** ApprovalWaitSeconds, once per decision that resumed a run. */
+  metrics?: Pick<RunMetrics, 'approvalDecided'>;
   now?: () => Date;
 }

@@ -3,12 +3,15 @@ import { targetKeyOf } from '../store/target-key.ts';
 import type { LockRecord, LockStore, TargetStore } from '../store/types.ts';
 import type { AcquireLockInput, LockResult, TargetStep } from '../workflow/contract.ts';
 import { DependencyFailedError, LockHeldError, LockWaitTimeoutError, SupersededError } from './errors.ts';
+import { secondsSince, type RunMetrics } from './run-metrics.ts';
 
 const DEFAULT_LOCK_WAIT_MINUTES = 60;
 
 export interface AcquireLockDeps {
   store: TargetStore & LockStore;
   artifacts: ArtifactLinks;
+  /** LockWaitSeconds, once, when the lock is taken (not for plan-only runs, which take none). */
+  metrics?: Pick<RunMetrics, 'lockAcquired'>;
   now?: () => Date;
 }
 
@@ -45,8 +48,9 @@ export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps
     now,
   );
   switch (result.status) {
-    case 'acquired':
-      await markRunning(store, input, now);
+    case 'acquired': {
+      // Only the attempt that moves the target on counts: a retried invocation waited no longer.
+      if (await markRunning(store, input, now)) deps.metrics?.lockAcquired(secondsSince(input.waitingSince, now) ?? 0);
       return {
         locked: true,
         owner: result.lock.owner,
@@ -54,6 +58,7 @@ export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps
         ...(result.tookOverFrom ? { tookOverFrom: result.tookOverFrom } : {}),
         upload: await uploadLinks(input, deps.artifacts),
       };
+    }
     case 'superseded':
       throw new SupersededError(`a newer run (${result.by}) for ${target.project}/${target.environment} is waiting`);
     case 'waiting': {
@@ -93,10 +98,11 @@ function describeHolder(holder: LockRecord | undefined, ahead: number): string {
   return parts.join(', ') || 'held by another run';
 }
 
-async function markRunning(store: TargetStore, input: TargetStep, now: Date): Promise<void> {
+/** Moves a queued target to `running`; whether it did (false: a retried invocation had already). */
+async function markRunning(store: TargetStore, input: TargetStep, now: Date): Promise<boolean> {
   const current = await store.getTarget(input.run.runId, input.target.project, input.target.environment);
   // A retried invocation may already have moved it on; only a queued target starts running.
-  if (current?.status === 'queued') {
-    await store.setTargetStatus(input.run.runId, input.target.project, input.target.environment, 'running', {}, now);
-  }
+  if (current?.status !== 'queued') return false;
+  await store.setTargetStatus(input.run.runId, input.target.project, input.target.environment, 'running', {}, now);
+  return true;
 }

@@ -4,12 +4,15 @@ import { targetKeyOf } from '../store/target-key.ts';
 import type { LockStore, RunRecord, RunStore, TargetRecord, TargetStore } from '../store/types.ts';
 import type { RecordInput, RunOutcome } from '../workflow/contract.ts';
 import { describeError } from './describe-error.ts';
+import type { RunMetrics } from './run-metrics.ts';
 
 /** The error name the execution-ended handler records for an execution that was stopped. */
 export const STOPPED_ERROR = 'States.Aborted';
 
 export interface RecordDeps {
   store: RunStore & TargetStore & LockStore;
+  /** Runs by outcome, once, when the run gets its final status here. */
+  metrics?: Pick<RunMetrics, 'runEnded'>;
   now?: () => Date;
 }
 
@@ -54,6 +57,7 @@ export async function record(input: RecordInput, deps: RecordDeps): Promise<RunO
       { ...(reason ? { reason } : {}), ...(input.executionArn ? { executionArn: input.executionArn } : {}) },
       now,
     );
+    deps.metrics?.runEnded(recorded.status);
   }
   const executionArn = input.executionArn ?? recorded.executionArn;
   return {

@@ -1,6 +1,7 @@
 import { targetKeyOf } from '../store/target-key.ts';
 import type { DeploymentStore, LockStore, TargetRecord, TargetStore } from '../store/types.ts';
 import type { ApplyBuildResult, PlannedTarget, ReleaseLockOutput, TargetStep } from '../workflow/contract.ts';
+import { secondsSince, type RunMetrics } from './run-metrics.ts';
 
 /** What ReleaseLock reads of its input (ReleaseLockInput carries the whole iteration's data). */
 export type ReleaseLockReads = TargetStep & {
@@ -10,6 +11,8 @@ export type ReleaseLockReads = TargetStep & {
 
 export interface ReleaseLockDeps {
   store: TargetStore & DeploymentStore & LockStore;
+  /** PushToDeployedSeconds, once, when an applied target is recorded `succeeded`. */
+  metrics?: Pick<RunMetrics, 'targetDeployed'>;
   now?: () => Date;
 }
 
@@ -68,6 +71,8 @@ export async function releaseLock(input: ReleaseLockReads, deps: ReleaseLockDeps
         input.applyBuild ? { applyBuildId: input.applyBuild.buildId } : {},
         now,
       );
+      // A plan-only run applies nothing; the push's time is when the webhook received it.
+      if (!settings.planOnly) deps.metrics?.targetDeployed(secondsSince(run.receivedAt, now) ?? 0);
     }
     await store.recordDeployment({
       ...deployment,

@@ -3,6 +3,7 @@ import { targetKeyOf } from '../store/target-key.ts';
 import type { LockStore, TargetStore } from '../store/types.ts';
 import { WorkflowErrors, type CaughtError, type TargetFailedOutput, type TargetStep } from '../workflow/contract.ts';
 import { describeError } from './describe-error.ts';
+import type { RunMetrics } from './run-metrics.ts';
 
 /** Which status a caught error leaves the target in. Everything not named here is a failure. */
 const STATUS_BY_ERROR: Record<string, Status> = {
@@ -11,11 +12,16 @@ const STATUS_BY_ERROR: Record<string, Status> = {
   [WorkflowErrors.ApprovalRejected]: 'rejected',
 };
 
+/** The errors that end a target still waiting for its lock. */
+const LOCK_WAIT_ENDED: ReadonlySet<string> = new Set([WorkflowErrors.LockHeld, 'LockWaitTimeoutError']);
+
 /** What TargetFailed reads of its input (TargetFailedInput carries the whole iteration's data). */
 export type TargetFailedReads = TargetStep & { error?: CaughtError };
 
 export interface TargetFailedDeps {
   store: TargetStore & LockStore;
+  /** ApprovalsExpired and LockWaitsTimedOut, once, when the target is recorded as ended by them. */
+  metrics?: Pick<RunMetrics, 'approvalExpired' | 'lockWaitTimedOut'>;
   now?: () => Date;
 }
 
@@ -45,6 +51,9 @@ export async function targetFailed(input: TargetFailedReads, deps: TargetFailedD
   if (error.Error === WorkflowErrors.ApprovalRejected) reason = error.Cause ?? 'the plan was rejected';
   if (current && !isFinal(current.status)) {
     await store.setTargetStatus(run.runId, target.project, target.environment, status, { reason }, now);
+    if (status === 'expired') deps.metrics?.approvalExpired();
+    // Past lockWaitMinutes (LockWaitTimeoutError), or the state's retries of LockHeldError ran out.
+    if (LOCK_WAIT_ENDED.has(error.Error)) deps.metrics?.lockWaitTimedOut();
   }
   return { status, reason };
 }

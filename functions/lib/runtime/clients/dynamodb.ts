@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { captured } from './capture.ts';
 import { lazy } from './lazy.ts';
 
 /** Optional record fields arrive as `undefined`; DynamoDB has no such value, so they are left out. */
@@ -14,7 +15,7 @@ export function toDocumentClient(client: DynamoDBClient | DynamoDBDocumentClient
 }
 
 /**
- * The record table's client, the store's default. Region and credentials come from the SDK's usual
+ * The record table's client, the store's default, traced (X-Ray) where the function loads the tracer. Region and credentials come from the SDK's usual
  * configuration; AWS_ENDPOINT_URL_DYNAMODB points it at the local stack's dynalite.
  */
-export const dynamoDocumentClient = lazy(() => toDocumentClient(new DynamoDBClient({})));
+export const dynamoDocumentClient = lazy(() => toDocumentClient(captured(new DynamoDBClient({}))));

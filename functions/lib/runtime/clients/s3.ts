@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { captured } from './capture.ts';
 import { lazy } from './lazy.ts';
 
 /**
@@ -6,8 +7,8 @@ import { lazy } from './lazy.ts';
  * AWS_ENDPOINT_URL_S3 points the SDK somewhere else.
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
  */
-export const s3Client = lazy(
-  () =>
+export const s3Client = lazy(() =>
+  captured(
     new S3Client({
       forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
       // Checksums only where S3 requires them: otherwise a presigned PUT URL carries the checksum of an
@@ -15,4 +16,5 @@ export const s3Client = lazy(
       // https://github.com/aws/aws-sdk-js-v3/issues/6810
       requestChecksumCalculation: 'WHEN_REQUIRED',
     }),
+  ),
 );
