@@ -3,6 +3,7 @@ import { approveCommand, rejectCommand } from './approve.ts';
 import { devCommand } from './dev.ts';
 import { historyCommand } from './history.ts';
 import { runCommand } from './run.ts';
+import { setupCommand } from './setup.ts';
 import { statusCommand } from './status.ts';
 import { summarizeCommand } from './summarize.ts';
 
@@ -15,4 +16,5 @@ export const commands: ReadonlyArray<() => Command> = [
   rejectCommand,
   summarizeCommand,
   devCommand,
+  setupCommand,
 ];

@@ -154,9 +154,27 @@ export interface PostedCommitComment {
   updated_at: string;
 }
 
+/**
+ * A repository webhook created through the API (`POST /repos/{owner}/{repo}/hooks`), as it is now.
+ * https://docs.github.com/en/rest/repos/webhooks
+ */
+export interface LocalHook {
+  repo: string;
+  id: number;
+  name: 'web';
+  active: boolean;
+  events: string[];
+  config: { url: string; content_type: 'json' | 'form'; insecure_ssl: '0' | '1'; secret?: string };
+  created_at: string;
+  updated_at: string;
+  last_response: { code: number | null; status: 'unused' | 'active' | 'failed'; message: string | null };
+}
+
 /** One webhook sent: what was sent and how the receiver answered (status 0: no answer, see `error`). */
 export interface WebhookDelivery {
   id: string;
+  /** The registered hook it went to; absent for the `webhook` option's target. */
+  hookId?: number;
   event: string;
   action?: string;
   payload: Record<string, unknown>;
@@ -182,8 +200,10 @@ export interface LocalGitHub {
     comments: PostedComment[];
     commitComments: PostedCommitComment[];
   };
-  /** Every webhook sent, oldest first. */
+  /** Every webhook sent, oldest first (to the `webhook` option's target and to registered hooks). */
   deliveries: WebhookDelivery[];
+  /** The hooks registered on a repository through the API, as they are now (secrets included). */
+  hooks(repo: string): LocalHook[];
   /** Installation access tokens created so far (POST /app/installations/{id}/access_tokens). */
   readonly installationTokensCreated: number;
   addRepo(fullName: string, bareRepoPath: string): void;
@@ -296,6 +316,9 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
   const posted: LocalGitHub['posted'] = { statuses: [], checkRuns: [], comments: [], commitComments: [] };
   const deliveries: WebhookDelivery[] = [];
   let webhook = options.webhook;
+  /** `owner/name` (lower case) → its registered hooks. */
+  const hooksByRepo = new Map<string, LocalHook[]>();
+  const hooksOf = (repo: string) => hooksByRepo.get(repo.toLowerCase()) ?? [];
   const app = options.app ? { ...options.app, publicKey: appPublicKey(options.app.publicKeyPem) } : undefined;
   /** Installation access token → when it expires (ms). */
   const installationTokens = new Map<string, number>();
@@ -358,18 +381,63 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
   }
 
   /**
-   * Sends one event to the webhook, if one is set and subscribed to it, and records the delivery. A
-   * failed delivery is recorded, never thrown: the API call that caused it still succeeds.
+   * Sends one event to the webhook, if one is set and subscribed to it, and to every active hook of
+   * the payload's repository subscribed to it (each signed with its own secret), and records the
+   * deliveries. A failed delivery is recorded, never thrown: the API call that caused it still
+   * succeeds. Resolves with the first delivery (the `webhook` option's target when it has one).
    */
   async function deliver(
     event: string,
     owner: string,
     payload: Record<string, unknown>,
+    to: { target?: boolean; hooks?: boolean } = {},
   ): Promise<WebhookDelivery | undefined> {
+    const sent: WebhookDelivery[] = [];
     const target = webhook;
-    if (!target) return undefined;
-    const events = target.events ?? ['push', 'pull_request', 'issue_comment'];
-    if (!events.includes(event) && !events.includes('*')) return undefined;
+    const targetEvents = target?.events ?? ['push', 'pull_request', 'issue_comment'];
+    if (target && to.target !== false && (targetEvents.includes(event) || targetEvents.includes('*'))) {
+      sent.push(await deliverTo(target, event, owner, payload));
+    }
+    const repository = payload.repository as { full_name?: unknown } | undefined;
+    if (to.hooks !== false && typeof repository?.full_name === 'string') {
+      for (const hook of hooksOf(repository.full_name)) {
+        if (!hook.active || !(hook.events.includes(event) || hook.events.includes('*'))) continue;
+        sent.push(await deliverToHook(hook, event, owner, payload));
+      }
+    }
+    return sent[0];
+  }
+
+  /** One delivery to a registered hook; its last_response follows the answer, as on GitHub. */
+  async function deliverToHook(
+    hook: LocalHook,
+    event: string,
+    owner: string,
+    payload: Record<string, unknown>,
+  ): Promise<WebhookDelivery> {
+    const delivery = await deliverTo(
+      { url: hook.config.url, secret: hook.config.secret ?? '' },
+      event,
+      owner,
+      payload,
+      hook.id,
+    );
+    const ok = delivery.status >= 200 && delivery.status < 300;
+    hook.last_response = {
+      code: delivery.status === 0 ? null : delivery.status,
+      status: ok ? 'active' : 'failed',
+      message: ok ? 'OK' : (delivery.error ?? `Invalid HTTP Response: ${delivery.status}`),
+    };
+    return delivery;
+  }
+
+  async function deliverTo(
+    target: WebhookTarget,
+    event: string,
+    owner: string,
+    payload: Record<string, unknown>,
+    hookId?: number,
+  ): Promise<WebhookDelivery> {
     const body = app
       ? {
           ...payload,
@@ -381,6 +449,7 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
       : payload;
     const delivery: WebhookDelivery = {
       id: randomUUID(),
+      ...(hookId === undefined ? {} : { hookId }),
       event,
       ...(typeof payload.action === 'string' ? { action: payload.action } : {}),
       payload: body,
@@ -464,11 +533,35 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     nextNumbers.set(key, Math.max(nextNumbers.get(key) ?? 1, spec.number + 1));
   }
 
-  async function refsUpdated(repoName: string, updates: RefUpdate[], sender?: string): Promise<WebhookDelivery[]> {
+  async function refsUpdated(
+    repoName: string,
+    updates: RefUpdate[],
+    sender?: string,
+    { push = true }: { push?: boolean } = {},
+  ): Promise<WebhookDelivery[]> {
     const registered = repos.get(repoName.toLowerCase());
     if (!registered) throw new GitHubApiError(404, 'Not Found');
     const { git: repo, fullName } = registered;
     const sent: WebhookDelivery[] = [];
+    // The post-receive hook sent `push` to the `webhook` option's target already; registered hooks
+    // get it here, before the pull request events, in GitHub's order.
+    if (push && hooksOf(fullName).some((hook) => hook.active)) {
+      for (const update of updates) {
+        const payload = await buildPushPayload({
+          bareRepo: repo.path,
+          repoFullName: fullName,
+          ref: update.ref,
+          before: update.before,
+          after: update.after,
+          ...(sender ? { sender } : {}),
+          logins,
+          cloneUrl: repo.path,
+        });
+        await deliver('push', contextFor(fullName).owner, payload as unknown as Record<string, unknown>, {
+          target: false,
+        });
+      }
+    }
     for (const update of updates) {
       if (!update.ref.startsWith('refs/heads/')) continue;
       const branch = update.ref.slice('refs/heads/'.length);
@@ -1301,9 +1394,110 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
           cloneUrl: repo.path,
         });
         await deliver('push', ctx.owner, push as unknown as Record<string, unknown>);
-        // Pull requests whose head is the base branch moved too.
-        await refsUpdated(fullName, [{ ref: baseRef, before: baseSha, after: sha }], actor.login);
+        // Pull requests whose head is the base branch moved too (the push is sent already).
+        await refsUpdated(fullName, [{ ref: baseRef, before: baseSha, after: sha }], actor.login, { push: false });
         return { status: 200, json: { sha, merged: true, message: 'Pull Request successfully merged' } };
+      },
+    },
+    // Repository webhooks: https://docs.github.com/en/rest/repos/webhooks. Only a repository admin
+    // may see or change them; anyone else gets 404, as on GitHub.
+    {
+      method: 'GET',
+      pattern: /^\/hooks$/,
+      run: async ({ ctx, query, fullName, actor }) => {
+        requireAdmin(actor);
+        const { items, headers } = paginate(hooksOf(fullName), query, `${ctx.api}/repos/${fullName}/hooks`);
+        return { status: 200, json: items.map((hook) => hookJson(hook)), headers };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/hooks$/,
+      run: async ({ repo, ctx, body, fullName, actor }) => {
+        requireAdmin(actor);
+        if (body.name !== undefined && body.name !== 'web') throw invalidField('Hook', 'name');
+        const config = hookConfig(body.config, undefined);
+        if (hooksOf(fullName).some((hook) => hook.config.url === config.url)) {
+          throw new GitHubApiError(422, 'Validation Failed', [
+            { resource: 'Hook', code: 'custom', message: 'Hook already exists on this repository' },
+          ]);
+        }
+        const at = now();
+        const hook: LocalHook = {
+          repo: fullName,
+          id: nextId++,
+          name: 'web',
+          active: body.active === undefined ? true : body.active === true,
+          events: body.events === undefined ? ['push'] : hookEvents(body.events),
+          config,
+          created_at: at,
+          updated_at: at,
+          last_response: { code: null, status: 'unused', message: null },
+        };
+        hooksByRepo.set(fullName.toLowerCase(), [...hooksOf(fullName), hook]);
+        // GitHub pings a new hook at once, whatever its events.
+        await ping(hook, repo, ctx, actor);
+        return {
+          status: 201,
+          json: hookJson(hook),
+          headers: { location: `${ctx.api}/repos/${fullName}/hooks/${hook.id}` },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/hooks\/(\d+)$/,
+      run: async ({ params, fullName, actor }) => {
+        requireAdmin(actor);
+        return { status: 200, json: hookJson(findHook(fullName, params[0]!)) };
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: /^\/hooks\/(\d+)$/,
+      run: async ({ params, body, fullName, actor }) => {
+        requireAdmin(actor);
+        const hook = findHook(fullName, params[0]!);
+        if (body.config !== undefined) {
+          const config = hookConfig(body.config, hook.config);
+          if (hooksOf(fullName).some((other) => other !== hook && other.config.url === config.url)) {
+            throw new GitHubApiError(422, 'Validation Failed', [
+              { resource: 'Hook', code: 'custom', message: 'Hook already exists on this repository' },
+            ]);
+          }
+          hook.config = config;
+        }
+        if (body.events !== undefined) hook.events = hookEvents(body.events);
+        if (body.add_events !== undefined) hook.events = [...new Set([...hook.events, ...hookEvents(body.add_events)])];
+        if (body.remove_events !== undefined) {
+          const removed = new Set(hookEvents(body.remove_events));
+          hook.events = hook.events.filter((event) => !removed.has(event));
+        }
+        if (body.active !== undefined) hook.active = body.active === true;
+        hook.updated_at = now();
+        return { status: 200, json: hookJson(hook) };
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: /^\/hooks\/(\d+)$/,
+      run: async ({ params, fullName, actor }) => {
+        requireAdmin(actor);
+        const hook = findHook(fullName, params[0]!);
+        hooksByRepo.set(
+          fullName.toLowerCase(),
+          hooksOf(fullName).filter((other) => other !== hook),
+        );
+        return { status: 204, raw: '', contentType: 'text/plain' };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/hooks\/(\d+)\/pings$/,
+      run: async ({ repo, ctx, params, fullName, actor }) => {
+        requireAdmin(actor);
+        await ping(findHook(fullName, params[0]!), repo, ctx, actor);
+        return { status: 204, raw: '', contentType: 'text/plain' };
       },
     },
     {
@@ -1343,6 +1537,45 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
       },
     },
   ];
+
+  function findHook(fullName: string, id: string): LocalHook {
+    const hook = hooksOf(fullName).find((h) => h.id === Number(id));
+    if (!hook) throw new GitHubApiError(404, 'Not Found');
+    return hook;
+  }
+
+  /** A hook as the API shows it: the secret masked, never given back. */
+  function hookJson(hook: LocalHook) {
+    const url = `${api}/repos/${hook.repo}/hooks/${hook.id}`;
+    const { secret, ...config } = hook.config;
+    return {
+      type: 'Repository',
+      id: hook.id,
+      name: hook.name,
+      active: hook.active,
+      events: hook.events,
+      config: { ...config, ...(secret ? { secret: '********' } : {}) },
+      updated_at: hook.updated_at,
+      created_at: hook.created_at,
+      url,
+      test_url: `${url}/test`,
+      ping_url: `${url}/pings`,
+      deliveries_url: `${url}/deliveries`,
+      last_response: hook.last_response,
+    };
+  }
+
+  /** The `ping` event: sent to this hook alone, when it is created or asked for. */
+  async function ping(hook: LocalHook, repo: GitRepository, ctx: JsonContext, actor: Actor): Promise<void> {
+    const { last_response: _last, ...shown } = hookJson(hook);
+    await deliverToHook(hook, 'ping', ctx.owner, {
+      zen: 'Keep it logically awesome.',
+      hook_id: hook.id,
+      hook: shown,
+      repository: await repositoryPayload(ctx, repo),
+      sender: person(actor.login),
+    });
+  }
 
   function findCheckRun(fullName: string, id: string): PostedCheckRun {
     const run = posted.checkRuns.find((r) => r.repo === fullName && r.id === Number(id));
@@ -1582,6 +1815,7 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     url: server.url,
     posted,
     deliveries,
+    hooks: (repo) => hooksOf(repo),
     get installationTokensCreated() {
       return installationTokensCreated;
     },
@@ -1646,6 +1880,46 @@ function applyCheckRun(run: PostedCheckRun, body: Record<string, unknown>): void
       text: optionalString(output.text) ?? run.output.text,
     };
   }
+}
+
+/** Managing hooks takes the repository's admin role (a token with `admin:repo_hook`). */
+function requireAdmin(actor: Actor): void {
+  if (actor.role !== 'admin') throw new GitHubApiError(404, 'Not Found');
+}
+
+/** A hook's config from a request: `url` required, `content_type` json or form, `insecure_ssl` 0 or 1. */
+function hookConfig(value: unknown, previous: LocalHook['config'] | undefined): LocalHook['config'] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    if (previous) throw invalidField('Hook', 'config');
+    throw new GitHubApiError(422, 'Validation Failed', [
+      { resource: 'Hook', code: 'custom', message: 'Config must contain URL' },
+    ]);
+  }
+  const config = value as Record<string, unknown>;
+  const url = config.url ?? previous?.url;
+  if (typeof url !== 'string' || url === '') {
+    throw new GitHubApiError(422, 'Validation Failed', [
+      { resource: 'Hook', code: 'custom', message: 'Config must contain URL' },
+    ]);
+  }
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new GitHubApiError(422, 'Validation Failed', [
+      { resource: 'Hook', code: 'custom', message: 'Url is invalid' },
+    ]);
+  }
+  const contentType = config.content_type ?? previous?.content_type ?? 'form';
+  if (contentType !== 'json' && contentType !== 'form') throw invalidField('Hook', 'content_type');
+  const insecure = String(config.insecure_ssl ?? previous?.insecure_ssl ?? '0');
+  if (insecure !== '0' && insecure !== '1') throw invalidField('Hook', 'insecure_ssl');
+  const secret = config.secret === undefined ? previous?.secret : optionalString(config.secret);
+  return { url, content_type: contentType, insecure_ssl: insecure, ...(secret ? { secret } : {}) };
+}
+
+function hookEvents(value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((event) => typeof event !== 'string' || !/^(\*|[a-z_]+)$/.test(event))) {
+    throw invalidField('Hook', 'events');
+  }
+  return [...new Set(value as string[])];
 }
 
 function optionalString(value: unknown): string | undefined {
