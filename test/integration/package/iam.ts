@@ -30,7 +30,20 @@ export function rolePolicies(resolver: TemplateResolver, roleId: string): Simula
     name: arn,
     policy: managedPolicy(resolver, arn),
   }));
-  return [...inline, ...managed];
+  // Policies that name the role themselves (a ManagedPolicy's or a Policy's Roles) apply as well.
+  const roleName = resolver.ref(roleId);
+  const attached = Object.entries(resolver.template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::IAM::ManagedPolicy' || resource.Type === 'AWS::IAM::Policy')
+    .filter(([, resource]) => {
+      const roles =
+        resource.Properties.Roles === undefined ? [] : (resolver.resolve(resource.Properties.Roles) as string[]);
+      return roles.includes(roleName);
+    })
+    .map(([logicalId, resource]) => ({
+      name: logicalId,
+      policy: resolver.resolve(resource.Properties.PolicyDocument),
+    }));
+  return [...inline, ...managed, ...attached];
 }
 
 export function managedPolicy(resolver: TemplateResolver, arn: string): unknown {

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT, REGION, TemplateResolver, type Template } from './cloudformation.ts';
+import { FUNCTION_PERMISSIONS, FunctionEnvironment, type Call } from './function-permissions.ts';
 import { decide, decideFor, managedPolicy, rolePolicies, type Decision, type Request } from './iam.ts';
+import { sdkCalls } from './sdk-calls.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'pushgate-package-'));
@@ -16,6 +18,7 @@ const APPLY_ROLES = ['arn:aws:iam::111111111111:role/deploy-staging', 'arn:aws:i
 const PLAN_ROLE = 'arn:aws:iam::222222222222:role/plan-prod';
 const STATE_BUCKET = 'acme-terraform-state';
 const LOCK_TABLE = 'terraform-locks';
+const GITHUB_APP_SECRET = 'pushgate/dev/github-app';
 
 // `npm run package` is `osls package`: offline, no AWS credentials (empty ones, so that nothing
 // waits on the credential chain). It validates the state machine (stepFunctions.validate) and
@@ -35,6 +38,9 @@ const packaged = osls(
     `--param=planRoleArns=${PLAN_ROLE}`,
     `--param=stateBucket=${STATE_BUCKET}`,
     `--param=stateLockTable=${LOCK_TABLE}`,
+    // Named, so that the GitHub App secret's permissions are checked on the name a deploy gives.
+    `--param=githubAppSecret=${GITHUB_APP_SECRET}`,
+    '--param=allowedRepos=octocat/infra',
   ],
   out,
 ).then(({ stdout, stderr }) => ({
@@ -101,12 +107,13 @@ describe('osls package', () => {
   it('refuses to package without applyRoleArns, and says so', { timeout: 120_000 }, async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'pushgate-package-'));
     try {
-      const failure = await osls([], elsewhere).then(
+      const failure = await osls(['--param=allowedRepos=octocat/infra'], elsewhere).then(
         () => undefined,
         (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
       );
       expect(failure, 'osls package succeeded without applyRoleArns').toBeDefined();
-      expect(failure).toMatch(/Cannot resolve variable at "custom\.applyRoleArns": Value not found at "param" source/);
+      expect(failure).toMatch(/applyRoleArns: missing/);
+      expect(failure).toContain('--param="applyRoleArns=');
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
@@ -476,10 +483,11 @@ describe('function roles', () => {
       ['AcquireLockFunctionRole', { action: 's3:GetObject', resource: object }, 'ImplicitlyDenied'],
       ['PrepareApplyFunctionRole', { action: 's3:GetObject', resource: object }, 'Allowed'],
       ['PrepareApplyFunctionRole', { action: 's3:PutObject', resource: object }, 'ImplicitlyDenied'],
+      // It does not read the platform policy: Validate resolved the run's roles.
       [
         'PrepareApplyFunctionRole',
         { action: 'ssm:GetParameter', resource: parameter('/pushgate/dev/policy') },
-        'Allowed',
+        'ImplicitlyDenied',
       ],
       [
         'PrepareApplyFunctionRole',
@@ -627,5 +635,325 @@ describe('executionEnded dead letters', () => {
       }),
     );
     expect(cfn.resolve(template.Outputs?.AlarmTopicArn?.Value)).toBe(cfn.ref('AlarmTopic'));
+  });
+});
+
+/** The functions of the template: their name in serverless.yml, handler source, role and environment. */
+function templateFunctions() {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+    .map(([logicalId, resource]) => {
+      const functionName = cfn.resolve(resource.Properties.FunctionName) as string;
+      const handler = resource.Properties.Handler as string;
+      const role = resource.Properties.Role as { 'Fn::GetAtt': [string, string] };
+      return {
+        logicalId,
+        functionName,
+        name: functionName.replace(/^pushgate-dev-/, ''),
+        entry: `${handler.slice(0, handler.lastIndexOf('.'))}.ts`,
+        roleId: role['Fn::GetAtt'][0],
+      };
+    });
+}
+
+function templateFunction(name: string) {
+  const fn = templateFunctions().find((candidate) => candidate.name === name);
+  if (!fn) throw new Error(`no function ${name} in the template`);
+  return { ...fn, env: new FunctionEnvironment(cfn, fn.logicalId) };
+}
+
+/** Requests of a manifest's calls: one per action and resource. */
+function requestsOf(calls: Call[]): Request[] {
+  return calls.flatMap((call) =>
+    call.resources.map((resource) => ({
+      action: call.action,
+      resource,
+      ...(call.context ? { context: call.context } : {}),
+    })),
+  );
+}
+
+/**
+ * What the Lambda service does with the function's role, not its code: write its log, send its
+ * traces when tracing is active, and deliver a failed asynchronous event to its on-failure
+ * destination. `tolerated`: what X-Ray's managed policy also grants (sampling), harmless.
+ */
+function runtimeRequests(fn: ReturnType<typeof templateFunction>): { required: Request[]; tolerated: Request[] } {
+  const properties = cfn.resolve(template.Resources[fn.logicalId]!.Properties) as { TracingConfig?: { Mode?: string } };
+  const required: Request[] = ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => ({
+    action,
+    resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${fn.functionName}:log-stream:2026/01/01/[$LATEST]abc`,
+  }));
+  const tolerated: Request[] = [];
+  if (properties.TracingConfig?.Mode === 'Active') {
+    required.push(
+      ...['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].map((action) => ({ action, resource: '*' })),
+    );
+    tolerated.push(
+      ...['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'].map((action) => ({
+        action,
+        resource: '*',
+      })),
+    );
+  }
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::EventInvokeConfig') continue;
+    if (JSON.stringify(resource.Properties.FunctionName) !== JSON.stringify({ Ref: fn.logicalId })) continue;
+    const destination = (
+      cfn.resolve(resource.Properties) as { DestinationConfig?: { OnFailure?: { Destination?: string } } }
+    ).DestinationConfig?.OnFailure?.Destination;
+    if (destination?.startsWith('arn:aws:sqs:')) required.push({ action: 'sqs:SendMessage', resource: destination });
+  }
+  return { required, tolerated };
+}
+
+/** IAM's wildcard match (`*` any characters, `?` one), case-sensitive as ARNs are. */
+function globMatches(pattern: string, value: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`).test(value);
+}
+
+const key = (request: Request) => `${request.action} ${request.resource}`;
+
+describe('least privilege, proven: each function against its code and its role', () => {
+  const names = Object.keys(FUNCTION_PERMISSIONS);
+
+  it('the manifest names every function of the template, and only those', () => {
+    expect(
+      templateFunctions()
+        .map((fn) => fn.name)
+        .sort(),
+    ).toEqual([...names].sort());
+  });
+
+  it.each(names)('%s: the manifest lists exactly the AWS calls its bundle can make', async (name) => {
+    const fn = templateFunction(name);
+    const manifest = FUNCTION_PERMISSIONS[name]!(fn.env);
+    const reached = await sdkCalls(fn.entry, root);
+    const listed = new Set([
+      ...manifest.calls.filter((call) => !call.for).map((call) => call.action),
+      ...Object.keys(manifest.notGranted),
+    ]);
+    expect(
+      [...listed].sort(),
+      `${fn.entry} reaches calls the manifest does not list, or no longer reaches some`,
+    ).toEqual(reached);
+    for (const call of manifest.calls.filter((c) => c.for)) {
+      expect(reached, `${call.action} is needed for ${call.for!.action}`).toContain(call.for!.action);
+    }
+    for (const action of Object.keys(manifest.notGranted)) {
+      expect(
+        manifest.calls.map((call) => call.action),
+        `${action} is both called and not granted`,
+      ).not.toContain(action);
+    }
+  });
+
+  it.each(names)('%s: its role allows every call of the manifest and of the Lambda runtime', async (name) => {
+    const fn = templateFunction(name);
+    const manifest = FUNCTION_PERMISSIONS[name]!(fn.env);
+    const requests = [...requestsOf(manifest.calls), ...runtimeRequests(fn).required];
+    expect(await decisions(fn.roleId, requests)).toEqual(all(requests, 'Allowed'));
+  });
+
+  it.each(names)('%s: its role grants nothing that no call needs', async (name) => {
+    const fn = templateFunction(name);
+    const manifest = FUNCTION_PERMISSIONS[name]!(fn.env);
+    const runtime = runtimeRequests(fn);
+    const needed = [...requestsOf(manifest.calls), ...runtime.required, ...runtime.tolerated];
+    const unused: string[] = [];
+    for (const policy of rolePolicies(cfn, fn.roleId)) {
+      const statements = (policy.policy as { Statement: Record<string, unknown>[] }).Statement;
+      for (const statement of statements) {
+        if (statement.Effect !== 'Allow') continue;
+        expect(statement.NotAction ?? statement.NotResource, `${policy.name}: Allow with NotAction/NotResource`).toBe(
+          undefined,
+        );
+        for (const action of [statement.Action].flat() as string[]) {
+          for (const resource of [statement.Resource].flat() as string[]) {
+            const used = needed.some(
+              (request) => globMatches(action, request.action) && globMatches(resource, request.resource),
+            );
+            if (!used) unused.push(`${policy.name}: ${action} on ${resource}`);
+          }
+        }
+      }
+    }
+    expect(unused).toEqual([]);
+  });
+
+  it.each(names)('%s: its role denies what the bundle reaches but the function never sends', async (name) => {
+    const fn = templateFunction(name);
+    const manifest = FUNCTION_PERMISSIONS[name]!(fn.env);
+    const requests = Object.keys(manifest.notGranted).flatMap((action) =>
+      pushgateResources(action).map((resource) => ({ action, resource })),
+    );
+    expect(await decisions(fn.roleId, requests)).toEqual(all(requests, 'ImplicitlyDenied'));
+  });
+
+  it.each(names)("%s: denied every other function's calls, and what no function may do", async (name) => {
+    const fn = templateFunction(name);
+    const own = new Set(requestsOf(FUNCTION_PERMISSIONS[name]!(fn.env).calls).map(key));
+    const others = names
+      .filter((other) => other !== name)
+      .flatMap((other) => requestsOf(FUNCTION_PERMISSIONS[other]!(templateFunction(other).env).calls))
+      .filter((request) => !own.has(key(request)));
+    const requests = [...new Map([...others, ...neverForFunctions()].map((r) => [key(r), r])).values()];
+    const allowed = Object.entries(await decisions(fn.roleId, requests)).filter(
+      ([, decision]) => decision === 'Allowed',
+    );
+    expect(allowed).toEqual([]);
+  });
+});
+
+/** pushgate's resources of an action's service, to show an action is denied on all of them. */
+function pushgateResources(action: string): string[] {
+  const table = cfn.getAtt('PushgateTable', 'Arn');
+  const bucket = cfn.getAtt('ArtifactBucket', 'Arn');
+  const service = action.split(':')[0];
+  switch (service) {
+    case 'dynamodb':
+      return [table, `${table}/index/gsi1`];
+    case 's3':
+      return ['plan.bin', 'plan.json', 'plan.txt'].map((file) => `${bucket}/runs/01RUN/network/prod/${file}`);
+    case 'secretsmanager':
+      return [`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${GITHUB_APP_SECRET}-AbCdEf`];
+    case 'ssm':
+      return ['github-token', 'policy', 'webhook-secret'].map(
+        (name) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/pushgate/dev/${name}`,
+      );
+    default:
+      throw new Error(`no pushgate resources listed for ${action}`);
+  }
+}
+
+/** What no function may do at all. */
+function neverForFunctions(): Request[] {
+  const table = cfn.getAtt('PushgateTable', 'Arn');
+  const bucket = cfn.getAtt('ArtifactBucket', 'Arn');
+  const other = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders`;
+  const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
+  const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:pushgate-dev-${name}`;
+  return [
+    // Another table, and the whole of pushgate's.
+    ...['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'].map((action) => ({
+      action,
+      resource: other,
+    })),
+    { action: 'dynamodb:Scan', resource: table },
+    { action: 'dynamodb:DeleteTable', resource: table },
+    { action: 'dynamodb:BatchWriteItem', resource: table },
+    // Parameters and secrets that are not pushgate's, and writing pushgate's.
+    { action: 'ssm:GetParameter', resource: parameter('/app/db-password') },
+    { action: 'ssm:GetParametersByPath', resource: parameter('/pushgate/dev') },
+    { action: 'ssm:PutParameter', resource: parameter('/pushgate/dev/policy') },
+    {
+      action: 'secretsmanager:GetSecretValue',
+      resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:app/db-AbCdEf`,
+    },
+    // Objects outside the run prefixes, and other buckets.
+    { action: 's3:GetObject', resource: `${bucket}/other/key` },
+    { action: 's3:PutObject', resource: `${bucket}/other/key` },
+    { action: 's3:DeleteObject', resource: `${bucket}/runs/01RUN/network/prod/plan.bin` },
+    { action: 's3:GetObject', resource: 'arn:aws:s3:::some-bucket/customers.csv' },
+    // IAM, other roles, other functions, the builds.
+    { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
+    { action: 'iam:AttachRolePolicy', resource: cfn.getAtt('WebhookFunctionRole', 'Arn') },
+    { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/admin` },
+    ...APPLY_ROLES.map((role) => ({ action: 'sts:AssumeRole', resource: role, resourceAccount: role.split(':')[4]! })),
+    ...['validate', 'approve', 'webhook'].map((name) => ({ action: 'lambda:InvokeFunction', resource: fn(name) })),
+    { action: 'lambda:UpdateFunctionCode', resource: fn('commands') },
+    {
+      action: 'codebuild:StartBuild',
+      resource: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/pushgate-dev-apply`,
+    },
+    { action: 'states:StopExecution', resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pushgate-dev-deploy:x` },
+  ];
+}
+
+describe('least privilege, proven: what builds must never do', () => {
+  it.each(['ApplyBuildRole', 'PlanBuildRole'])('%s', async (role) => {
+    const table = cfn.getAtt('PushgateTable', 'Arn');
+    const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/pushgate/dev/${name}`;
+    const explicitly: Request[] = [
+      { action: 'dynamodb:UpdateItem', resource: table },
+      ...['github-token', 'webhook-secret', 'slack-signing-secret', 'policy'].map((name) => ({
+        action: 'ssm:GetParameter',
+        resource: parameter(name),
+      })),
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${GITHUB_APP_SECRET}-AbCdEf`,
+      },
+      { action: 'states:SendTaskSuccess', resource: '*' },
+      { action: 'states:SendTaskFailure', resource: '*' },
+      { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
+      { action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
+      { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/admin` },
+      {
+        action: 'lambda:InvokeFunction',
+        resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:pushgate-dev-approve`,
+      },
+    ];
+    expect(await decisions(role, explicitly)).toEqual(all(explicitly, 'ExplicitlyDenied'));
+    // Another table's writes, and roles beyond its list: never allowed (denied or never granted).
+    const never: Request[] = [
+      { action: 'dynamodb:PutItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders` },
+      { action: 'dynamodb:DeleteItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders` },
+      { action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT}:role/admin` },
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::some-bucket/key' },
+      { action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other` },
+    ];
+    const allowed = Object.entries(await decisions(role, never)).filter(([, decision]) => decision === 'Allowed');
+    expect(allowed).toEqual([]);
+  });
+});
+
+function lintErrors(stdout: string): string[] {
+  const findings = JSON.parse(stdout) as { Level: string; Rule: { Id: string }; Message: string }[];
+  return findings.filter((finding) => finding.Level === 'Error').map((e) => `${e.Rule.Id} ${e.Message}`);
+}
+
+describe('CloudFormation linter', () => {
+  // cfn-lint, AWS's own linter (github.com/aws-cloudformation/cfn-lint), as installed on this kind of
+  // machine (Python); it checks every resource against the CloudFormation resource schemas it ships.
+  it('cfn-lint finds no error in the packaged template', { timeout: 120_000 }, async () => {
+    await packaged;
+    const file = join(out, 'cloudformation-template-update-stack.json');
+    const { stdout } = await promisify(execFile)(
+      'cfn-lint',
+      ['--format', 'json', '--non-zero-exit-code', 'none', '--regions', REGION, '--', file],
+      { maxBuffer: 10 * 1024 * 1024 },
+    ).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(
+        error.code === 'ENOENT'
+          ? 'cfn-lint is not installed: pip install cfn-lint (https://github.com/aws-cloudformation/cfn-lint)'
+          : `cfn-lint failed: ${error.message}`,
+        { cause: error },
+      );
+    });
+    expect(lintErrors(stdout)).toEqual([]);
+    // The same call does fail a template with an error: a misspelt property.
+    const broken = join(out, 'broken.json');
+    writeFileSync(
+      broken,
+      JSON.stringify({
+        Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriods: 60 } } },
+      }),
+    );
+    const failed = await promisify(execFile)('cfn-lint', [
+      '--format',
+      'json',
+      '--non-zero-exit-code',
+      'none',
+      '--regions',
+      REGION,
+      '--',
+      broken,
+    ]);
+    expect(lintErrors(failed.stdout).join('\n')).toMatch(/^E3002 .*MessageRetentionPeriods/);
   });
 });

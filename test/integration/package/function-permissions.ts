@@ -1,0 +1,283 @@
+import { ACCOUNT, REGION, type TemplateResolver } from './cloudformation.ts';
+
+/**
+ * The reviewed manifest of what each function calls on AWS, and on what. package.test.ts holds it
+ * to both sides:
+ * - the code: every action a function's bundle can send (sdk-calls.ts) is listed here, as `calls`
+ *   or as `notGranted`, and nothing is listed that the bundle no longer sends;
+ * - the role: every call is allowed by the function's role in the packaged template, on exactly
+ *   these resources, every `notGranted` action is denied, and the role allows nothing that no call
+ *   here (or the Lambda runtime) needs.
+ *
+ * Resources are named the way the function finds them: through the environment the template gives
+ * it (a parameter's name, the table, the bucket, the state machine), so a call listed here for a
+ * setting the function is not given fails too.
+ */
+
+/** One API call: its IAM action, on each resource it addresses. */
+export interface Call {
+  action: string;
+  resources: string[];
+  /** Condition keys the request carries (IAM evaluates the role's conditions on them). */
+  context?: Record<string, string>;
+  /** A permission no command names but a call needs: the action of that call, and why. */
+  for?: { action: string; why: string };
+}
+
+export interface FunctionPermissions {
+  calls: Call[];
+  /**
+   * Actions the bundle reaches (through code shared with other functions) that this function never
+   * sends, and why: its role must deny them.
+   */
+  notGranted: Record<string, string>;
+}
+
+/** What a function's environment points at, as ARNs. */
+export class FunctionEnvironment {
+  private readonly variables: Record<string, string>;
+
+  constructor(
+    private readonly cfn: TemplateResolver,
+    readonly logicalId: string,
+  ) {
+    const properties = cfn.resolve(cfn.resource(logicalId).Properties) as {
+      Environment?: { Variables?: Record<string, string> };
+    };
+    this.variables = properties.Environment?.Variables ?? {};
+  }
+
+  /** The value of an environment variable the function is given; a missing or empty one is an error. */
+  value(name: string): string {
+    const value = this.variables[name];
+    if (!value) throw new Error(`${this.logicalId} is not given ${name}`);
+    return value;
+  }
+
+  table(): string {
+    return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${this.value('TABLE_NAME')}`;
+  }
+
+  index(name: string): string {
+    return `${this.table()}/index/${name}`;
+  }
+
+  /** An object of the artifact bucket. */
+  object(key: string): string {
+    return `arn:aws:s3:::${this.value('ARTIFACT_BUCKET')}/${key}`;
+  }
+
+  bucket(): string {
+    return `arn:aws:s3:::${this.value('ARTIFACT_BUCKET')}`;
+  }
+
+  parameter(variable: string): string {
+    return `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${this.value(variable)}`;
+  }
+
+  /** A Secrets Manager secret by the name the variable holds (Secrets Manager appends -<6 characters>). */
+  secret(variable: string): string {
+    return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${this.value(variable)}-AbCdEf`;
+  }
+
+  stateMachine(): string {
+    return this.value('STATE_MACHINE_ARN');
+  }
+
+  execution(name: string): string {
+    const stateMachine = this.stateMachine().split(':stateMachine:')[1];
+    return `arn:aws:states:${REGION}:${ACCOUNT}:execution:${stateMachine}:${name}`;
+  }
+
+  function(variable: string): string {
+    return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.value(variable)}`;
+  }
+
+  project(variable: string): string {
+    return `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${this.value(variable)}`;
+  }
+}
+
+const RUN = 'runs/01RUN/network/prod';
+
+const calls = (actions: string[], resources: string[]): Call[] => actions.map((action) => ({ action, resources }));
+
+// Reasons shared by several functions.
+const STORE = "the record store's method, shared by every function; not on this function's paths";
+const NO_PLAN = 'the feedback module reads plan texts; this function shows none';
+const SSM_ONLY =
+  "getConfiguredSecret also reads Secrets Manager, but this function's secrets are the SSM parameters it is given";
+
+/** A GitHub identity: the token parameter, or the GitHub App secret when githubAppSecret names one. */
+const gitHub = (env: FunctionEnvironment): Call[] => [
+  { action: 'ssm:GetParameter', resources: [env.parameter('GITHUB_TOKEN_PARAMETER')] },
+  { action: 'secretsmanager:GetSecretValue', resources: [env.secret('GITHUB_APP_SECRET')] },
+];
+
+/** Slack: the bot token and the incoming webhook URL. */
+const slack = (env: FunctionEnvironment): Call[] => [
+  {
+    action: 'ssm:GetParameter',
+    resources: [env.parameter('SLACK_BOT_TOKEN_PARAMETER'), env.parameter('SLACK_WEBHOOK_URL_PARAMETER')],
+  },
+];
+
+/** Plan texts shown in comments and messages; a missing one must read as 404, hence ListBucket. */
+const planTexts = (env: FunctionEnvironment): Call[] => [
+  { action: 's3:GetObject', resources: [env.object(`${RUN}/plan.txt`), env.object(`${RUN}/plan.json`)] },
+  {
+    action: 's3:ListBucket',
+    resources: [env.bucket()],
+    context: { 's3:prefix': `${RUN}/plan.txt` },
+    for: { action: 's3:GetObject', why: 'without it S3 answers a missing key with 403, not 404 NoSuchKey' },
+  },
+];
+
+const approvals = (env: FunctionEnvironment): Call[] => [
+  ...calls(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [env.table()]),
+  { action: 'dynamodb:Query', resources: [env.table(), env.index('gsi1')] },
+  // The task token is the capability: these actions have no resource type.
+  ...calls(['states:SendTaskSuccess', 'states:SendTaskFailure'], ['*']),
+  ...gitHub(env),
+  { action: 'ssm:GetParameter', resources: [env.parameter('POLICY_PARAMETER')] },
+];
+
+/** Keyed by the function's name in serverless.yml. */
+export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => FunctionPermissions> = {
+  webhook: (env) => ({
+    calls: [
+      ...calls(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [env.table()]),
+      { action: 'states:StartExecution', resources: [env.stateMachine()] },
+      { action: 'states:DescribeExecution', resources: [env.execution('01RUN')] },
+      { action: 'lambda:InvokeFunction', resources: [env.function('COMMANDS_FUNCTION_NAME')] },
+      {
+        action: 'ssm:GetParameter',
+        resources: [env.parameter('WEBHOOK_SECRET_PARAMETER'), env.parameter('WEBHOOK_SECRET_PREVIOUS_PARAMETER')],
+      },
+    ],
+    notGranted: {
+      'dynamodb:Query': `${STORE} (the intake reads deliveries and runs by key)`,
+      'secretsmanager:GetSecretValue': SSM_ONLY,
+    },
+  }),
+  validate: (env) => ({
+    calls: [
+      ...calls(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [env.table()]),
+      ...gitHub(env),
+      ...slack(env),
+      { action: 'ssm:GetParameter', resources: [env.parameter('POLICY_PARAMETER')] },
+    ],
+    notGranted: {
+      'dynamodb:DeleteItem': STORE,
+      's3:GetObject': `${NO_PLAN} (it runs before any plan)`,
+    },
+  }),
+  acquireLock: (env) => ({
+    calls: [
+      ...calls(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        [env.table()],
+      ),
+      // Presigned PUT URLs for the plan build: they carry this role's permission.
+      {
+        action: 's3:PutObject',
+        resources: [env.object(`${RUN}/plan.bin`), env.object(`${RUN}/plan.json`), env.object(`${RUN}/plan.txt`)],
+      },
+    ],
+    notGranted: { 's3:GetObject': "artifact-links.ts also presigns downloads: that is prepareApply's" },
+  }),
+  summarize: (env) => ({
+    calls: [
+      ...calls(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [env.table()]),
+      { action: 's3:GetObject', resources: [env.object(`${RUN}/plan.bin`), env.object(`${RUN}/plan.json`)] },
+      {
+        action: 's3:ListBucket',
+        resources: [env.bucket()],
+        context: { 's3:prefix': `${RUN}/plan.json` },
+        for: { action: 's3:GetObject', why: 'without it S3 answers a missing key with 403, not 404 NoSuchKey' },
+      },
+    ],
+    notGranted: { 'dynamodb:PutItem': STORE, 'dynamodb:DeleteItem': STORE, 'dynamodb:Query': STORE },
+  }),
+  requestApproval: (env) => ({
+    calls: [
+      ...calls(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [env.table()]),
+      ...planTexts(env),
+      ...gitHub(env),
+      ...slack(env),
+    ],
+    notGranted: { 'dynamodb:PutItem': STORE, 'dynamodb:DeleteItem': STORE },
+  }),
+  prepareApply: (env) => ({
+    calls: [
+      ...calls(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        [env.table()],
+      ),
+      // The presigned GET URL of the reviewed plan for the apply build.
+      { action: 's3:GetObject', resources: [env.object(`${RUN}/plan.bin`)] },
+      ...gitHub(env),
+    ],
+    notGranted: { 's3:PutObject': "artifact-links.ts also presigns uploads: that is acquireLock's" },
+  }),
+  releaseLock: (env) => ({
+    calls: calls(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      [env.table()],
+    ),
+    notGranted: {},
+  }),
+  targetFailed: (env) => ({
+    calls: calls(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      [env.table()],
+    ),
+    notGranted: {},
+  }),
+  record: (env) => ({
+    calls: calls(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      [env.table()],
+    ),
+    notGranted: {},
+  }),
+  executionEnded: (env) => ({
+    calls: [
+      ...calls(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        [env.table()],
+      ),
+      // CodeBuild authorizes build actions on the project.
+      ...calls(
+        ['codebuild:ListBuildsForProject', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
+        [env.project('APPLY_PROJECT_NAME')],
+      ),
+    ],
+    notGranted: {},
+  }),
+  notify: (env) => ({
+    calls: [
+      ...calls(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [env.table()]),
+      ...planTexts(env),
+      ...gitHub(env),
+      ...slack(env),
+    ],
+    notGranted: { 'dynamodb:PutItem': STORE, 'dynamodb:DeleteItem': STORE },
+  }),
+  approve: (env) => ({
+    calls: approvals(env),
+    notGranted: { 'dynamodb:PutItem': STORE, 'dynamodb:DeleteItem': STORE },
+  }),
+  commands: (env) => ({
+    // `/pushgate unlock` writes an unlock record.
+    calls: [...approvals(env), { action: 'dynamodb:PutItem', resources: [env.table()] }],
+    notGranted: { 'dynamodb:DeleteItem': `${STORE} (an unlock updates the lock, it does not delete it)` },
+  }),
+  slackActions: (env) => ({
+    calls: [
+      ...approvals(env),
+      { action: 'ssm:GetParameter', resources: [env.parameter('SLACK_SIGNING_SECRET_PARAMETER')] },
+    ],
+    notGranted: { 'dynamodb:PutItem': STORE, 'dynamodb:DeleteItem': STORE },
+  }),
+};
