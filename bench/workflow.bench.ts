@@ -70,7 +70,7 @@ function printCost(scenarios: ScenarioFigures[]): void {
   const webhookGbSeconds = (memory.webhook ?? 256) / 1024 / 10; // 100 ms, a generous warm webhook
   console.log(
     '\n(3) cost per run on AWS (us-east-1 list prices, bench/lib/aws-prices.ts), from the runs above; ' +
-      `Lambda task durations measured here, warm, the webhook counted at 100 ms; builds priced at ${TYPICAL_BUILD_SECONDS} s each on Lambda compute (lambda.arm.1GB)`,
+      `Lambda task durations measured here, warm, the webhook counted at 100 ms; each build priced at ${TYPICAL_BUILD_SECONDS} s on Lambda compute 2 GB ("compute: lambda") and, apart, at one billed minute on EC2 arm1.small`,
   );
   const rows = scenarios.map((scenario) => {
     const transitions = scenario.transitions + scenario.retries;
@@ -84,7 +84,8 @@ function printCost(scenarios: ScenarioFigures[]): void {
     const sfn = transitions * PRICES.stateTransition;
     const lambda = gbSeconds * PRICES.lambdaArmGbSecond + requests * PRICES.lambdaRequest + PRICES.httpApiRequest;
     const builds = scenario.usage.builds.length;
-    const buildCost = builds * TYPICAL_BUILD_SECONDS * PRICES.codeBuildLambdaArm1GbSecond;
+    const buildCost = builds * TYPICAL_BUILD_SECONDS * PRICES.codeBuildLambdaArm2GbSecond;
+    const ec2BuildCost = builds * Math.ceil(TYPICAL_BUILD_SECONDS / 60) * PRICES.codeBuildArmSmallMinute;
     const localBuildSeconds = scenario.usage.builds.reduce((sum, build) => sum + build.ms, 0) / 1000;
     return {
       scenario: scenario.scenario,
@@ -98,13 +99,25 @@ function printCost(scenarios: ScenarioFigures[]): void {
         `${builds} (${localBuildSeconds.toFixed(1)} s here)`,
         dollars(buildCost),
         dollars(sfn + lambda + buildCost),
+        dollars(ec2BuildCost),
       ],
       total: sfn + lambda + buildCost,
       orchestration: sfn + lambda,
     };
   });
   printTable(
-    ['run', 'transitions', 'Step Functions', 'Lambda requests', 'GB-s', 'Lambda + API', 'builds', 'CodeBuild', 'total'],
+    [
+      'run',
+      'transitions',
+      'Step Functions',
+      'Lambda requests',
+      'GB-s',
+      'Lambda + API',
+      'builds',
+      'CodeBuild Lambda',
+      'total',
+      'CodeBuild on EC2 instead',
+    ],
     rows.map((row) => row.cells),
   );
   const deploy = rows[0]!;

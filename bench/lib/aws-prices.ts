@@ -13,6 +13,11 @@ export const PRICES = {
   httpApiRequest: 1 / 1_000_000,
   /** https://aws.amazon.com/codebuild/pricing/ : Lambda compute `lambda.arm.1GB`, per second, billed per second. */
   codeBuildLambdaArm1GbSecond: 0.00001,
+  /**
+   * `lambda.arm.2GB` (pushgate's `compute: lambda`): twice the 1 GB rate, as Lambda compute is priced
+   * in proportion to memory. Not read from the page here: check it there.
+   */
+  codeBuildLambdaArm2GbSecond: 0.00002,
   /** https://aws.amazon.com/codebuild/pricing/ : on-demand EC2 `arm1.small`, per minute, rounded up to whole minutes. */
   codeBuildArmSmallMinute: 0.0034,
   /** https://aws.amazon.com/dynamodb/pricing/on-demand/ : per write / read request unit. */
