@@ -105,8 +105,8 @@ describe.concurrent('pushgate dev, driven from outside: webhook intake', () => {
       // This process saw no other webhook: these two are all the executions there are.
       const executions = await aws.listExecutions();
       expect(executions).toHaveLength(2);
-      expect(executions.filter((execution) => execution.name?.endsWith(once))).toHaveLength(1);
-      expect(executions.filter((execution) => execution.name?.endsWith(burst))).toHaveLength(1);
+      expect(executions.filter((execution) => execution.name?.startsWith(`${runId}-`))).toHaveLength(1);
+      expect(executions.filter((execution) => execution.name?.startsWith(`${burstRunId}-`))).toHaveLength(1);
       expect((await aws.runsBySha(sha)).map((run) => run.runId).sort()).toEqual([runId, burstRunId].sort());
 
       const [a, b] = await Promise.all([aws.finished(runId), aws.finished(burstRunId)]);

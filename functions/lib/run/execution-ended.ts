@@ -43,9 +43,14 @@ export async function executionEnded(
     runId = undefined;
   }
   if (typeof runId !== 'string' || !(await deps.store.getRun(runId))) return {};
+  // What StopExecution was given (error, cause) or the failed execution's Error and Cause (the Fail
+  // state's, or the error no Catch took) become the run's reason, so `pushgate run` says what the console says.
   const error =
     detail.status === 'ABORTED'
-      ? { Error: STOPPED_ERROR, Cause: `the execution was stopped${detail.cause ? `: ${detail.cause}` : ''}` }
+      ? {
+          Error: STOPPED_ERROR,
+          Cause: `the execution was stopped${detail.error ? ` (${detail.error})` : ''}${detail.cause ? `: ${detail.cause}` : ''}`,
+        }
       : detail.status === 'TIMED_OUT'
         ? { Error: 'States.Timeout', Cause: 'the execution timed out' }
         : { Error: detail.error ?? 'States.Failed', Cause: detail.cause ?? 'the execution failed' };

@@ -4,6 +4,7 @@ import { targetKeyOf } from '../store/target-key.ts';
 import type { LockStore, RunRecord, RunStore, TargetRecord, TargetStore } from '../store/types.ts';
 import type { RecordInput, RunOutcome } from '../workflow/contract.ts';
 import { describeError } from './describe-error.ts';
+import { executionFailure } from './execution-failure.ts';
 import type { RunMetrics } from './run-metrics.ts';
 
 /** The error name the execution-ended handler records for an execution that was stopped. */
@@ -19,16 +20,20 @@ export interface RecordDeps {
 /**
  * The `Record` state (and `RecordFailure`, its Catch twin): the run's final status from its targets.
  * Also the safety net that makes "nothing stays running" true: any target not final is closed and
- * any lock the run still holds is released, whatever path led here.
+ * any lock the run still holds is released, whatever path led here. A run that ends failed or
+ * cancelled gets `error` and `cause` in its outcome (execution-failure.ts): the Outcome state ends
+ * the execution Failed with them.
  */
 export async function record(input: RecordInput, deps: RecordDeps): Promise<RunOutcome> {
   const { store } = deps;
   const now = deps.now?.() ?? new Date();
   const run = await store.getRun(input.runId);
   if (!run) throw new Error(`run ${input.runId} has no record`);
-  const errorReason = input.error ? describeError(input.error) : undefined;
-  // Stopped by a person (StopExecution): cancelled, not failed.
+  // Stopped by a person (StopExecution): cancelled, not failed; its reason is what they gave (execution-ended.ts).
   const stopped = input.error?.Error === STOPPED_ERROR;
+  const errorReason = input.error
+    ? describeError(stopped ? { Error: input.error.Cause ?? 'the execution was stopped' } : input.error)
+    : undefined;
 
   const targets: TargetRecord[] = [];
   for (const target of await store.listTargets(run.runId)) {
@@ -60,6 +65,18 @@ export async function record(input: RecordInput, deps: RecordDeps): Promise<RunO
     deps.metrics?.runEnded(recorded.status);
   }
   const executionArn = input.executionArn ?? recorded.executionArn;
+  const outcomeTargets = targets.map((t) => ({
+    project: t.project,
+    environment: t.environment,
+    status: t.status,
+    ...(t.summary ? { summary: t.summary } : {}),
+    ...(t.reason ? { reason: t.reason } : {}),
+  }));
+  // What the Outcome state ends a failed execution with, so the console shows the real reason.
+  const failure = executionFailure(
+    { status: recorded.status, ...(recorded.reason ? { reason: recorded.reason } : {}), targets: outcomeTargets },
+    input.error,
+  );
   return {
     runId: recorded.runId,
     repo: recorded.repo,
@@ -71,13 +88,8 @@ export async function record(input: RecordInput, deps: RecordDeps): Promise<RunO
     ...(recorded.reason ? { reason: recorded.reason } : {}),
     ...(recorded.announceSkipped === true ? { announceSkipped: true } : {}),
     ...(executionArn ? { executionArn, consoleUrl: runLink({ executionArn, runId: recorded.runId }) } : {}),
-    targets: targets.map((t) => ({
-      project: t.project,
-      environment: t.environment,
-      status: t.status,
-      ...(t.summary ? { summary: t.summary } : {}),
-      ...(t.reason ? { reason: t.reason } : {}),
-    })),
+    ...failure,
+    targets: outcomeTargets,
   };
 }
 

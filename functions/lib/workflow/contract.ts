@@ -25,6 +25,7 @@ import { STATUSES } from '../status.ts';
  *     TargetFailed    TargetFailedInput (TargetState + error) → TargetFailedOutput
  *   Record            RecordInput → RunOutcome at $.outcome (RecordFailure: the same, with the error)
  *   Notify            NotifyInput → NotifyOutput
+ *   Outcome           Failed (ErrorPath $.outcome.error, CausePath $.outcome.cause) when the outcome has an error
  */
 
 // --- The execution input ---------------------------------------------------------------------------
@@ -330,6 +331,13 @@ export const RunOutcome = z.object({
   consoleUrl: z.string().optional(),
   /** Set when the repository's pushgate.yml asks for skipped runs in Slack (`notify.skipped`); else Notify stays quiet about them. */
   announceSkipped: z.boolean().optional(),
+  /**
+   * Only for a run that ends the execution Failed (failed, cancelled): the Fail state's Error, a short
+   * code (`TargetFailed`, `ValidationFailed`, …; run/execution-failure.ts), and its Cause, the run's
+   * reason in words (at most 1,000 characters). The Outcome state fails the execution when `error` is there.
+   */
+  error: z.string().min(1).max(256).optional(),
+  cause: z.string().max(32_768).optional(),
   targets: z.array(
     z.object({
       project: z.string(),

@@ -299,6 +299,8 @@ describe('Record', () => {
     );
     expect(outcome.status).toBe('failed');
     expect(outcome.reason).toBe('States.Runtime: the Map failed');
+    // What the Failed state shows in the console: a code, and the run's reason.
+    expect(outcome).toMatchObject({ error: 'RunFailed', cause: 'States.Runtime: the Map failed' });
     expect(outcome.consoleUrl).toContain('eu-west-1.console.aws.amazon.com');
     expect(outcome.targets.map((t) => t.status).sort()).toEqual(['cancelled', 'failed']);
     expect(await store.getLock({ repo: 'acme/infra', project: 'network', environment: 'staging' })).toBeUndefined();
@@ -315,12 +317,53 @@ describe('Record', () => {
     await store.setTargetStatus('run-1', 'dns', 'staging', 'running');
     await store.setTargetStatus('run-1', 'dns', 'staging', 'applying');
     await store.setTargetStatus('run-1', 'dns', 'staging', 'succeeded');
-    expect((await recordRun({ runId: 'run-1' }, { store })).status).toBe('succeeded');
+    const succeeded = await recordRun({ runId: 'run-1' }, { store });
+    expect(succeeded.status).toBe('succeeded');
+    // The execution ends Succeeded: no Error, no Cause.
+    expect(succeeded).not.toHaveProperty('error');
+    expect(succeeded).not.toHaveProperty('cause');
 
     await seed('run-2');
     await store.setTargetStatus('run-2', 'network', 'staging', 'running');
     await store.setTargetStatus('run-2', 'network', 'staging', 'no_changes');
     expect((await recordRun({ runId: 'run-2' }, { store })).status).toBe('no_changes');
+  });
+
+  it('a failed target: the outcome carries TargetFailed and the reason naming the target, for the Failed state', async () => {
+    await seed('run-1', [
+      { project: 'network', environment: 'staging' },
+      { project: 'network', environment: 'prod' },
+    ]);
+    await store.setTargetStatus('run-1', 'network', 'staging', 'running');
+    await store.setTargetStatus('run-1', 'network', 'staging', 'no_changes');
+    await store.setTargetStatus('run-1', 'network', 'prod', 'running');
+    await store.setTargetStatus('run-1', 'network', 'prod', 'applying');
+    await store.setTargetStatus('run-1', 'network', 'prod', 'failed', {
+      reason: 'build pushgate-dev-apply:b1 failed in phase BUILD: exit status 1',
+    });
+    const outcome = await recordRun({ runId: 'run-1' }, { store });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: 'TargetFailed',
+      cause: 'network/prod: build pushgate-dev-apply:b1 failed in phase BUILD: exit status 1',
+    });
+    expect((await store.getRun('run-1'))?.reason).toBe(outcome.cause);
+  });
+
+  it('an invalid pushgate.yml caught by RecordFailure: ValidationFailed with the problems', async () => {
+    await seed('run-1', []);
+    const message = 'pushgate.yml at aaaaaaa has 1 problem: projects[0].engine: expected terraform';
+    const outcome = await recordRun(
+      {
+        runId: 'run-1',
+        error: {
+          Error: 'InvalidConfigError',
+          Cause: JSON.stringify({ errorType: 'InvalidConfigError', errorMessage: message }),
+        },
+      },
+      { store },
+    );
+    expect(outcome).toMatchObject({ status: 'failed', error: 'ValidationFailed', cause: message });
   });
 
   it('keeps a run that Validate already ended as skipped', async () => {
@@ -384,7 +427,20 @@ describe('executionEnded (EventBridge: Step Functions Execution Status Change)',
     });
     expect(stopped).toEqual(['run-1']);
     expect(result.status).toBe('cancelled');
+    expect((await store.getRun('run-1'))?.reason).toBe('the execution was stopped');
     expect(await store.getLock(key)).toBeUndefined();
+  });
+
+  it('a stopped execution: the error and cause given to StopExecution become the run reason', async () => {
+    await seed('run-1');
+    const result = await executionEnded(event('ABORTED', 'run-1', { error: 'Superseded', cause: 'a newer push' }), {
+      store,
+    });
+    expect(result).toEqual({ runId: 'run-1', status: 'cancelled' });
+    expect(await store.getRun('run-1')).toMatchObject({
+      status: 'cancelled',
+      reason: 'the execution was stopped (Superseded): a newer push',
+    });
   });
 
   it('leaves a run the workflow already recorded as it was, and ignores other statuses and unknown runs', async () => {

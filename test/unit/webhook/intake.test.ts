@@ -83,7 +83,7 @@ describe('intake: a push to a branch', () => {
     expect(response.statusCode).toBe(202);
     expect(response.outcome).toBe('started');
     const runId = response.body.runId as string;
-    const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:pushgate-deploy:Hello-World-push-6113728-${deliveryId}`;
+    const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:pushgate-deploy:${runId}-Hello-World-push-6113728`;
     expect(response.body).toEqual({
       runId,
       executionArn,
@@ -109,7 +109,7 @@ describe('intake: a push to a branch', () => {
     });
 
     const [name, input] = [...workflow.started][0]!;
-    expect(name).toBe(`Hello-World-push-6113728-${deliveryId}`);
+    expect(name).toBe(`${runId}-Hello-World-push-6113728`);
     expect(RunRequest.parse(input)).toEqual(input);
     expect(input).toMatchObject({ runId, deliveryId, kind: 'push', sha: payload.after, receivedAt: NOW.toISOString() });
     expect(logger.lines).toEqual([]);
@@ -469,7 +469,8 @@ describe('intake: failures of the store and the workflow', () => {
 
   it('answers 202 with the existing execution when Step Functions says it was already started', async () => {
     const deliveryId = randomUUID();
-    const name = `Hello-World-push-6113728-${deliveryId}`;
+    // The first run id the intake draws (newRunId above), so the name is the one it will start.
+    const name = `01JRUN00000000000000000001-Hello-World-push-6113728`;
     await workflow.start({} as RunRequest, name);
     const response = await intake()(request('push', branchPush(), { deliveryId }));
     expect(response).toMatchObject({ statusCode: 202, body: { executionArn: workflow.executionArn(name) } });
@@ -493,7 +494,9 @@ describe('intake: failures of the store and the workflow', () => {
     expect(store.deliveries.has(deliveryId)).toBe(true);
   });
 
-  it('a redelivery after a lost answer that could not be checked is a duplicate of the run that started', async () => {
+  // The execution name carries the run id (execution-name.ts), so a redelivery's run is a new execution. The
+  // first one, if it did start, finds its run `failed` and stops at Validate: only the new run deploys.
+  it('a redelivery after a lost answer that could not be checked starts a new run; the first stays failed', async () => {
     const deliveryId = randomUUID();
     const blind = intake({
       workflow: {
@@ -511,15 +514,15 @@ describe('intake: failures of the store and the workflow', () => {
     expect(first.statusCode).toBe(503);
     const firstRunId = [...store.runs.keys()][0]!;
 
+    expect(store.runs.get(firstRunId)).toMatchObject({ status: 'failed' });
+
     const redelivery = await intake()(request('push', branchPush(), { deliveryId }));
-    expect(redelivery).toMatchObject({
-      statusCode: 200,
-      outcome: 'duplicate',
-      body: { duplicate: true, runId: firstRunId },
-    });
-    const second = [...store.runs.values()].find((run) => run.runId !== firstRunId);
-    expect(second).toMatchObject({ status: 'cancelled', reason: `a duplicate of run ${firstRunId}` });
-    expect(workflow.started.size).toBe(1);
+    expect(redelivery).toMatchObject({ statusCode: 202, outcome: 'started' });
+    const secondRunId = redelivery.body.runId as string;
+    expect(secondRunId).not.toBe(firstRunId);
+    expect(store.runs.get(secondRunId)).toMatchObject({ status: 'queued' });
+    expect(store.deliveries.get(deliveryId)).toBe(secondRunId);
+    expect([...workflow.started.values()].map((input) => input.runId)).toEqual([firstRunId, secondRunId]);
   });
 
   it('answers an unexpected error 500 with a generic message and logs it without the body or the secret', async () => {
