@@ -13,7 +13,7 @@ import type { IntakeStore } from '../functions/lib/webhook/intake.ts';
 import type { IntakeRequest } from '../functions/lib/webhook/types.ts';
 import { executionArn } from '../functions/lib/workflow/execution-arn.ts';
 import type { Workflow } from '../functions/lib/workflow/workflow.ts';
-import { handlerBuildOptions } from '../scripts/build-options.ts';
+import { lambdaBuildOptions } from '../scripts/esbuild-options.ts';
 import { createTestTable, startDynalite } from '../test/helpers/dynalite.ts';
 import { githubExamples } from '../test/helpers/github-examples.ts';
 import { createMemoryWorkflow } from '../test/helpers/memory-workflow.ts';
@@ -239,7 +239,7 @@ async function bundleAndColdStart(): Promise<void> {
   try {
     const entry = fileURLToPath(new URL('../functions/webhook/handler.ts', import.meta.url));
     const bundle = join(dir, 'webhook.mjs');
-    await build(handlerBuildOptions(entry, bundle));
+    await build(lambdaBuildOptions(entry, bundle));
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export {};\n');
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { handlerBuildOptions } from './build-options.ts';
+import { lambdaBuildOptions } from './esbuild-options.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const functionsDir = join(root, 'functions');
@@ -18,7 +18,7 @@ rmSync(distDir, { recursive: true, force: true });
 const rows: [string, string][] = [];
 for (const name of names) {
   const outfile = join(distDir, name, 'index.mjs');
-  await build(handlerBuildOptions(join(functionsDir, name, 'handler.ts'), outfile));
+  await build(lambdaBuildOptions(join(functionsDir, name, 'handler.ts'), outfile));
   rows.push([relative(root, outfile), `${(statSync(outfile).size / 1024).toFixed(1)} KiB`]);
 }
 

@@ -1,4 +1,4 @@
-import { isLocalMode } from './secrets.ts';
+import { isLocalMode } from './local-mode.ts';
 
 /**
  * Where a person follows one run: what the webhook's answer (and so `git push`) and the Slack message

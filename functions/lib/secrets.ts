@@ -1,19 +1,12 @@
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { getSecret as getSecretsManagerSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { PushgateError } from './errors.ts';
+import { isLocalMode } from './local-mode.ts';
+import { SecretConfigError } from './secret-config-error.ts';
 
-export class SecretConfigError extends PushgateError {}
+export { isLocalMode, SecretConfigError };
 
 /** Secrets are cached for this long per warm Lambda, so a rotation is picked up within minutes. */
 const MAX_AGE_SECONDS = 300;
-
-/**
- * Local mode (`PUSHGATE_LOCAL=1`, set by the local stack) is the only place a secret may come from a
- * plain environment variable; on AWS secrets come from SSM SecureString parameters or Secrets Manager.
- */
-export function isLocalMode(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.PUSHGATE_LOCAL === '1' || env.PUSHGATE_LOCAL === 'true';
-}
 
 /**
  * Reads one secret named by configuration: `<valueEnv>` holds the value itself (local mode only), or

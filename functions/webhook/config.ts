@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ConfigurationError, readEnv } from '../lib/read-env.ts';
-import { isLocalMode } from '../lib/secrets.ts';
+import { isLocalMode } from '../lib/local-mode.ts';
 
 const RepoPattern = z.string().regex(/^[A-Za-z0-9_.-]+\/(?:[A-Za-z0-9_.-]+|\*)$/, 'expected owner/name or owner/*');
 

@@ -2,7 +2,17 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import type { DynamoTable } from './dynamo-table.ts';
 import { epochSeconds } from './epoch-seconds.ts';
 import { StoreError } from './errors.ts';
-import { lockKey, lockPk, TICKET_SK_PREFIX, ticketKey, UNLOCK_SK_PREFIX, unlockKey } from './keys.ts';
+import {
+  GSI1,
+  heldLocksIndexPk,
+  lockIndexKeys,
+  lockKey,
+  lockPk,
+  TICKET_SK_PREFIX,
+  ticketKey,
+  UNLOCK_SK_PREFIX,
+  unlockKey,
+} from './keys.ts';
 import { itemRecord } from './item-record.ts';
 import { queryAll, queryItems } from './query-items.ts';
 import { isConditionalCheckFailed, storeCall } from './store-call.ts';
@@ -10,6 +20,7 @@ import type {
   AcquireLockOptions,
   AcquireLockResult,
   ForceUnlockResult,
+  HeldLockRecord,
   LockRecord,
   LockStore,
   TargetKey,
@@ -218,7 +229,13 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
         const output = await client.send(
           new PutCommand({
             TableName,
-            Item: { ...lockKey(key), entity: 'lock', ...item, expiresAt: epochSeconds(leaseEnd) + DAY_SECONDS },
+            Item: {
+              ...lockKey(key),
+              ...lockIndexKeys(key),
+              entity: 'lock',
+              ...item,
+              expiresAt: epochSeconds(leaseEnd) + DAY_SECONDS,
+            },
             // The second half closes the gap between step c's read and this write: a newer run that
             // released meanwhile left its position behind, and an older run must not slip in after it.
             ConditionExpression:
@@ -267,7 +284,8 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
             ConditionExpression: '#owner = :owner',
             UpdateExpression:
               // expiresAt goes too: TTL must not delete the high-water mark a day later.
-              'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none) REMOVE #owner, acquiredAt, leaseExpiresAt, #position, expiresAt',
+              // gsi1pk/gsi1sk go too: the index of held locks (listLocks) holds held locks only.
+              'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none) REMOVE #owner, acquiredAt, leaseExpiresAt, #position, expiresAt, gsi1pk, gsi1sk',
             ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position' },
             ExpressionAttributeValues: { ':owner': owner, ':none': '' },
           }),
@@ -306,7 +324,7 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
               ConditionExpression: '#owner = :owner',
               UpdateExpression:
                 'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none), unlockedBy = :by, unlockedAt = :at, unlockReason = :reason' +
-                ' REMOVE #owner, acquiredAt, leaseExpiresAt, #position, expiresAt',
+                ' REMOVE #owner, acquiredAt, leaseExpiresAt, #position, expiresAt, gsi1pk, gsi1sk',
               ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position' },
               ExpressionAttributeValues: {
                 ':owner': held.owner,
@@ -351,5 +369,44 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
     });
   }
 
-  return { acquireLock, getLock, releaseLock, leaveQueue, forceUnlock, listUnlocks };
+  async function listLocks(repo: string, now?: Date): Promise<HeldLockRecord[]> {
+    return storeCall(`listLocks ${repo}`, async () => {
+      const at = now ?? clock();
+      const nowIso = at.toISOString();
+      // The index is eventually consistent: each lock found is read again, with its queue, consistently.
+      const found = await queryAll(client, {
+        TableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': heldLocksIndexPk(repo) },
+      });
+      const locks: HeldLockRecord[] = [];
+      for (const entry of found) {
+        const key = { repo, project: entry.project as string, environment: entry.environment as string };
+        let lock: LockItem | undefined;
+        const waiting: HeldLockRecord['waiting'] = [];
+        for await (const item of queryItems(client, {
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': lockPk(key) },
+          ConsistentRead: true,
+        })) {
+          if (item.sk === lockKey(key).sk) {
+            const read = item as unknown as LockItem | ReleasedLockItem;
+            if (isHeld(read)) lock = read;
+          } else if (typeof item.sk === 'string' && item.sk.startsWith(TICKET_SK_PREFIX)) {
+            const ticket = item as unknown as TicketItem & { expiresAt?: number };
+            // A ticket's own TTL (seenAt + waiterTtl, plus the day kept for DynamoDB) says whether it still counts.
+            const alive = ticket.expiresAt === undefined || ticket.expiresAt - DAY_SECONDS >= epochSeconds(at);
+            if (alive) waiting.push({ owner: ticket.owner, position: ticket.position, seenAt: ticket.seenAt });
+          }
+        }
+        if (lock === undefined) continue;
+        locks.push({ ...lockRecord(lock, nowIso), waiting: waiting.filter((w) => w.owner !== lock.owner) });
+      }
+      return locks.sort((a, b) => (`${a.project}#${a.environment}` < `${b.project}#${b.environment}` ? -1 : 1));
+    });
+  }
+
+  return { acquireLock, getLock, releaseLock, leaveQueue, forceUnlock, listUnlocks, listLocks };
 }

@@ -1,42 +1,22 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { changeStatus, createItem, getItem, pickStatusFields, type DynamoTable } from './dynamo-table.ts';
+import { documentOps, getItem, type DynamoTable } from './dynamo-table.ts';
 import { NotFoundError } from './errors.ts';
-import { itemRecord, pickFields } from './item-record.ts';
-import { GSI1, runIndexKeys, runKey, shaIndexPk } from './keys.ts';
-import { queryAll } from './query-items.ts';
+import { itemRecord } from './item-record.ts';
+import { StoreError } from './errors.ts';
+import { environmentIndexPk, GSI1, repoRunsPk, runKey, shaIndexPk } from './keys.ts';
+import { queryAll, queryItems } from './query-items.ts';
 import { isConditionalCheckFailed, storeCall } from './store-call.ts';
-import type { RunRecord, RunStore } from './types.ts';
+import { runWrites } from './run-writes.ts';
+import type { ListRunsOptions, RunRecord, RunStore } from './types.ts';
 
-const RUN_FIELDS: Record<keyof RunRecord, true> = {
-  runId: true,
-  repo: true,
-  kind: true,
-  ref: true,
-  branch: true,
-  sha: true,
-  actor: true,
-  deliveryId: true,
-  executionArn: true,
-  status: true,
-  reason: true,
-  pullRequest: true,
-  commitMessage: true,
-  notifications: true,
-  slackMessages: true,
-  createdAt: true,
-  updatedAt: true,
-  finishedAt: true,
-  announceSkipped: true,
-};
+const DEFAULT_RUN_LIMIT = 20;
+/** Runs read at once while listing (GetItem each: the status lives on the run item only). */
+const READ_BATCH = 10;
 
-/** Fields a status change may set besides the status (the rest of a record is fixed at creation). */
-const RUN_STATUS_FIELDS: Record<keyof NonNullable<Parameters<RunStore['setRunStatus']>[2]>, true> = {
-  reason: true,
-  executionArn: true,
-  announceSkipped: true,
-};
-
-/** Runs (access patterns 2 and 5): one item per run, indexed by commit on gsi1. */
+/**
+ * Runs (access patterns 2, 5 and 7): one item per run, indexed by commit on gsi1, and an entry per
+ * run in its repository's list (keys.ts repoRunKey).
+ */
 export function createDynamoRuns(table: DynamoTable): RunStore {
   const { client, tableName: TableName, clock } = table;
 
@@ -73,24 +53,88 @@ export function createDynamoRuns(table: DynamoTable): RunStore {
     }
   }
 
+  /**
+   * Runs named by `entries` (newest first, repeats allowed), read a batch at a time, until `limit` of
+   * them pass `keep`. Entries whose run is missing or was created at another time are skipped.
+   */
+  async function readRuns(
+    entries: AsyncGenerator<{ runId: string; createdAt?: string }>,
+    limit: number,
+    keep: (run: RunRecord) => boolean,
+  ): Promise<RunRecord[]> {
+    const runs: RunRecord[] = [];
+    const seen = new Set<string>();
+    let batch: { runId: string; createdAt?: string }[] = [];
+    const flush = async () => {
+      const read = await Promise.all(
+        batch.map(async (entry) => ({ entry, item: await getItem(table, runKey(entry.runId)) })),
+      );
+      batch = [];
+      for (const { entry, item } of read) {
+        if (item === undefined) continue;
+        const run = itemRecord<RunRecord>(item);
+        if (entry.createdAt !== undefined && run.createdAt !== entry.createdAt) continue;
+        if (keep(run) && runs.length < limit) runs.push(run);
+      }
+    };
+    for await (const entry of entries) {
+      if (seen.has(entry.runId)) continue;
+      seen.add(entry.runId);
+      batch.push(entry);
+      if (batch.length >= READ_BATCH) {
+        await flush();
+        if (runs.length >= limit) break;
+      }
+    }
+    if (batch.length > 0) await flush();
+    return runs;
+  }
+
+  async function* repoEntries(repo: string): AsyncGenerator<{ runId: string; createdAt: string }> {
+    for await (const item of queryItems(
+      client,
+      {
+        TableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': repoRunsPk(repo) },
+        ScanIndexForward: false,
+      },
+      50,
+    )) {
+      yield { runId: item.runId as string, createdAt: item.createdAt as string };
+    }
+  }
+
+  /** Runs with a target in the environment: the targets' index (gsi1 ENV#…), newest first. */
+  async function* environmentEntries(repo: string, environment: string): AsyncGenerator<{ runId: string }> {
+    for await (const item of queryItems(
+      client,
+      {
+        TableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': environmentIndexPk(repo, environment) },
+        ScanIndexForward: false,
+      },
+      50,
+    )) {
+      yield { runId: item.runId as string };
+    }
+  }
+
+  function listRuns(repo: string, options: ListRunsOptions = {}): Promise<RunRecord[]> {
+    return storeCall(`listRuns ${repo}`, async () => {
+      const limit = options.limit ?? DEFAULT_RUN_LIMIT;
+      if (!Number.isInteger(limit) || limit < 1) throw new StoreError(`limit must be a positive integer: ${limit}`);
+      const entries =
+        options.environment === undefined ? repoEntries(repo) : environmentEntries(repo, options.environment);
+      return readRuns(entries, limit, (run) => options.status === undefined || run.status === options.status);
+    });
+  }
+
   return {
-    createRun(run, now) {
-      return storeCall(`createRun ${run.runId}`, async () => {
-        const at = (now ?? clock()).toISOString();
-        const record = {
-          ...pickFields(run as RunRecord, RUN_FIELDS),
-          status: run.status ?? 'queued',
-          createdAt: at,
-          updatedAt: at,
-        } as RunRecord;
-        await createItem(
-          table,
-          { ...runKey(record.runId), ...runIndexKeys(record), entity: 'run', ...record },
-          `run ${record.runId}`,
-        );
-        return record;
-      });
-    },
+    ...runWrites(documentOps(table), clock),
+    listRuns,
 
     getRun(runId) {
       return storeCall(`getRun ${runId}`, async () => {
@@ -117,20 +161,6 @@ export function createDynamoRuns(table: DynamoTable): RunStore {
             (entry): entry is [string, string] => typeof entry[1] === 'string',
           ),
         );
-      });
-    },
-
-    setRunStatus(runId, status, fields, now) {
-      return storeCall(`setRunStatus ${runId} ${status}`, async () => {
-        const item = await changeStatus(
-          table,
-          runKey(runId),
-          `run ${runId}`,
-          status,
-          pickStatusFields(fields, RUN_STATUS_FIELDS),
-          now ?? clock(),
-        );
-        return itemRecord<RunRecord>(item);
       });
     },
 

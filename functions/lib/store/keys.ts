@@ -9,10 +9,11 @@ import { StoreError } from './errors.ts';
  * |--------------------------|-----------------------------------------|-----------------------------------|--------------------------------------------------------------|
  * | delivery (1)             | DELIVERY#<deliveryId>                   | DELIVERY                          | –                                                            |
  * | run (2, 5)               | RUN#<runId>                             | RUN                               | SHA#<repo>#<sha> / <createdAt>#<runId>                       |
+ * | run of a repository (7)  | RUNS#<repo>                             | <createdAt>#<runId>               | –                                                            |
  * | target (2)               | RUN#<runId>                             | TARGET#<project>#<environment>    | ENV#<repo>#<environment> / <createdAt>#<runId>#<project>     |
  * | deployment history (3)   | DEPLOY#<repo>#<environment>             | <deployedAt>#<project>#<runId>    | –                                                            |
  * | deployed now (4)         | CURRENT#<repo>#<environment>            | PROJECT#<project>                 | –                                                            |
- * | lock (6)                 | LOCK#<repo>#<project>#<environment>     | LOCK                              | –                                                            |
+ * | lock (6)                 | LOCK#<repo>#<project>#<environment>     | LOCK                              | LOCKS#<repo> / <project>#<environment> (only while held)     |
  * | lock queue ticket (6)    | LOCK#<repo>#<project>#<environment>     | WAIT#<position>#<owner>           | –                                                            |
  * | unlock by a person (6)   | LOCK#<repo>#<project>#<environment>     | UNLOCK#<at>#<by>                  | –                                                            |
  *
@@ -24,6 +25,11 @@ import { StoreError } from './errors.ts';
  * - `expiresAt` (epoch seconds, the table's TTL attribute) is set on deliveries (7 days), locks
  *   (lease end + 1 day) and queue tickets; it only lets DynamoDB clean up. TTL deletion can lag by
  *   days, so every condition checks expiry itself (`expiresAt < :now`, `leaseExpiresAt < :now`).
+ * - A run's place in its repository's list (pattern 7) is an item of its own in the main table, not
+ *   an index key of the run: the run's gsi1 keys are its commit's. It holds only what never changes
+ *   (the run's status is read from the run), so it is written once, before the run, and never updated.
+ * - A held lock carries gsi1 keys of its repository (a sparse index of held locks: a release removes
+ *   them), so `pushgate locks` finds every held lock of a repository with one Query.
  * - Every item carries `entity` (`delivery`, `run`, …) so a table export reads without the key scheme.
  *
  * Repository, project and environment names are joined with `#`, so they must not contain it
@@ -74,6 +80,16 @@ export function runIndexKeys(run: { repo: string; sha: string; createdAt: string
   gsi1sk: string;
 } {
   return { gsi1pk: shaIndexPk(run.repo, run.sha), gsi1sk: `${run.createdAt}#${run.runId}` };
+}
+
+/** Partition of the runs of one repository (pattern 7), sorted by creation time. */
+export function repoRunsPk(repo: string): string {
+  return `RUNS#${part('repo', repo)}`;
+}
+
+/** Keys of a run's entry in its repository's list (pattern 7). */
+export function repoRunKey(run: { repo: string; createdAt: string; runId: string }): ItemKey {
+  return { pk: repoRunsPk(run.repo), sk: `${run.createdAt}#${part('runId', run.runId)}` };
 }
 
 /** Keys of one target (project × environment) of a run (pattern 2). */
@@ -135,6 +151,19 @@ export function currentKey(repo: string, environment: string, project: string): 
 /** Partition of a lock and its queue (pattern 6). */
 export function lockPk(key: TargetKey): string {
   return `LOCK#${part('repo', key.repo)}#${part('project', key.project)}#${part('environment', key.environment)}`;
+}
+
+/** gsi1 partition of the held locks of a repository (pattern 6). */
+export function heldLocksIndexPk(repo: string): string {
+  return `LOCKS#${part('repo', repo)}`;
+}
+
+/** gsi1 keys of a held lock: by repository, then project and environment. */
+export function lockIndexKeys(key: TargetKey): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: heldLocksIndexPk(key.repo),
+    gsi1sk: `${part('project', key.project)}#${part('environment', key.environment)}`,
+  };
 }
 
 /** Keys of the lock itself. */

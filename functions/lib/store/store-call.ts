@@ -11,12 +11,21 @@ export async function storeCall<T>(operation: string, run: () => Promise<T>): Pr
     return await run();
   } catch (error) {
     if (error instanceof PushgateError) throw error;
-    const name = error instanceof Error ? error.name : 'unknown error';
+    // The AWS error code: the SDK's errors are named by it, the light client's (runtime/aws-fetch) carry it.
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const name = typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error';
     throw new StoreError(`${operation} failed: ${name}`, { cause: error });
   }
 }
 
-/** A conditional write whose condition did not hold: an expected outcome, not a failure. */
+/**
+ * A conditional write whose condition did not hold: an expected outcome, not a failure. The SDK
+ * names the error by its code; the webhook's light client (runtime/aws-fetch) carries it as `code`.
+ */
 export function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof Error &&
+    (error.name === 'ConditionalCheckFailedException' ||
+      (error as { code?: unknown }).code === 'ConditionalCheckFailedException')
+  );
 }

@@ -149,6 +149,19 @@ export interface DeploymentRecord {
   approvals?: ApprovalEntry[];
 }
 
+/** A run waiting in a lock's queue (its ticket), oldest position first. */
+export interface LockWaiter {
+  owner: string;
+  position: string;
+  /** When it last asked for the lock. */
+  seenAt: string;
+}
+
+/** A held lock with the runs waiting for it (listLocks). */
+export interface HeldLockRecord extends LockRecord {
+  waiting: LockWaiter[];
+}
+
 export interface LockRecord {
   repo: string;
   project: string;
@@ -204,7 +217,17 @@ export interface DeliveryStore {
   forgetDelivery(deliveryId: string, runId: string): Promise<void>;
 }
 
-/** Access patterns 2 and 5: runs, by id and by commit. */
+/** listRuns's filters: how many, and only runs with targets in one environment, or in one status. */
+export interface ListRunsOptions {
+  /** At most this many (default 20). */
+  limit?: number;
+  /** Only runs with a target in this environment (read through the targets' environment index). */
+  environment?: string;
+  /** Only runs in this status. */
+  status?: Status;
+}
+
+/** Access patterns 2, 5 and 7: runs, by id, by commit, and of a repository. */
 export interface RunStore {
   createRun(
     run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'status'> & { status?: Status },
@@ -222,6 +245,11 @@ export interface RunStore {
   ): Promise<RunRecord>;
   /** Newest first. */
   findRunsBySha(repo: string, sha: string): Promise<RunRecord[]>;
+  /**
+   * The runs of a repository, newest first (pattern 7). Runs created before the repository list
+   * existed are not in it.
+   */
+  listRuns(repo: string, options?: ListRunsOptions): Promise<RunRecord[]>;
   /** Remember the Slack message posted for this run in `channel` (its `ts`), so it can be updated later. */
   recordSlackMessage(runId: string, channel: string, ts: string): Promise<void>;
   /** The Slack messages of a run: channel → ts; empty when none (or no such run). */
@@ -316,6 +344,11 @@ export interface LockStore {
   forceUnlock(key: TargetKey, by: { by: string; reason: string }, now?: Date): Promise<ForceUnlockResult>;
   /** Unlocks by people of one lock, newest first. */
   listUnlocks(key: TargetKey): Promise<UnlockRecord[]>;
+  /**
+   * The held locks of a repository (by project, then environment), each with the runs still waiting
+   * for it. Locks taken before held locks were indexed are not listed.
+   */
+  listLocks(repo: string, now?: Date): Promise<HeldLockRecord[]>;
 }
 
 /** The whole store, for code that needs all of it (the CLI, the local stack, tests). */

@@ -106,7 +106,7 @@ const calls = (actions: string[], resources: string[]): Call[] => actions.map((a
 const STORE = "the record store's method, shared by every function; not on this function's paths";
 const NO_PLAN = 'the feedback module reads plan texts; this function shows none';
 const SSM_ONLY =
-  "getConfiguredSecret also reads Secrets Manager, but this function's secrets are the SSM parameters it is given";
+  "its secret reader (runtime/aws-fetch/configured-secret-fetch.ts, like secrets.ts getConfiguredSecret) also reads Secrets Manager, but this function's secrets are the SSM parameters it is given";
 
 /** A GitHub identity: the token parameter, or the GitHub App secret when githubAppSecret names one. */
 const gitHub = (env: FunctionEnvironment): Call[] => [
@@ -155,8 +155,9 @@ export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => 
         resources: [env.parameter('WEBHOOK_SECRET_PARAMETER'), env.parameter('WEBHOOK_SECRET_PREVIOUS_PARAMETER')],
       },
     ],
+    // Its calls go through the light client (runtime/aws-fetch), which the bundle reads out of the
+    // AwsAction literals; the intake's store writes only, so no Query is reached.
     notGranted: {
-      'dynamodb:Query': `${STORE} (the intake reads deliveries and runs by key)`,
       'secretsmanager:GetSecretValue': SSM_ONLY,
     },
   }),

@@ -1,4 +1,5 @@
 import { build, type Plugin } from 'esbuild';
+import { AWS_SERVICES } from '../../../functions/lib/runtime/aws-fetch/aws-services.ts';
 
 /**
  * Which AWS calls a function's code can make, read from its bundle rather than from what anyone
@@ -8,6 +9,11 @@ import { build, type Plugin } from 'esbuild';
  * the SDK surface the function's code still reaches: each `…Command` (or paginator, or Powertools
  * getter) names one API call. The answer does not depend on whether the deployed bundles carry the
  * SDK or take the runtime's: the code paths are the same.
+ *
+ * A function that calls AWS without the SDK, through the light client (functions/lib/runtime/aws-fetch,
+ * the webhook), names each call's IAM action at the call site as a string literal of the type
+ * AwsAction (`'dynamodb:PutItem'`), and that literal is what the client sends (the JSON protocols
+ * derive X-Amz-Target from it): every such literal left in the bundle after tree shaking is a call.
  *
  * The analysis is as precise as esbuild's tree shaking: a module whose exports are all kept (the
  * DynamoDB store object, whose methods every function gets) reaches every command it holds, even
@@ -107,6 +113,17 @@ export function actionOf(source: string, name: string): string | null {
  */
 const REQUIRED_UTILITIES = ['@smithy/service-error-classification'];
 
+/** The light client's folder: a bundle holding it is read for AwsAction literals. */
+const LIGHT_CLIENT = 'functions/lib/runtime/aws-fetch/';
+
+/** An AwsAction literal (`"dynamodb:PutItem"`) of one of the services the light client knows. */
+const LIGHT_ACTION = new RegExp(`["'\`]((?:${Object.keys(AWS_SERVICES).join('|')}):[A-Z][A-Za-z0-9]*)["'\`]`, 'g');
+
+/** The IAM actions a bundle's light-client call sites name. */
+export function lightClientActions(bundleText: string): string[] {
+  return [...new Set([...bundleText.matchAll(LIGHT_ACTION)].map((match) => match[1]!))].sort();
+}
+
 /** Keeps the AWS packages out of the bundle, as side-effect free: only imports still used remain. */
 const sdkOutside: Plugin = {
   name: 'sdk-outside',
@@ -155,6 +172,9 @@ export async function sdkCalls(entry: string, cwd: string): Promise<string[]> {
     );
   }
   const actions = new Set<string>();
+  if (Object.keys(result.metafile.inputs).some((input) => input.includes(LIGHT_CLIENT))) {
+    for (const action of lightClientActions(output.text)) actions.add(action);
+  }
   for (const [statement, clause, source] of statements) {
     const names = /^\{([^}]*)\}$/.exec(clause!)?.[1];
     if (names === undefined) throw new UnclassifiedSdkImportError(`${entry}: ${statement} is not a named import`);

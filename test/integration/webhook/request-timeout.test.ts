@@ -72,8 +72,13 @@ async function buildHandler(tableName: string, stateMachineArn: string) {
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   const { createHandler, webhookDeps } = await import('../../../functions/webhook/handler.ts');
   clients = createWebhookClients({
-    dynamodb: { endpoint: endpoint.url, region: 'us-east-1', credentials },
-    sfn: { endpoint: sfn.url, region: 'us-east-1', credentials },
+    env: {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint.url,
+      AWS_ENDPOINT_URL_SFN: sfn.url,
+    },
   });
   return createHandler({
     ...webhookDeps(readWebhookConfig(), clients),
@@ -96,8 +101,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  clients?.dynamodb.destroy();
-  clients?.sfn.destroy();
   await endpoint?.stop();
   await sfn?.stop();
   await dynamo?.stop();
