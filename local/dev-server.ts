@@ -211,6 +211,7 @@ function devExports(stack: LocalStack, repo: string): Record<string, string> {
     AWS_ENDPOINT_URL_CODEBUILD: stack.endpoints.codebuild,
     AWS_ENDPOINT_URL_LAMBDA: stack.endpoints.lambda,
     AWS_ENDPOINT_URL_STS: stack.endpoints.sts,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: stack.endpoints.logs,
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     AWS_REGION: 'us-east-1',

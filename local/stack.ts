@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { startApiGateway, type HttpApiHandler } from './api-gateway/start-api-gateway.ts';
 import { createLocalCredentials, type LocalCredentials } from './aws/local-credentials.ts';
 import { startCodeBuild } from './codebuild/start-codebuild.ts';
@@ -16,6 +17,8 @@ import { startOnPreferredPort } from './http/start-on-preferred-port.ts';
 import { createLambdaContext } from './lambda/create-lambda-context.ts';
 import { handlerModules } from './lambda/handler-modules.ts';
 import { startLambda, type LocalLambdaHandler } from './lambda/start-lambda.ts';
+import { logsApiFromClient } from './logs/logs-api.ts';
+import { startLogs } from './logs/start-logs.ts';
 import { startS3 } from './s3/start-s3.ts';
 import { startSts } from './sts/start-sts.ts';
 import { startSlack, type SlackMessage } from './slack/start-slack.ts';
@@ -102,6 +105,8 @@ export interface LocalStack {
     codebuild: string;
     lambda: string;
     sts: string;
+    /** CloudWatch Logs: the builds' logs (`pushgate logs` reads them). */
+    logs: string;
     github: string;
     slack: string;
   };
@@ -218,8 +223,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sts = await preferred('sts').start((port) => startSts({ credentials, port }));
     stops.push(() => sts.stop());
 
+    // CloudWatch Logs: the local CodeBuild writes each build's log there, as CodeBuild does.
+    const logsServer = await preferred('logs').start((port) => startLogs({ port, credentials, region }));
+    stops.push(() => logsServer.stop());
+    const logsClient = new CloudWatchLogsClient({ region, credentials, endpoint: logsServer.url });
+    stops.push(async () => logsClient.destroy());
+
     const codebuildServer = await preferred('codebuild').start((port) =>
       startCodeBuild({
+        logs: logsApiFromClient(logsClient),
+        onLogsError: (buildId, error) =>
+          process.stderr.write(`pushgate local: the log of build ${buildId} was not written: ${String(error)}\n`),
         port,
         credentials,
         projects: {
@@ -332,6 +346,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...codebuildServer.env,
       ...sfn.env,
       AWS_ENDPOINT_URL_STS: sts.url,
+      ...logsServer.env,
       GITHUB_API_URL: github.url,
     };
     const stateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:${SERVICE}-${STAGE}-deploy`;
@@ -423,6 +438,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         codebuild: codebuildServer.url,
         lambda: lambda.url,
         sts: sts.url,
+        logs: logsServer.url,
         github: github.url,
         slack: slack.webhookUrl,
       },
@@ -434,6 +450,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         codebuild: portOf(codebuildServer.url),
         lambda: portOf(lambda.url),
         sts: portOf(sts.url),
+        logs: portOf(logsServer.url),
         github: portOf(github.url),
         slack: portOf(slack.url),
       },

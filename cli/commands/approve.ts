@@ -1,9 +1,15 @@
 import { Command } from 'commander';
 import type { ApprovalDecisionResult } from '../../functions/lib/approval/approval-request.ts';
+import { EXIT_FAILED, EXIT_USAGE } from '../lib/exit-codes.ts';
 
 /** Exit codes: 0 decided, 1 refused (or anything else went wrong), 2 a usage error. */
-export const REFUSED_EXIT_CODE = 1;
-export const USAGE_EXIT_CODE = 2;
+export const REFUSED_EXIT_CODE = EXIT_FAILED;
+
+/** A usage error whose message names the usage itself: one line, exit 2. */
+function usage(message: string): void {
+  process.stderr.write(`pushgate: ${message}\n`);
+  process.exitCode = EXIT_USAGE;
+}
 
 interface DecisionOptions {
   project?: string;
@@ -23,11 +29,6 @@ export function approveFunctionName(options: DecisionOptions, env: NodeJS.Proces
   if (options.function) return options.function;
   if (env.PUSHGATE_APPROVE_FUNCTION) return env.PUSHGATE_APPROVE_FUNCTION;
   return `pushgate-${options.stage ?? env.PUSHGATE_STAGE ?? 'local'}-approve`;
-}
-
-function usage(message: string): void {
-  process.stderr.write(`pushgate: ${message}\n`);
-  process.exitCode = USAGE_EXIT_CODE;
 }
 
 function decisionCommand(decision: 'approve' | 'reject'): Command {

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { repoOption } from '../lib/repo-option.ts';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -6,11 +7,6 @@ function port(value: string): number {
     throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 = any free port)');
   }
   return parsed;
-}
-
-function repoName(value: string): string {
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(value)) throw new InvalidArgumentError('expected owner/name');
-  return value;
 }
 
 /** A value as one shell word: URLs, names and paths print bare; anything else is single-quoted. */
@@ -25,7 +21,7 @@ function shellWord(value: string): string {
 export function devCommand(): Command {
   return new Command('dev')
     .description(
-      'run pushgate on this machine: DynamoDB, S3, Step Functions, CodeBuild, Lambda, GitHub and Slack on loopback',
+      'run pushgate on this machine: DynamoDB, S3, Step Functions, CodeBuild, CloudWatch Logs, Lambda, GitHub and Slack on loopback',
     )
     .option(
       '--port <port>',
@@ -36,7 +32,7 @@ export function devCommand(): Command {
       '--data <dir>',
       'keep the table, artifacts, repository, secret, AWS credentials and ports here across restarts',
     )
-    .option('--repo <owner/name>', 'the repository name pushes deploy as', repoName, 'local/infra')
+    .addOption(repoOption('the repository name pushes deploy as', { required: false }).default('local/infra'))
     .option(
       '--json',
       'print one JSON line when ready (endpoints, credentials, exports, secret, remote) and progress on stderr',
@@ -89,6 +85,7 @@ export function devCommand(): Command {
           'Then, in your infrastructure repository:',
           '  pushgate status                # what is deployed where; and: pushgate history --env staging',
           '  pushgate run <runId>           # one run (git push prints its id) with its targets and plans',
+          '  pushgate logs <runId> --follow # its plan and apply build logs, as they are written',
           '  pushgate approve <runId>       # approve a run that waits (as the local admin); or reject --reason',
           '',
           'People on the local GitHub (Octokit with their token acts as them; commits with their email are',

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
+import { repoOption } from '../lib/repo-option.ts';
 
 function limit(value: string): number {
   const parsed = Number(value);
@@ -12,7 +13,7 @@ function limit(value: string): number {
 export function historyCommand(): Command {
   return new Command('history')
     .description('the deployments of one environment, newest first')
-    .requiredOption('--repo <owner/name>', 'the infrastructure repository', process.env.PUSHGATE_REPO)
+    .addOption(repoOption())
     .requiredOption('--env <name>', 'the environment')
     .option('--project <name>', 'only this project')
     .option('--limit <n>', 'how many (1–1000)', limit, 20)

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
+import { repoOption } from '../lib/repo-option.ts';
 import type { ApprovalEntry } from '../../functions/lib/store/types.ts';
 
 const VIA: Record<ApprovalEntry['via'], string> = { github: 'a comment', slack: 'Slack', cli: 'the CLI' };
@@ -16,7 +17,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function statusCommand(): Command {
   return new Command('status')
     .description('what is deployed where: the commit each project runs in each environment, and held locks')
-    .requiredOption('--repo <owner/name>', 'the infrastructure repository', process.env.PUSHGATE_REPO)
+    .addOption(repoOption())
     .option('--env <name>', 'an environment (repeatable; default: every environment of ./pushgate.yml)', collect)
     .option('--table <name>', 'the pushgate table (default: $PUSHGATE_TABLE)')
     .option('--json', 'print JSON')

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfig } from '../../functions/lib/config/parse-config.ts';
-import { CliUsageError } from './store-from-env.ts';
+import { CliUsageError } from './cli-usage-error.ts';
 
 /** Environments to show: `--env` when given, else every environment of ./pushgate.yml, in its order. */
 export async function readEnvironments(env: string[] | undefined, configPath = 'pushgate.yml'): Promise<string[]> {

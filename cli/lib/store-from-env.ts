@@ -1,8 +1,6 @@
 import { createDynamoStore } from '../../functions/lib/store/index.ts';
 import type { Store } from '../../functions/lib/store/types.ts';
-import { PushgateError } from '../../functions/lib/errors.ts';
-
-export class CliUsageError extends PushgateError {}
+import { CliUsageError } from './cli-usage-error.ts';
 
 /**
  * The record store the CLI reads: the table named by `--table` or `PUSHGATE_TABLE`, reached with the

@@ -10,6 +10,8 @@ import type {
   StartBuildInput,
 } from '@aws-sdk/client-codebuild';
 import { resolveBuildEnvironment, type LocalBuildEnvironment } from './build-environment.ts';
+import type { LogsApi } from '../logs/logs-api.ts';
+import { BuildLogWriter } from './build-log-writer.ts';
 import type { CodeBuildApi } from './codebuild-api.ts';
 import { LocalCodeBuildError } from './errors.ts';
 import { BuildRun } from './run-build.ts';
@@ -51,6 +53,13 @@ export interface LocalCodeBuildOptions {
   accountId?: string;
   /** Every log line of every build as it is written (progress printing). */
   onLog?: (buildId: string, line: string) => void;
+  /**
+   * CloudWatch Logs (the local stand-in's client): each build's log goes to group
+   * `/aws/codebuild/<project>`, stream `<build id suffix>`, as CodeBuild sends it; not sent when absent.
+   */
+  logs?: LogsApi;
+  /** A build's log could not be written to `logs` (the build goes on). */
+  onLogsError?: (buildId: string, error: unknown) => void;
 }
 
 export interface LocalCodeBuild extends CodeBuildApi {
@@ -172,6 +181,14 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
       encryptionKey: `arn:aws:kms:${region}:${accountId}:alias/aws/s3`,
     };
     const logs: string[] = [];
+    const writer = options.logs
+      ? new BuildLogWriter({
+          logs: options.logs,
+          groupName,
+          streamName: uuid,
+          onError: (error) => options.onLogsError?.(id, error),
+        })
+      : undefined;
     const run = new BuildRun({
       build,
       source,
@@ -186,8 +203,10 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
       resolveSourceLocation: options.resolveSourceLocation,
       log: (line) => {
         logs.push(line);
+        writer?.write(line);
         options.onLog?.(id, line);
       },
+      ...(writer ? { flushLogs: () => writer.flush() } : {}),
     });
     builds.set(id, { build, logs, run });
     return { build: snapshot(build) };

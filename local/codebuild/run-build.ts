@@ -33,6 +33,8 @@ export interface BuildRunOptions {
   resolveSourceLocation?: (location: string) => string;
   /** Receives every log line (already masked). */
   log: (line: string) => void;
+  /** Sends the log lines written so far to CloudWatch Logs; awaited before the build is complete. */
+  flushLogs?: () => Promise<void>;
 }
 
 type Interruption = 'STOPPED' | 'TIMED_OUT';
@@ -284,11 +286,14 @@ export class BuildRun {
     this.endPhase(finalizing, 'SUCCEEDED');
     this.build.phases!.push({ phaseType: 'COMPLETED', startTime: new Date() });
     this.build.currentPhase = 'COMPLETED';
-    if (this.build.buildStatus !== 'FAULT')
-      this.build.buildStatus = this.interrupted ?? (this.failed ? 'FAILED' : 'SUCCEEDED');
+    const status =
+      this.build.buildStatus === 'FAULT' ? 'FAULT' : (this.interrupted ?? (this.failed ? 'FAILED' : 'SUCCEEDED'));
+    this.container(`Build ${this.build.id} ${status}`);
+    // The whole log is stored before the build reads as complete: a reader that sees it complete misses nothing.
+    await this.options.flushLogs?.();
+    this.build.buildStatus = status;
     this.build.endTime = new Date();
     this.build.buildComplete = true;
-    this.container(`Build ${this.build.id} ${this.build.buildStatus}`);
   }
 
   private async checkout(srcDir: string): Promise<PhaseContext | undefined> {

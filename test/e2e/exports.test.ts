@@ -91,6 +91,7 @@ describe('pushgate dev: what it prints works where a user pastes it', () => {
       'AWS_ENDPOINT_URL_CODEBUILD',
       'AWS_ENDPOINT_URL_LAMBDA',
       'AWS_ENDPOINT_URL_STS',
+      'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
       'AWS_REQUEST_CHECKSUM_CALCULATION',
       'AWS_RESPONSE_CHECKSUM_VALIDATION',
       'AWS_REGION',

@@ -94,7 +94,7 @@ describe('pushgate, packed and installed globally', () => {
   it('pushgate --help works from a directory outside the repository', async () => {
     const { code, stdout, stderr } = await pushgate(['--help']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toContain('Usage: pushgate [options] [command]');
+    expect(stdout).toContain('Usage: pushgate <command> [options]');
     for (const command of ['status', 'history', 'run', 'summarize', 'dev']) expect(stdout).toContain(`  ${command} `);
   });
 

@@ -7,6 +7,7 @@ import { parseCommand } from '../webhook/parse-command.ts';
 import type { CommandRequest, CommandResult } from './command-request.ts';
 import { helpText } from './help-text.ts';
 import { isWorkflowCommand } from './is-workflow-command.ts';
+import { unlockTarget } from '../store/unlock-target.ts';
 
 /** Pull request comments (GitHubHost.createComment), declared here by shape. */
 export interface PullRequestComments {
@@ -115,16 +116,13 @@ async function decide(request: CommandRequest, deps: RunCommandDeps): Promise<Co
         reply: `this comment already unlocked ${project}/${environment} (it was held by run ${already.owner}).`,
       };
     }
-    const lock = await deps.store.getLock(key);
-    if (lock === undefined) return refused(`${project}/${environment} is not locked.`);
-    const holder = await deps.store.getTarget(lock.owner, project, environment);
-    if (holder?.status === 'applying') {
+    const unlocked = await unlockTarget(deps.store, key, { by: author, reason });
+    if (unlocked.outcome === 'applying') {
       return refused(
-        `${project}/${environment} is held by run ${lock.owner}, which is applying: wait for the apply to end or stop the execution.`,
+        `${project}/${environment} is held by run ${unlocked.owner}, which is applying: wait for the apply to end or stop the execution.`,
       );
     }
-    const unlocked = await deps.store.forceUnlock(key, { by: author, reason });
-    return unlocked.released
+    return unlocked.outcome === 'unlocked'
       ? {
           command,
           outcome: 'done',

@@ -111,7 +111,7 @@ describe('pushgate run', () => {
       '  status   running',
     ]);
     expect(lines[5]).toMatch(/^ {2}started {2}\d{4}-\d\d-\d\dT[\d:.]+Z$/);
-    expect(lines.slice(6)).toEqual([
+    expect(lines.slice(6, 9)).toEqual([
       '  targets',
       '    network/prod     awaiting_approval  Plan: 1 to add, 2 to change, 0 to destroy.',
       '    network/staging  succeeded          Plan: 1 to add, 2 to change, 0 to destroy.',
@@ -172,20 +172,20 @@ describe('pushgate run', () => {
     expect(stdout).toContain('  targets  none\n');
   });
 
-  it('exits 2 with one line on stderr for a run id that is not in the table', async () => {
+  it('exits 2 with the reason and the usage line on stderr for a run id that is not in the table', async () => {
     for (const runId of ['01M8NOSUCHRUN', 'bad#id']) {
       const { code, stdout, stderr } = await pushgate(['run', runId]);
       expect({ code, stdout, stderr }).toEqual({
         code: 2,
         stdout: '',
-        stderr: `pushgate: no run ${JSON.stringify(runId)} in table ${table}\n`,
+        stderr: `pushgate run: no run ${JSON.stringify(runId)} in table ${table}\nusage: pushgate run <runId> [--table <name>] [--json]\n`,
       });
     }
   });
 
   it('asks for the table when neither --table nor PUSHGATE_TABLE names one', async () => {
     const { code, stderr } = await pushgate(['run', 'run-waiting'], { PUSHGATE_TABLE: '' });
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/^pushgate: which table\? Pass --table or set PUSHGATE_TABLE/);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^pushgate run: which table\? Pass --table or set PUSHGATE_TABLE/);
   });
 });

@@ -114,12 +114,25 @@ describe('pushgate status and history', () => {
     expect(none.stdout).toBe('no deployments of acme/infra to qa yet\n');
   });
 
+  it('takes --repo from PUSHGATE_REPO, and the flag over it', async () => {
+    const flag = await pushgate(['status', '--repo', 'acme/infra', '--env', 'prod', '--json']);
+    const fromEnv = await pushgate(['status', '--env', 'prod', '--json'], { PUSHGATE_REPO: 'acme/infra' });
+    expect(fromEnv.code).toBe(0);
+    expect(JSON.parse(fromEnv.stdout)).toEqual(JSON.parse(flag.stdout));
+    const history = await pushgate(['history', '--env', 'staging', '--json'], { PUSHGATE_REPO: 'acme/infra' });
+    expect((JSON.parse(history.stdout) as unknown[]).length).toBe(2);
+    const other = await pushgate(['status', '--repo', 'acme/infra', '--env', 'prod', '--json'], {
+      PUSHGATE_REPO: 'acme/other',
+    });
+    expect((JSON.parse(other.stdout) as { repo: string }).repo).toBe('acme/infra');
+  });
+
   it('says what to do when the table is not set, or a flag is wrong', async () => {
     const missing = await pushgate(['history', '--repo', 'acme/infra', '--env', 'prod'], { PUSHGATE_TABLE: '' });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^pushgate: which table\? Pass --table or set PUSHGATE_TABLE/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^pushgate history: which table\? Pass --table or set PUSHGATE_TABLE/);
     const badLimit = await pushgate(['history', '--repo', 'acme/infra', '--env', 'prod', '--limit', 'lots']);
-    expect(badLimit.code).not.toBe(0);
+    expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toContain('expected a whole number from 1 to 1000');
     expect(missing.stderr).not.toMatch(/\n\s+at /); // never a stack trace
   });

@@ -1,0 +1,27 @@
+import type { LockStore, TargetKey, TargetStore } from './types.ts';
+
+/** What unlockTarget did: unlocked (the run that held it), or why not. */
+export type UnlockTargetResult =
+  { outcome: 'unlocked'; owner: string } | { outcome: 'not-locked' } | { outcome: 'applying'; owner: string };
+
+/**
+ * A person releases a target's lock whoever holds it (`pushgate unlock`, `/pushgate unlock`), except
+ * while the holder applies: its apply build runs on, and another run applying beside it is what the
+ * lock is for. forceUnlock records who and why; a run waiting for the lock takes it at its next try,
+ * and the run that held it ends `conflict` if it still gets to apply.
+ */
+export async function unlockTarget(
+  store: Pick<LockStore, 'getLock' | 'forceUnlock'> & Pick<TargetStore, 'getTarget'>,
+  key: TargetKey,
+  who: { by: string; reason: string },
+  now?: Date,
+): Promise<UnlockTargetResult> {
+  const lock = await store.getLock(key, now);
+  if (lock === undefined) return { outcome: 'not-locked' };
+  const holder = await store.getTarget(lock.owner, key.project, key.environment);
+  if (holder?.status === 'applying') return { outcome: 'applying', owner: lock.owner };
+  const unlocked = await store.forceUnlock(key, who, now);
+  return unlocked.released && unlocked.owner !== undefined
+    ? { outcome: 'unlocked', owner: unlocked.owner }
+    : { outcome: 'not-locked' };
+}
