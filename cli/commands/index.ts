@@ -4,6 +4,7 @@ import { devCommand } from './dev.ts';
 import { historyCommand } from './history.ts';
 import { logsCommand } from './logs.ts';
 import { locksCommand } from './locks.ts';
+import { rollbackCommand } from './rollback.ts';
 import { runCommand } from './run.ts';
 import { runsCommand } from './runs.ts';
 import { setupCommand } from './setup.ts';
@@ -25,6 +26,7 @@ export const commands: ReadonlyArray<() => Command> = [
   unlockCommand,
   approveCommand,
   rejectCommand,
+  rollbackCommand,
   validateCommand,
   summarizeCommand,
   devCommand,

@@ -89,6 +89,8 @@ function describeTrigger(run: RunRecord): string {
       return `a /pushgate comment on ${pull} by ${run.actor}`;
     case 'drift':
       return `drift check of ${run.branch}`;
+    case 'rollback':
+      return `rollback to ${run.sha.slice(0, 7)} by ${run.actor} (pushgate rollback)`;
   }
 }
 

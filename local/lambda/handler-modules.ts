@@ -17,6 +17,7 @@ export const handlerModules: Readonly<Record<string, () => Promise<object>>> = {
   'functions/execution-ended/handler': () => import('../../functions/execution-ended/handler.ts'),
   'functions/notify/handler': () => import('../../functions/notify/handler.ts'),
   'functions/approve/handler': () => import('../../functions/approve/handler.ts'),
+  'functions/rollback/handler': () => import('../../functions/rollback/handler.ts'),
   'functions/commands/handler': () => import('../../functions/commands/handler.ts'),
   'functions/slack-actions/handler': () => import('../../functions/slack-actions/handler.ts'),
 };

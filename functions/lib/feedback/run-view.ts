@@ -101,5 +101,7 @@ function triggerOf(run: RunRecord, webUrl: string | undefined): SlackTrigger {
       return { kind: 'comment', ...number, ...url };
     case 'drift':
       return { kind: 'drift' };
+    case 'rollback':
+      return { kind: 'rollback', toSha: run.sha };
   }
 }

@@ -6,6 +6,7 @@ const TRIGGERS: Record<RunOutcome['kind'], SlackTrigger> = {
   plan: { kind: 'pull_request' },
   comment: { kind: 'comment' },
   drift: { kind: 'drift' },
+  rollback: { kind: 'rollback' },
 };
 
 /**
@@ -22,7 +23,7 @@ export function slackRunView(outcome: RunOutcome, more: Partial<SlackRunView> = 
     status: outcome.status,
     phase: 'finished',
     commit: { sha: outcome.sha },
-    trigger: TRIGGERS[outcome.kind],
+    trigger: outcome.kind === 'rollback' ? { kind: 'rollback', toSha: outcome.sha } : TRIGGERS[outcome.kind],
     targets: outcome.targets.map((target) => ({ ...target })),
     ...(outcome.reason ? { reason: outcome.reason } : {}),
     ...(outcome.consoleUrl ? { runLink: outcome.consoleUrl } : {}),

@@ -30,3 +30,6 @@ export class LockLostError extends RunStepError {}
  * SendTaskSuccess with a token read from the history or the table): nothing is applied.
  */
 export class ApprovalMissingError extends RunStepError {}
+
+/** A rollback run's commit is not a recorded successful deployment of its target: nothing is applied. */
+export class RollbackRefusedError extends RunStepError {}

@@ -1,9 +1,10 @@
 import { branchMoved } from '../git/branch-moved.ts';
 import type { GitHost } from '../git/git-host.ts';
 import type { ArtifactLinks } from '../plan/artifact-links.ts';
-import type { LockStore, TargetStore } from '../store/types.ts';
+import { neverDeployed, recordedDeployment } from '../rollback/recorded-deployment.ts';
+import type { DeploymentStore, LockStore, TargetStore } from '../store/types.ts';
 import type { PrepareApplyInput, PreparedApply, RunRequest } from '../workflow/contract.ts';
-import { ApprovalMissingError, LockLostError, SupersededError } from './errors.ts';
+import { ApprovalMissingError, LockLostError, RollbackRefusedError, SupersededError } from './errors.ts';
 import { renewLock } from './renew-lock.ts';
 
 /**
@@ -14,7 +15,9 @@ import { renewLock } from './renew-lock.ts';
 export const APPLY_LEASE_SECONDS = (30 + 60 + 15) * 60;
 
 export interface PrepareApplyDeps {
-  store: LockStore & Pick<TargetStore, 'forgetApprovalToken' | 'getTarget'>;
+  store: LockStore &
+    Pick<TargetStore, 'forgetApprovalToken' | 'getTarget'> &
+    Pick<DeploymentStore, 'listDeployments' | 'getCurrent'>;
   gitHost: GitHost;
   artifacts: ArtifactLinks;
   now?: () => Date;
@@ -44,7 +47,7 @@ export async function prepareApply(input: PrepareApplyInput, deps: PrepareApplyD
       );
     }
   }
-  const moved = await movedOn(run, deps.gitHost);
+  const moved = run.kind === 'rollback' ? await rollbackOvertaken(input, deps.store) : await movedOn(run, deps.gitHost);
   if (moved !== undefined) {
     throw new SupersededError(`${target.project}/${target.environment} was not applied: ${moved}`);
   }
@@ -59,6 +62,25 @@ export async function prepareApply(input: PrepareApplyInput, deps: PrepareApplyD
     planUrl: await deps.artifacts.downloadUrl(`${target.artifactPrefix}/plan.bin`),
     leaseExpiresAt: lock.leaseExpiresAt,
   };
+}
+
+/**
+ * A rollback deploys an older commit than its branch's head on purpose, so the head is not what
+ * decides: its commit must still be a recorded successful deployment of the target (checked again
+ * here, as in Validate), and no other run may have deployed the target since the rollback was asked
+ * for (a newer push wins; it is not undone by a rollback that waited for its approval).
+ */
+async function rollbackOvertaken(
+  { run, target }: PrepareApplyInput,
+  store: Pick<DeploymentStore, 'listDeployments' | 'getCurrent'>,
+): Promise<string | undefined> {
+  const key = { repo: run.repo, environment: target.environment, project: target.project, sha: run.sha };
+  if ((await recordedDeployment(store, key)) === undefined) throw new RollbackRefusedError(neverDeployed(key));
+  const current = (await store.getCurrent(run.repo, target.environment)).find((d) => d.project === target.project);
+  if (current !== undefined && current.runId !== run.runId && current.deployedAt > run.receivedAt) {
+    return `run ${current.runId} deployed ${current.sha.slice(0, 7)} there after this rollback was asked for: roll back again if still needed`;
+  }
+  return undefined;
 }
 
 /** Why the run's commit is no longer the one to deploy, or undefined when it still is. */

@@ -38,7 +38,7 @@ export async function record(input: RecordInput, deps: RecordDeps): Promise<RunO
   const targets: TargetRecord[] = [];
   for (const target of await store.listTargets(run.runId)) {
     const key = targetKeyOf(run, target);
-    if (run.kind === 'push' || run.kind === 'comment') {
+    if (run.kind === 'push' || run.kind === 'comment' || run.kind === 'rollback') {
       await store.releaseLock(key, run.runId);
       await store.leaveQueue(key, run.runId);
     }

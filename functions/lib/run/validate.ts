@@ -22,6 +22,7 @@ import {
 import { UnresolvedCommitError } from '../targets/unresolved-commit-error.ts';
 import type { RunRequest, ValidatedRun } from '../workflow/contract.ts';
 import { runRecordInput } from './run-record-input.ts';
+import { neverDeployed, recordedDeployment } from '../rollback/recorded-deployment.ts';
 
 const ZERO_SHA = /^0+$/;
 
@@ -54,6 +55,9 @@ export type Validate = (run: RunRequest) => Promise<ValidatedRun>;
  *   against the push's `before`: a rollback by force-push deploys, a failed change is retried, and a
  *   changed definition (variables, engine options, roles) re-plans its targets.
  * - A push whose commit is no longer its branch's head (a replay, or a newer push) deploys nothing.
+ * - A rollback (`pushgate rollback`) deploys an older commit, never its branch's head: only to its one
+ *   environment and projects, only when each ran that commit successfully before (recorded
+ *   deployments), with the default branch's pushgate.yml as it is now.
  * Throws InvalidConfigError for a missing or wrong pushgate.yml, PolicyError for a missing or
  * unworkable policy, GitHostError when GitHub fails.
  */
@@ -100,6 +104,15 @@ export function createValidate(deps: ValidateDeps): Validate {
       const head = await branchMoved(run, gitHost);
       if (head.moved && !head.gone) return skip(head.reason);
     }
+    if (run.kind === 'rollback') {
+      // Only a commit that ran there before: the rollback function checked it, and so does every run.
+      if (!run.rollback) return skip('a rollback run names no environment');
+      const { environment, projects } = run.rollback;
+      for (const project of projects) {
+        const target = { repo: run.repo, environment, project, sha: run.sha };
+        if ((await recordedDeployment(store, target)) === undefined) return skip(neverDeployed(target));
+      }
+    }
     const policy = await deps.policy();
 
     let config: PushgateConfig;
@@ -111,7 +124,8 @@ export function createValidate(deps: ValidateDeps): Validate {
       config = applying.config;
       configName = `${run.pullRequest?.baseRef ?? run.branch}'s ${CONFIG_FILE}`;
       baseAllowsApplyBeforeMerge = config.applyBeforeMerge;
-    } else if (run.kind === 'push' && run.branch !== defaultBranch) {
+    } else if (run.kind === 'rollback' || (run.kind === 'push' && run.branch !== defaultBranch)) {
+      // A rollback deploys an old commit with what is reviewed now: the default branch's pushgate.yml.
       config = await configOnBranch(run, defaultBranch, gitHost);
       configName = `${defaultBranch}'s ${CONFIG_FILE}`;
     } else {
@@ -130,6 +144,7 @@ export function createValidate(deps: ValidateDeps): Validate {
       sourceLocation,
       baseAllowsApplyBeforeMerge,
       changedFiles: undefined,
+      ...(run.kind === 'rollback' && run.rollback ? { only: run.rollback } : {}),
       ...leaseSeconds,
     };
     // Targets before asking what changed: a push to a branch without environments (most pushes) ends

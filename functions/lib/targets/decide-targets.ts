@@ -46,6 +46,11 @@ export interface DecideTargetsInput {
    * deploys unmerged code only where the base branch allows it, never because the PR's own config says so.
    */
   baseAllowsApplyBeforeMerge?: boolean;
+  /**
+   * Restricts the run to one environment and some of its projects (a rollback run): the others are
+   * neither deployed nor waited for (`after:` looks only at what is in the run).
+   */
+  only?: { environment: string; projects: readonly string[] };
 }
 
 /** Why a target is in a deploying run. */
@@ -191,9 +196,19 @@ export function candidateTargets(
   if ('skipped' in mode) return { settings, skipped: mode.skipped };
 
   const configName = input.configName ?? 'pushgate.yml';
-  const mapped = Object.keys(config.environments).filter((name) =>
+  const onBranch = Object.keys(config.environments).filter((name) =>
     picomatch(config.environments[name]?.branch ?? [], { dot: true })(mode.branch),
   );
+  const { only } = input;
+  const mapped = only === undefined ? onBranch : onBranch.filter((name) => name === only.environment);
+  if (only !== undefined && mapped.length === 0) {
+    return {
+      settings,
+      skipped: config.environments[only.environment]
+        ? `${only.environment} is not mapped to branch ${mode.branch} in ${configName}`
+        : `${configName} has no environment ${only.environment}`,
+    };
+  }
   if (mapped.length === 0) {
     const ownFileNote =
       run.kind === 'push' && mode.branch !== input.defaultBranch
@@ -224,7 +239,13 @@ export function candidateTargets(
 
   const candidates: Candidate[] = [];
   const refusedTargets: RefusedTarget[] = [];
-  for (const project of config.projects) {
+  const projects =
+    only === undefined ? config.projects : config.projects.filter((project) => only.projects.includes(project.name));
+  if (only !== undefined) {
+    const unknown = only.projects.filter((name) => !config.projects.some((project) => project.name === name));
+    if (unknown.length > 0) return { settings, skipped: `${configName} has no project ${unknown.join(', ')}` };
+  }
+  for (const project of projects) {
     const mappedHere = project.environments.filter((environment) => mapped.includes(environment));
     if (!engineAllowed(policy.policy, run.repo, project.engine)) {
       const reason = `the platform policy does not let ${run.repo} use the ${project.engine} engine`;

@@ -24,6 +24,10 @@ export function runMode(run: RunRequest, policy: { applyBeforeMerge: boolean } =
       return { branch: baseBranch, planOnly: true };
     case 'drift':
       return { branch: run.branch, planOnly: true };
+    // `pushgate rollback`: deploys an earlier commit to the environments of the branch that deployed
+    // it (the rollback function checked who asks; Validate, which commit and where).
+    case 'rollback':
+      return { branch: run.branch, planOnly: false };
     case 'comment': {
       const command = run.comment?.command;
       if (command === 'plan') return { branch: baseBranch, planOnly: true };

@@ -33,7 +33,7 @@ import { STATUSES } from '../status.ts';
 /** `owner/name`, as GitHub spells `repository.full_name`. */
 export const RepoName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name');
 
-export const RunKind = z.enum(['push', 'plan', 'comment', 'drift']);
+export const RunKind = z.enum(['push', 'plan', 'comment', 'drift', 'rollback']);
 export type RunKind = z.infer<typeof RunKind>;
 
 /**
@@ -78,6 +78,17 @@ export const RunRequest = z.object({
       args: z.array(z.string()),
       author: z.string(),
       authorAssociation: z.string().optional(),
+    })
+    .optional(),
+  /**
+   * A rollback run (`pushgate rollback`, started by the rollback function): the one environment and
+   * the projects it restores to `sha`, which must each be a recorded successful deployment there
+   * (Validate and PrepareApply check it again). Which config and policy apply is not the caller's say.
+   */
+  rollback: z
+    .object({
+      environment: z.string().min(1),
+      projects: z.array(z.string().min(1)).min(1),
     })
     .optional(),
   receivedAt: z.string(),

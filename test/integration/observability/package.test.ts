@@ -60,7 +60,7 @@ describe('tracing', () => {
     expect(functions.length).toBeGreaterThanOrEqual(14);
     // Which tracing policy attaches to each role.
     const policyOf = new Map<string, string>();
-    for (const policy of ['LambdaTracingPolicy', 'WebhookTracingPolicy']) {
+    for (const policy of ['LambdaTracingPolicy', 'WebhookTracingPolicy', 'RollbackTracingPolicy']) {
       const properties = template.Resources[policy]!.Properties!;
       expect(properties.PolicyDocument.Statement, policy).toEqual([
         { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },

@@ -269,6 +269,17 @@ export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => 
     calls: approvals(env),
     notGranted: { 'dynamodb:PutItem': STORE, 'dynamodb:DeleteItem': STORE },
   }),
+  rollback: (env) => ({
+    calls: [
+      // The run it records (createRun; a failed start marks it failed) and the deployments it reads.
+      ...calls(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [env.table()]),
+      { action: 'states:StartExecution', resources: [env.stateMachine()] },
+      { action: 'states:DescribeExecution', resources: [env.execution('01RUN')] },
+      ...gitHub(env),
+      { action: 'ssm:GetParameter', resources: [env.parameter('POLICY_PARAMETER')] },
+    ],
+    notGranted: { 'dynamodb:DeleteItem': STORE },
+  }),
   commands: (env) => ({
     // `/pushgate unlock` writes an unlock record.
     calls: [...approvals(env), { action: 'dynamodb:PutItem', resources: [env.table()] }],

@@ -79,14 +79,15 @@ describe('osls package', () => {
       const actions = JSON.stringify(resource.Properties.Policies ?? []);
       expect(actions, id).not.toMatch(/"Action":\["?\*"?\]|"Action":"\*"/);
     }
-    // Plan and apply are two projects with two roles; only the webhook may start executions.
+    // Plan and apply are two projects with two roles; only the webhook and the rollback function
+    // (`pushgate rollback`, which proves its caller) may start executions.
     expect(template.Resources.PlanProject?.Properties.ServiceRole).not.toEqual(
       template.Resources.ApplyProject?.Properties.ServiceRole,
     );
     const startsExecutions = Object.entries(template.Resources)
       .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('states:StartExecution'))
       .map(([id]) => id);
-    expect(startsExecutions).toEqual(['WebhookFunctionRole']);
+    expect(startsExecutions.sort()).toEqual(['RollbackFunctionRole', 'WebhookFunctionRole']);
     // A pull request's plan build runs its own code: its role may not read pushgate's secrets,
     // records, executions or other runs' artifacts (explicit denies beat ReadOnlyAccess). The
     // denies are its own and those of the PushgateProtectPolicy attached to it.

@@ -583,3 +583,42 @@ describe('createValidate: "/pushgate apply" deploys with the base branch configu
     expect(pr.waves.flat().every((target) => !target.approval.required)).toBe(true);
   });
 });
+
+describe('createValidate: a rollback deploys only an earlier deployment', () => {
+  const rollback: RunRequest = {
+    ...push,
+    runId: '01JRUN0000000000000ROLLBACK',
+    deliveryId: 'rollback-1',
+    kind: 'rollback',
+    sha: BEFORE,
+    before: ZERO,
+    rollback: { environment: 'staging', projects: ['network'] },
+  };
+
+  // The attack: whoever can start an execution sends a rollback of a commit that never ran there.
+  it('refuses a commit never deployed successfully there, whoever started the execution', async () => {
+    await intake(rollback);
+    git.files.set(BEFORE, new Map([['pushgate.yml', fixture('valid.yml')]]));
+    const result = await validate()(rollback);
+    expect(result.skipped).toMatch(/^bbbbbbb was never deployed successfully to network\/staging/);
+    expect(result.waves.flat()).toEqual([]);
+    expect(await storedTargets(rollback.runId)).toEqual([]);
+  });
+
+  it("deploys a recorded earlier deployment to its one environment and project, with the default branch's pushgate.yml", async () => {
+    await intake(rollback);
+    await deployedAt(BEFORE);
+    // Then HEAD deployed over it: what the rollback undoes.
+    const [earlier] = await store.listDeployments(push.repo, 'staging', { project: 'network', limit: 1 });
+    await store.recordDeployment({ ...earlier!, sha: HEAD, runId: 'later', deployedAt: '2025-01-01T00:00:00.000Z' });
+    // The old commit's own pushgate.yml would deploy nothing: the one reviewed now decides.
+    git.files.set(BEFORE, new Map([['pushgate.yml', 'not: [valid']]));
+    git.files.set('refs/heads/main', new Map([['pushgate.yml', fixture('valid.yml')]]));
+    const result = await validate()(rollback);
+    expect(result.skipped).toBeUndefined();
+    expect(result.waves.flat().map((target) => `${target.project}/${target.environment}`)).toEqual(['network/staging']);
+    expect(result.run).toMatchObject({ kind: 'rollback', sha: BEFORE });
+    expect(git.calls).toContain('getFile pushgate.yml@refs/heads/main');
+    expect(git.calls.filter((call) => call.includes('bbbbbbb') && call.startsWith('getFile'))).toEqual([]);
+  });
+});
