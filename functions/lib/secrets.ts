@@ -2,6 +2,7 @@ import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { getSecret as getSecretsManagerSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { isLocalMode } from './local-mode.ts';
 import { SecretConfigError } from './secret-config-error.ts';
+import { secretSource } from './secret-source.ts';
 
 export { isLocalMode, SecretConfigError };
 
@@ -18,17 +19,10 @@ export async function getConfiguredSecret(
   names: { valueEnv: string; parameterEnv: string; optional?: boolean },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string | undefined> {
-  const direct = env[names.valueEnv];
-  const parameter = env[names.parameterEnv];
-  if (direct !== undefined && direct !== '') {
-    if (!isLocalMode(env)) {
-      throw new SecretConfigError(
-        `${names.valueEnv} is only read in local mode (PUSHGATE_LOCAL=1); on AWS set ${names.parameterEnv} to an SSM SecureString or Secrets Manager secret`,
-      );
-    }
-    return direct;
-  }
-  if (parameter === undefined || parameter === '') return undefined;
+  const source = secretSource(names, env);
+  if (source === undefined) return undefined;
+  if ('value' in source) return source.value;
+  const { parameter } = source;
   try {
     if (parameter.startsWith('arn:aws:secretsmanager:') || parameter.startsWith('secretsmanager:')) {
       const id = parameter.replace(/^secretsmanager:/, '');

@@ -16,7 +16,7 @@ import type { Engine } from './engine.ts';
  * The curated images, pinned to their runtime tags (AWS patches an image under the same tag; the
  * tag fixes the OS and the runtime). Both are Amazon Linux 2023 on aarch64 with bash, curl, unzip,
  * sha256sum, git and the AWS CLI v2, which is everything the generated buildspecs run
- * (docs: /tmp/brief/docs-compute.md has the table). Keep infra/codebuild.yml's Image equal to `ec2`.
+ * (README.md, "Build images", has the table). Keep infra/codebuild.yml's Image equal to `ec2`.
  * https://docs.aws.amazon.com/codebuild/latest/userguide/lambda-compute-images.html
  * https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-available.html
  */

@@ -107,6 +107,18 @@ export function createValidate(deps: ValidateDeps): Validate {
     if (run.kind === 'rollback') {
       // Only a commit that ran there before: the rollback function checked it, and so does every run.
       if (!run.rollback) return skip('a rollback run names no environment');
+      // Started by the rollback function, which proved the caller and recorded the run first: an
+      // execution started by other means (its input says anything) finds no such record.
+      const recorded = await store.getRun(run.runId);
+      if (
+        recorded === undefined ||
+        recorded.kind !== 'rollback' ||
+        recorded.actor !== run.actor ||
+        recorded.sha !== run.sha ||
+        recorded.repo !== run.repo
+      ) {
+        return skip('a rollback runs only as the rollback function recorded it (pushgate rollback)');
+      }
       const { environment, projects } = run.rollback;
       for (const project of projects) {
         const target = { repo: run.repo, environment, project, sha: run.sha };

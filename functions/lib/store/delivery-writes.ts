@@ -40,6 +40,8 @@ export function deliveryWrites(ops: ItemOps, clock: () => Date): DeliveryStore {
             if (!isConditionalCheckFailed(error)) throw error;
           }
           const existing = await ops.get(Key);
+          // Our own put, retried after its answer was lost (a timeout): it is ours, not a duplicate.
+          if (existing !== undefined && String(existing.runId) === runId) return { accepted: true };
           if (existing !== undefined) return { accepted: false, runId: String(existing.runId) };
           // Forgotten between our put and our read: the delivery is free again, so try again.
         }

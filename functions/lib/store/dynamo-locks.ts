@@ -306,7 +306,7 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
 
   async function forceUnlock(
     key: TargetKey,
-    who: { by: string; reason: string },
+    who: { by: string; reason: string; owner?: string },
     now?: Date,
   ): Promise<ForceUnlockResult> {
     return storeCall(`forceUnlock ${lockPk(key)}`, async () => {
@@ -314,6 +314,8 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
       for (let attempt = 1; attempt <= 3; attempt++) {
         const held = await readLock(key);
         if (held === undefined) return { released: false };
+        // Only the holder the caller checked (unlockTarget: not applying), never one that took over since.
+        if (who.owner !== undefined && held.owner !== who.owner) return { released: false, heldBy: held.owner };
         try {
           // As releaseLock, but for the owner we just read rather than the caller: the newest position
           // stays, so an older run still cannot apply over what the unlocked run may have applied.

@@ -74,12 +74,16 @@ export function createDynamoRuns(table: DynamoTable): RunStore {
         if (item === undefined) continue;
         const run = itemRecord<RunRecord>(item);
         if (entry.createdAt !== undefined && run.createdAt !== entry.createdAt) continue;
+        if (runs.some((known) => known.runId === run.runId)) continue;
         if (keep(run) && runs.length < limit) runs.push(run);
       }
     };
     for await (const entry of entries) {
-      if (seen.has(entry.runId)) continue;
-      seen.add(entry.runId);
+      // Keyed with the entry's time: a stale entry of a run (an earlier try of createRun) must not
+      // hide the run's real one, which flush() recognises by its createdAt.
+      const key = `${entry.runId}#${entry.createdAt ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       batch.push(entry);
       if (batch.length >= READ_BATCH) {
         await flush();

@@ -106,6 +106,8 @@ export type TakeApprovalTokenResult =
 export interface ForceUnlockResult {
   released: boolean;
   owner?: string;
+  /** Not released because another run than the expected `owner` holds it now. */
+  heldBy?: string;
 }
 
 /** An unlock by a person (`/pushgate unlock`), kept in the lock's partition (sk `UNLOCK#<at>#<by>`). */
@@ -341,7 +343,11 @@ export interface LockStore {
    * does, and records who and why (an UNLOCK item in the lock's partition, see listUnlocks). The run
    * that held it finds at its release that it lost it (`conflict`).
    */
-  forceUnlock(key: TargetKey, by: { by: string; reason: string }, now?: Date): Promise<ForceUnlockResult>;
+  forceUnlock(
+    key: TargetKey,
+    by: { by: string; reason: string; owner?: string },
+    now?: Date,
+  ): Promise<ForceUnlockResult>;
   /** Unlocks by people of one lock, newest first. */
   listUnlocks(key: TargetKey): Promise<UnlockRecord[]>;
   /**

@@ -16,12 +16,15 @@ export async function unlockTarget(
   who: { by: string; reason: string },
   now?: Date,
 ): Promise<UnlockTargetResult> {
-  const lock = await store.getLock(key, now);
-  if (lock === undefined) return { outcome: 'not-locked' };
-  const holder = await store.getTarget(lock.owner, key.project, key.environment);
-  if (holder?.status === 'applying') return { outcome: 'applying', owner: lock.owner };
-  const unlocked = await store.forceUnlock(key, who, now);
-  return unlocked.released && unlocked.owner !== undefined
-    ? { outcome: 'unlocked', owner: unlocked.owner }
-    : { outcome: 'not-locked' };
+  // The holder checked is the one released: if the lock changes hands in between, check the new one.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const lock = await store.getLock(key, now);
+    if (lock === undefined) return { outcome: 'not-locked' };
+    const holder = await store.getTarget(lock.owner, key.project, key.environment);
+    if (holder?.status === 'applying') return { outcome: 'applying', owner: lock.owner };
+    const unlocked = await store.forceUnlock(key, { ...who, owner: lock.owner }, now);
+    if (unlocked.released && unlocked.owner !== undefined) return { outcome: 'unlocked', owner: unlocked.owner };
+    if (unlocked.heldBy === undefined) return { outcome: 'not-locked' };
+  }
+  return { outcome: 'not-locked' };
 }

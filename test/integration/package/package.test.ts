@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT, REGION, TemplateResolver, type Template } from './cloudformation.ts';
 import { FUNCTION_PERMISSIONS, FunctionEnvironment, type Call } from './function-permissions.ts';
 import { decide, decideFor, managedPolicy, rolePolicies, type Decision, type Request } from './iam.ts';
+import { observabilityChecks } from './observability-checks.ts';
 import { sdkCalls } from './sdk-calls.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -957,4 +958,8 @@ describe('CloudFormation linter', () => {
     ]);
     expect(lintErrors(failed.stdout).join('\n')).toMatch(/^E3002 .*MessageRetentionPeriods/);
   });
+});
+
+describe('observability of the packaged stack', () => {
+  observabilityChecks(() => template);
 });

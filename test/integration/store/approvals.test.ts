@@ -148,6 +148,16 @@ describe('forceUnlock', () => {
     expect(newer.status).toBe('acquired');
   });
 
+  it('with the holder the caller checked, leaves a lock another run holds now (it may be applying)', async () => {
+    expect((await store.acquireLock(key, 'r1', options)).status).toBe('acquired');
+    expect(await store.forceUnlock(key, { by: 'alice', reason: 'stuck', owner: 'r0' })).toEqual({
+      released: false,
+      heldBy: 'r1',
+    });
+    expect((await store.getLock(key))?.owner).toBe('r1');
+    expect(await store.listUnlocks(key)).toEqual([]);
+  });
+
   it('answers released: false when nobody holds it, and records nothing', async () => {
     expect(await store.forceUnlock(key, { by: 'alice', reason: 'why not' })).toEqual({ released: false });
     expect(await store.listUnlocks(key)).toEqual([]);

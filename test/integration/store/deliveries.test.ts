@@ -31,6 +31,12 @@ describe('acceptDelivery (access pattern 1)', () => {
     expect(await store.acceptDelivery('d-2', 'run-b')).toEqual({ accepted: true });
   });
 
+  it("a retry of the accepting put (its answer lost to a timeout) is still that run's acceptance, not a duplicate", async () => {
+    expect(await store.acceptDelivery('d-1', 'run-a')).toEqual({ accepted: true });
+    expect(await store.acceptDelivery('d-1', 'run-a')).toEqual({ accepted: true });
+    expect(await store.acceptDelivery('d-1', 'run-b')).toEqual({ accepted: false, runId: 'run-a' });
+  });
+
   it('accepts exactly one of 20 concurrent calls for the same delivery', async () => {
     const runIds = Array.from({ length: 20 }, (_, i) => `run-${i}`);
     const results = await Promise.all(runIds.map((runId) => store.acceptDelivery('d-race', runId)));

@@ -157,7 +157,12 @@ describe('comment commands', () => {
     expect(unlocks).toEqual([
       {
         key: { repo: REPO, project: 'net', environment: 'prod' },
-        who: { by: 'alice', reason: expect.stringMatching(/^unlocked from PR #7 \(comment \d+\)$/) },
+        // The holder it checked (not applying) is the only one it may release.
+        who: {
+          by: 'alice',
+          reason: expect.stringMatching(/^unlocked from PR #7 \(comment \d+\)$/),
+          owner: 'r-holder',
+        },
       },
     ]);
     expect(comments[0]!.body).toMatch(/^@alice unlocked net\/prod \(it was held by run r-holder\)/);

@@ -596,6 +596,22 @@ describe('createValidate: a rollback deploys only an earlier deployment', () => 
   };
 
   // The attack: whoever can start an execution sends a rollback of a commit that never ran there.
+  it('refuses an execution the rollback function did not record, whatever its input says', async () => {
+    await deployedAt(BEFORE);
+    git.files.set('refs/heads/main', new Map([['pushgate.yml', fixture('valid.yml')]]));
+    // No run record, or one that names someone else: a crafted StartExecution.
+    const unrecorded = { ...rollback, runId: '01JRUN00000000000UNRECORDED' };
+    expect((await validate()(unrecorded)).skipped).toBe(
+      'a rollback runs only as the rollback function recorded it (pushgate rollback)',
+    );
+    expect(await storedTargets(unrecorded.runId)).toEqual([]);
+    await intake({ ...rollback, actor: 'alice-admin' });
+    expect((await validate()(rollback)).skipped).toBe(
+      'a rollback runs only as the rollback function recorded it (pushgate rollback)',
+    );
+    expect(await storedTargets(rollback.runId)).toEqual([]);
+  });
+
   it('refuses a commit never deployed successfully there, whoever started the execution', async () => {
     await intake(rollback);
     git.files.set(BEFORE, new Map([['pushgate.yml', fixture('valid.yml')]]));

@@ -1,5 +1,5 @@
-import { isLocalMode } from '../../local-mode.ts';
 import { SecretConfigError } from '../../secret-config-error.ts';
+import { secretSource } from '../../secret-source.ts';
 import { awsErrorCode } from './aws-call-error.ts';
 import { awsJson } from './aws-json.ts';
 import type { AwsClient } from './create-aws-client.ts';
@@ -55,17 +55,10 @@ export function createConfiguredSecretReader(
 
   return async (names) => {
     const env = options.env ?? process.env;
-    const direct = env[names.valueEnv];
-    const parameter = env[names.parameterEnv];
-    if (direct !== undefined && direct !== '') {
-      if (!isLocalMode(env)) {
-        throw new SecretConfigError(
-          `${names.valueEnv} is only read in local mode (PUSHGATE_LOCAL=1); on AWS set ${names.parameterEnv} to an SSM SecureString or Secrets Manager secret`,
-        );
-      }
-      return direct;
-    }
-    if (parameter === undefined || parameter === '') return undefined;
+    const source = secretSource(names, env);
+    if (source === undefined) return undefined;
+    if ('value' in source) return source.value;
+    const { parameter } = source;
     try {
       return await cached(parameter);
     } catch (error) {

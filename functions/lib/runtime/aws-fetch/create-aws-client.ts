@@ -4,6 +4,7 @@ import { AWS_SERVICES, serviceOf, type AwsAction } from './aws-services.ts';
 import { errorCode, errorMessage } from './error-code.ts';
 import { isRetryableAnswer } from './is-retryable.ts';
 import { serviceEndpoint } from './service-endpoint.ts';
+import { safeMessage } from './safe-message.ts';
 
 /** One request of an API call: the path under the service's endpoint, and what it sends. */
 export interface AwsRequest {
@@ -94,7 +95,7 @@ export function createAwsClient(options: AwsClientOptions = {}): AwsClient {
       // Not JSON (a proxy's page): the status says what there is to say.
     }
     const code = errorCode(response.headers.get('x-amzn-errortype'), parsed) ?? `Http${response.status}`;
-    throw new AwsCallError(action, code, errorMessage(parsed), { statusCode: response.status });
+    throw new AwsCallError(action, code, safeMessage(code, errorMessage(parsed)), { statusCode: response.status });
   }
 
   return {
