@@ -1,4 +1,5 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { yamlPosition } from '../../../functions/lib/config/yaml-position.ts';
 
 /** 1-based line and column in the file. */
 export interface Position {
@@ -40,24 +41,8 @@ export class YamlLocator {
   }
 
   at(path: readonly PathSegment[]): Position | undefined {
-    let node: unknown = this.doc.contents;
-    let offset = isMap(node) || isSeq(node) ? node.range?.[0] : undefined;
-    for (const segment of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
-        if (!pair) break;
-        if (isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
-        node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
-        const item: unknown = node.items[segment];
-        if (!(isMap(item) || isSeq(item) || isScalar(item)) || !item.range) break;
-        offset = item.range[0];
-        node = item;
-      } else break;
-    }
-    if (offset === undefined) return undefined;
-    const { line, col } = this.lineCounter.linePos(offset);
-    return { line, column: col };
+    const position = yamlPosition(this.doc, this.lineCounter, path);
+    return position === undefined ? undefined : { line: position.line, column: position.col };
   }
 
   /** The column of the first YAML syntax error on `line`. */

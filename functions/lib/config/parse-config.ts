@@ -1,8 +1,9 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigProblem } from './config-problem.ts';
 import { PushgateConfig } from './config-schema.ts';
 import { formatPath } from './format-path.ts';
+import { yamlPosition } from './yaml-position.ts';
 
 export type ParseConfigResult = { ok: true; config: PushgateConfig } | { ok: false; problems: ConfigProblem[] };
 export type ParseYamlResult<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] };
@@ -92,25 +93,7 @@ function problemAt(
   return line === undefined ? { path: formatPath(path), message } : { path: formatPath(path), message, line };
 }
 
-/**
- * The line of the deepest node on `path` that exists: a missing key reports its parent's line. For a
- * mapping entry the key's line, which is where a user looks even when the value is a block below it.
- */
+/** The line of the deepest node on `path` that exists (yaml-position.ts). */
 function lineAt(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  let node: unknown = doc.contents;
-  let offset = isMap(node) || isSeq(node) ? node.range?.[0] : undefined;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
-      if (!pair) break;
-      if (isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      if (!(isMap(item) || isSeq(item) || isScalar(item)) || !item.range) break;
-      offset = item.range[0];
-      node = item;
-    } else break;
-  }
-  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  return yamlPosition(doc, lineCounter, path)?.line;
 }
