@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import type { ApprovalDecisionResult } from '../../functions/lib/approval/approval-request.ts';
+import { ApproveInvocation } from '../../functions/lib/approval/approve-invocation.ts';
+import { callerIntent } from '../../functions/lib/approval/caller-intent.ts';
 import { EXIT_FAILED, EXIT_USAGE } from '../lib/exit-codes.ts';
 
 /** Exit codes: 0 decided, 1 refused (or anything else went wrong), 2 a usage error. */
@@ -55,13 +57,18 @@ function decisionCommand(decision: 'approve' | 'reject'): Command {
       import('@aws-sdk/client-lambda'),
       import('../lib/presign-caller-identity.ts'),
     ]);
-    const payload = {
+    // The proof is bound to this decision as the function will read it (callerIntent of the parsed fields).
+    const fields = ApproveInvocation.omit({ identity: true }).safeParse({
       decision,
       runId,
       ...(options.project ? { project: options.project } : {}),
       ...(options.env ? { environment: options.env } : {}),
       ...(options.reason ? { reason: options.reason } : {}),
-      identity: { presignedUrl: await presignCallerIdentity() },
+    });
+    if (!fields.success) return usage(`invalid ${decision}: ${fields.error.issues[0]?.message ?? 'invalid'}`);
+    const payload = {
+      ...fields.data,
+      identity: { presignedUrl: await presignCallerIdentity(callerIntent('approve', fields.data)) },
     };
     const client = new LambdaClient({});
     let result: ApprovalDecisionResult;

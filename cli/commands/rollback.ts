@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { RollbackResult } from '../../functions/lib/rollback/rollback-invocation.ts';
+import { callerIntent } from '../../functions/lib/approval/caller-intent.ts';
+import { RollbackInvocation, type RollbackResult } from '../../functions/lib/rollback/rollback-invocation.ts';
 import type { Status } from '../../functions/lib/status.ts';
 import type { Store } from '../../functions/lib/store/types.ts';
 import { CliUsageError } from '../lib/cli-usage-error.ts';
@@ -108,12 +109,16 @@ async function invokeRollback(options: RollbackOptions): Promise<RollbackResult>
     import('../lib/presign-caller-identity.ts'),
   ]);
   const functionName = rollbackFunctionName(options);
-  const payload = {
+  // The proof is bound to this request as the function will read it (callerIntent of the parsed fields).
+  const request = RollbackInvocation.omit({ identity: true }).parse({
     repo: options.repo,
     environment: options.env,
     ...(options.project ? { project: options.project } : {}),
     ...(options.to ? { to: options.to } : {}),
-    identity: { presignedUrl: await presignCallerIdentity() },
+  });
+  const payload = {
+    ...request,
+    identity: { presignedUrl: await presignCallerIdentity(callerIntent('rollback', request)) },
   };
   const client = new LambdaClient({});
   try {

@@ -1,6 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { CALLER_INTENT_HEADER } from '../../functions/lib/approval/caller-intent.ts';
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 
@@ -27,10 +28,12 @@ class Sha256 {
 
 /**
  * A GetCallerIdentity request presigned with the caller's credentials (the SDK's usual chain), valid
- * for a minute: the approve function sends it to STS to learn, not be told, who calls. STS is
- * `AWS_ENDPOINT_URL_STS` when set (the local stack's stand-in), else the region's endpoint.
+ * for a minute: the approve and rollback functions send it to STS to learn, not be told, who calls.
+ * It signs the `x-pushgate-intent` header with `intent` (callerIntent of the request it goes with), so
+ * it proves the caller for that one request only. STS is `AWS_ENDPOINT_URL_STS` when set (the local
+ * stack's stand-in), else the region's endpoint.
  */
-export async function presignCallerIdentity(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function presignCallerIdentity(intent: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const client = new STSClient({});
   try {
     const region = await client.config.region();
@@ -45,7 +48,7 @@ export async function presignCallerIdentity(env: NodeJS.ProcessEnv = process.env
         ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
         path: '/',
         query,
-        headers: { host: endpoint.host },
+        headers: { host: endpoint.host, [CALLER_INTENT_HEADER]: intent },
       },
       { expiresIn: 60 },
     );

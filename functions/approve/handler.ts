@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { approvalGitHost } from '../lib/approval/approval-git-host.ts';
 import { approveFromCli, type ApproveFromCliDeps } from '../lib/approval/approve-from-cli.ts';
 import type { ApprovalDecisionResult } from '../lib/approval/approval-request.ts';
-import { verifyCallerIdentity } from '../lib/approval/verify-caller-identity.ts';
+import { localStsEndpoint, verifyCallerIdentity } from '../lib/approval/verify-caller-identity.ts';
 import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
 import { readPolicy } from '../lib/policy/read-policy.ts';
 import { createSfnTaskResumer } from '../lib/runtime/clients/sfn-task-resumer.ts';
@@ -17,10 +17,7 @@ const defaultDeps = async (): Promise<ApproveHandlerDeps> => ({
   gitHost: approvalGitHost(await gitHubFromEnv()),
   tasks: createSfnTaskResumer(),
   policy: async () => (await readPolicy()).policy,
-  verifyIdentity: (url) =>
-    verifyCallerIdentity(url, {
-      ...(process.env.AWS_ENDPOINT_URL_STS ? { stsEndpoint: process.env.AWS_ENDPOINT_URL_STS } : {}),
-    }),
+  verifyIdentity: (url, intent) => verifyCallerIdentity(url, intent, localStsEndpoint()),
   logger: functionLogger('approve'),
 });
 

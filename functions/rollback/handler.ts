@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
-import { verifyCallerIdentity } from '../lib/approval/verify-caller-identity.ts';
+import { localStsEndpoint, verifyCallerIdentity } from '../lib/approval/verify-caller-identity.ts';
 import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
 import { readPolicy } from '../lib/policy/read-policy.ts';
 import { readEnv } from '../lib/read-env.ts';
@@ -17,10 +17,7 @@ const defaultDeps = async (): Promise<RollbackHandlerDeps> => ({
   store: runtimeStore(),
   gitHost: await gitHubFromEnv(),
   policy: async () => (await readPolicy()).policy,
-  verifyIdentity: (url) =>
-    verifyCallerIdentity(url, {
-      ...(process.env.AWS_ENDPOINT_URL_STS ? { stsEndpoint: process.env.AWS_ENDPOINT_URL_STS } : {}),
-    }),
+  verifyIdentity: (url, intent) => verifyCallerIdentity(url, intent, localStsEndpoint()),
   workflow: createSfnWorkflow({ stateMachineArn: readEnv({ STATE_MACHINE_ARN: z.string().min(1) }).STATE_MACHINE_ARN }),
   logger: functionLogger('rollback'),
 });

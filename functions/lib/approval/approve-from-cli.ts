@@ -1,11 +1,13 @@
 import type { ApprovalDecisionResult } from './approval-request.ts';
 import { ApproveInvocation } from './approve-invocation.ts';
+import { callerIntent } from './caller-intent.ts';
 import { decideApproval } from './decide-approval.ts';
 import type { DecideApprovalDeps } from './types.ts';
 import type { CallerIdentity } from './verify-caller-identity.ts';
 
 export interface ApproveFromCliDeps extends DecideApprovalDeps {
-  verifyIdentity: (presignedUrl: string) => Promise<CallerIdentity>;
+  /** Proves the caller with STS, for the request whose intent (callerIntent) is given. */
+  verifyIdentity: (presignedUrl: string, intent: string) => Promise<CallerIdentity>;
 }
 
 /**
@@ -25,7 +27,8 @@ export async function approveFromCli(event: unknown, deps: ApproveFromCliDeps): 
     };
   }
   const { identity, ...request } = parsed.data;
-  const caller = await deps.verifyIdentity(identity.presignedUrl);
+  // Proven for this decision only: a proof made for another run, decision or command is refused by STS.
+  const caller = await deps.verifyIdentity(identity.presignedUrl, callerIntent('approve', request));
   if ('refused' in caller) return { ok: false, message: caller.refused, targets: [] };
   return decideApproval({ ...request, via: 'cli', actor: { aws: caller.arn } }, deps);
 }

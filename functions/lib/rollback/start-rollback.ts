@@ -1,4 +1,5 @@
 import { awsPrincipalLogin } from '../approval/aws-principal.ts';
+import { callerIntent } from '../approval/caller-intent.ts';
 import type { CallerIdentity } from '../approval/verify-caller-identity.ts';
 import { canWrite, type GitHost } from '../git/git-host.ts';
 import type { PlatformPolicy } from '../policy/platform-policy.ts';
@@ -18,7 +19,8 @@ export interface StartRollbackDeps {
   gitHost: Pick<GitHost, 'getPermission' | 'getDefaultBranch'>;
   /** The operator's platform policy (its awsPrincipals say who an AWS caller is). */
   policy: () => Promise<PlatformPolicy>;
-  verifyIdentity: (presignedUrl: string) => Promise<CallerIdentity>;
+  /** Proves the caller with STS, for the request whose intent (callerIntent) is given. */
+  verifyIdentity: (presignedUrl: string, intent: string) => Promise<CallerIdentity>;
   workflow: Workflow;
   now?: () => Date;
   newRunId?: () => string;
@@ -48,8 +50,10 @@ export async function startRollback(event: unknown, deps: StartRollbackDeps): Pr
       message: `invalid request at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
     };
   }
-  const { identity, repo, environment, project, to } = parsed.data;
-  const caller = await deps.verifyIdentity(identity.presignedUrl);
+  const { identity, ...request } = parsed.data;
+  const { repo, environment, project, to } = request;
+  // Proven for this rollback only: an approval's proof (or another rollback's) is refused by STS.
+  const caller = await deps.verifyIdentity(identity.presignedUrl, callerIntent('rollback', request));
   if ('refused' in caller) return { ok: false, code: 'refused', message: caller.refused };
   const policy = await deps.policy();
   const login = awsPrincipalLogin(caller.arn, policy.awsPrincipals ?? {});

@@ -1,3 +1,4 @@
+import { callerIntent } from '../../../functions/lib/approval/caller-intent.ts';
 import { describe, it } from 'vitest';
 import type { CallerIdentity } from '../../../functions/lib/approval/verify-caller-identity.ts';
 import type { RepoPermission } from '../../../functions/lib/git/git-host.ts';
@@ -192,5 +193,15 @@ describe('startRollback', () => {
     expect(await startRollback({ ...ask(), to: 'HEAD~1' }, deps)).toMatchObject({ ok: false, code: 'invalid' });
     expect(await startRollback({ ...ask(), runId: 'mine' }, deps)).toMatchObject({ ok: false, code: 'invalid' });
     expect(asked).toBe(false);
+  });
+
+  it('asks STS to prove the caller for this rollback only (the intent of its own fields)', async ({ expect }) => {
+    const { deps } = setup([]);
+    const intents: string[] = [];
+    deps.verifyIdentity = async (_url, intent) => (intents.push(intent), { refused: 'stop here' });
+    const { identity: _identity, ...fields } = ask();
+    await startRollback(ask(), deps);
+    expect(intents).toEqual([callerIntent('rollback', fields)]);
+    expect(intents[0]).not.toBe(callerIntent('approve', fields));
   });
 });
