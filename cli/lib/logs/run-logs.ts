@@ -1,6 +1,7 @@
 import { FINAL_STATUSES } from '../../../functions/lib/status.ts';
 import type { RunRecord, Store } from '../../../functions/lib/store/types.ts';
 import { CliUsageError } from '../cli-usage-error.ts';
+import { terminalSafe } from '../terminal-safe.ts';
 import type { LogLine, LogSources } from './log-sources.ts';
 import { buildFooter, buildHeader, buildIdsOf, describeRunBuild, type RunBuild } from './run-builds.ts';
 
@@ -111,7 +112,8 @@ export async function readRunLogs(
         write(`${wroteHeader ? '\n' : ''}${buildHeader(each.build)}\n`);
         each.announced = wroteHeader = true;
       }
-      for (const line of read.lines) write(`${line.message}\n`);
+      // A build's output is not ours: nothing in it may drive the terminal (terminalSafe).
+      for (const line of read.lines) write(`${terminalSafe(line.message)}\n`);
       each.lines.push(...read.lines);
       // Once read: complete before the read. Following: complete before a read that found nothing more
       // (CloudWatch Logs can receive the last lines a moment after the build ended).
