@@ -22,6 +22,7 @@ export interface SetupOptions {
   slackWebhookUrlFile?: string;
   codebuildConnectionArn?: string;
   rotateWebhookSecret?: boolean;
+  replaceCodebuildCredential?: boolean;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -73,6 +74,10 @@ export function setupCommand(): Command {
     .option(
       '--codebuild-connection-arn <arn>',
       'a CodeConnections connection to GitHub for CodeBuild (with a GitHub App)',
+    )
+    .option(
+      '--replace-codebuild-credential',
+      'replace a GitHub source credential CodeBuild already has in this account and region (shared by every CodeBuild project there)',
     )
     .option('--rotate-webhook-secret', 'replace the webhook secret (the old one stays accepted as the previous one)')
     .option('--dry-run', 'print every step without changing anything (reads only)')

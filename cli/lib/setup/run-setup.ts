@@ -49,6 +49,11 @@ export interface SetupInput {
   /** A CodeConnections connection (GitHub App) for CodeBuild instead of the token. */
   codebuildConnectionArn?: string | undefined;
   rotateWebhookSecret: boolean;
+  /**
+   * Replace a GitHub source credential CodeBuild already has. It is one per account and region, used by
+   * every CodeBuild project there: without this, setup never overwrites one it did not create.
+   */
+  replaceCodeBuildCredential?: boolean;
   dryRun: boolean;
 }
 
@@ -382,14 +387,37 @@ async function connectCodeBuild(
   const importCredential = async (authType: 'PERSONAL_ACCESS_TOKEN' | 'CODECONNECTIONS', token: string) => {
     if (input.dryRun) return;
     await codebuild
-      .send(new ImportSourceCredentialsCommand({ serverType: 'GITHUB', authType, token, shouldOverwrite: true }))
+      .send(
+        new ImportSourceCredentialsCommand({
+          serverType: 'GITHUB',
+          authType,
+          token,
+          // Only when asked: a credential that appeared since the List is someone else's.
+          shouldOverwrite: github !== undefined && input.replaceCodeBuildCredential === true,
+        }),
+      )
       .catch(failed('import CodeBuild source credentials'));
   };
+  // The account's one GitHub credential may be another team's: it is replaced only when asked.
+  const keepExisting = (wanted: string): SetupStep | undefined =>
+    github === undefined || input.replaceCodeBuildCredential
+      ? undefined
+      : {
+          step: 'codebuild',
+          target,
+          action: 'manual',
+          detail: [
+            `CodeBuild already has a GitHub source credential here (${github.authType ?? 'unknown type'}${github.resource ? ` ${github.resource}` : ''}), shared by every CodeBuild project of the account in ${input.region}; it may be another team's, so setup left it as it is (pushgate's builds clone with it).`,
+            `To replace it with ${wanted}, run setup again with --replace-codebuild-credential.`,
+          ].join('\n'),
+        };
 
   if (input.codebuildConnectionArn) {
     if (github?.authType === 'CODECONNECTIONS' && github.resource === input.codebuildConnectionArn) {
       return { step: 'codebuild', target, action: 'unchanged', detail: `connection ${input.codebuildConnectionArn}` };
     }
+    const kept = keepExisting(`the connection ${input.codebuildConnectionArn}`);
+    if (kept) return kept;
     await importCredential('CODECONNECTIONS', input.codebuildConnectionArn);
     return {
       step: 'codebuild',
@@ -402,6 +430,8 @@ async function connectCodeBuild(
     if (github?.authType === 'PERSONAL_ACCESS_TOKEN' && !tokenChanged) {
       return { step: 'codebuild', target, action: 'unchanged', detail: 'the token is imported already' };
     }
+    const kept = keepExisting('the GitHub token');
+    if (kept) return kept;
     await importCredential('PERSONAL_ACCESS_TOKEN', input.github.token);
     return {
       step: 'codebuild',

@@ -158,6 +158,7 @@ export async function setupFromOptions(
         slack,
         codebuildConnectionArn: input.codebuildConnectionArn,
         rotateWebhookSecret: options.rotateWebhookSecret === true,
+        replaceCodeBuildCredential: options.replaceCodebuildCredential === true,
         dryRun: options.dryRun === true,
       },
       {

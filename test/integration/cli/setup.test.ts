@@ -341,7 +341,7 @@ describe('pushgate setup', () => {
     expect(parameters.get(names.slackWebhookUrl)).toBe(SLACK_URL);
 
     expect(codebuild.commandCalls(ImportSourceCredentialsCommand).map((call) => call.args[0].input)).toEqual([
-      { serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN', token: BOT_TOKEN, shouldOverwrite: true },
+      { serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN', token: BOT_TOKEN, shouldOverwrite: false },
     ]);
 
     for (const repo of ['acme/infra', 'acme/apps']) {
@@ -448,11 +448,39 @@ describe('pushgate setup', () => {
       expect(secretsManager.commandCalls(CreateSecretCommand)).toEqual([]);
       expect(secretsManager.commandCalls(PutSecretValueCommand)).toEqual([]);
       expect(codebuild.commandCalls(ImportSourceCredentialsCommand).map((call) => call.args[0].input)).toEqual([
-        { serverType: 'GITHUB', authType: 'CODECONNECTIONS', token: connection, shouldOverwrite: true },
+        { serverType: 'GITHUB', authType: 'CODECONNECTIONS', token: connection, shouldOverwrite: false },
       ]);
     } finally {
       vi.stubEnv('PUSHGATE_GITHUB_TOKEN', BOT_TOKEN);
     }
+  });
+
+  it("never replaces CodeBuild's GitHub credential it did not create, unless asked", async () => {
+    const theirs = 'arn:aws:codeconnections:us-east-1:111111111111:connection/99999999-0000-1111-2222-333344445555';
+    const ours = 'arn:aws:codeconnections:us-east-1:111111111111:connection/0123abcd-0000-1111-2222-333344445555';
+    sourceCredentials = [
+      {
+        arn: 'arn:aws:codebuild:us-east-1:111111111111:token/github',
+        serverType: 'GITHUB',
+        authType: 'CODECONNECTIONS',
+        resource: theirs,
+      },
+    ];
+    codebuild.resetHistory();
+    const kept = await setup(...args(), '--codebuild-connection-arn', ours, '--json');
+    expect(kept.code).toBe(0);
+    const report = JSON.parse(kept.stdout) as { steps: { step: string; action: string; detail: string }[] };
+    const step = report.steps.find((s) => s.step === 'codebuild');
+    expect(step?.action).toBe('manual');
+    expect(step?.detail).toContain(theirs);
+    expect(step?.detail).toContain('--replace-codebuild-credential');
+    expect(codebuild.commandCalls(ImportSourceCredentialsCommand)).toEqual([]);
+
+    const replaced = await setup(...args(), '--codebuild-connection-arn', ours, '--replace-codebuild-credential');
+    expect(replaced.code).toBe(0);
+    expect(codebuild.commandCalls(ImportSourceCredentialsCommand).map((call) => call.args[0].input)).toEqual([
+      { serverType: 'GITHUB', authType: 'CODECONNECTIONS', token: ours, shouldOverwrite: true },
+    ]);
   });
 
   it('usage errors exit 2, failed calls exit 1, neither with a secret', async () => {
