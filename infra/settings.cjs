@@ -15,8 +15,12 @@ const z = require('zod');
 const REPO_PATTERN = /^[A-Za-z0-9_.-]+\/(?:[A-Za-z0-9_.-]+|\*)$/;
 /** A GitHub user or organisation login. */
 const OWNER_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
-/** An IAM role ARN; `*` and `?` allowed in the account and the name, never in place of both. */
-const ROLE_ARN_PATTERN = /^arn:aws(?:-[a-z]+)*:iam::(?:\d{12}|[\d*?]+):role\/[\w+=,.@\-/*?]+$/;
+/**
+ * An IAM role ARN of one account; `*` and `?` allowed in the name after a literal prefix of at least
+ * three characters (`deploy-*`), so that a wildcard never reaches another account's roles or every role.
+ */
+const ROLE_ARN_PATTERN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\-/*?]+$/;
+const ROLE_NAME_PREFIX = /:role\/[\w+=,.@\-/]{3,}/;
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html */
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html */
@@ -108,8 +112,8 @@ const roleArnList = z
         .string()
         .regex(ROLE_ARN_PATTERN, 'expected IAM role ARNs such as arn:aws:iam::111111111111:role/deploy-prod')
         .refine(
-          (arn) => !/:iam::[*?]+:role\/[*?]+$/.test(arn),
-          'a role ARN with wildcards for both the account and the name lets builds assume any role anywhere',
+          (arn) => ROLE_NAME_PREFIX.test(arn),
+          'a wildcard this early in the role name lets builds assume (nearly) any role of the account: start the name with a prefix of at least three characters, such as deploy-*',
         ),
     ),
   );
@@ -152,7 +156,8 @@ const Settings = z
       .string()
       .regex(STACK_PATTERN, 'expected a stack name with * or ? wildcards, such as acme-*')
       .refine(
-        (pattern) => /[A-Za-z0-9-]{2,}/.test(pattern),
+        // A prefix, not a fragment: `*acme*` would match other teams' stacks that mention acme.
+        (pattern) => /^[A-Za-z][A-Za-z0-9-]{2,}/.test(pattern),
         'matches (nearly) every stack: name a prefix such as acme-*',
       ),
     slackChannels,
