@@ -62,7 +62,7 @@ function enumError(field: string, value: string, allowed: readonly string[]): Lo
  * https://docs.aws.amazon.com/codebuild/latest/userguide/lambda.html#lambda.limitations
  */
 export function resolveBuildEnvironment(
-  project: { environment?: LocalBuildEnvironment; timeoutMinutes?: number },
+  project: { environment?: LocalBuildEnvironment; timeoutMinutes?: number; queuedTimeoutMinutes?: number },
   input: Pick<
     StartBuildInput,
     | 'environmentTypeOverride'
@@ -119,6 +119,6 @@ export function resolveBuildEnvironment(
     environment,
     lambda,
     timeoutMinutes: input.timeoutInMinutesOverride ?? project.timeoutMinutes ?? 60,
-    queuedTimeoutMinutes: input.queuedTimeoutInMinutesOverride ?? 480,
+    queuedTimeoutMinutes: input.queuedTimeoutInMinutesOverride ?? project.queuedTimeoutMinutes ?? 480,
   };
 }

@@ -12,6 +12,7 @@ import type {
 import { resolveBuildEnvironment, type LocalBuildEnvironment } from './build-environment.ts';
 import type { LogsApi } from '../logs/logs-api.ts';
 import { BuildLogWriter } from './build-log-writer.ts';
+import { BuildQueue, buildConcurrency } from './build-queue.ts';
 import type { CodeBuildApi } from './codebuild-api.ts';
 import { LocalCodeBuildError } from './errors.ts';
 import { BuildRun } from './run-build.ts';
@@ -20,6 +21,8 @@ export interface LocalCodeBuildProject {
   environmentVariables?: Array<{ name: string; value: string; type?: EnvironmentVariableType }>;
   /** Build timeout; CodeBuild's default is 60. Fractions are allowed locally (tests). */
   timeoutMinutes?: number;
+  /** How long a build may wait in QUEUED before it ends TIMED_OUT; CodeBuild's default is 480. Fractions allowed. */
+  queuedTimeoutMinutes?: number;
   /** Used when StartBuild has no `buildspecOverride`: inline YAML or a path in the source. */
   buildspec?: string;
   /** Used when StartBuild has no `sourceLocationOverride`. */
@@ -60,6 +63,12 @@ export interface LocalCodeBuildOptions {
   logs?: LogsApi;
   /** A build's log could not be written to `logs` (the build goes on). */
   onLogsError?: (buildId: string, error: unknown) => void;
+  /**
+   * How many builds run at once; the others wait in the QUEUED phase, first in, first out, as builds
+   * beyond the account's concurrent build quota do on CodeBuild. Default: PUSHGATE_LOCAL_BUILD_CONCURRENCY,
+   * else the machine's parallelism (at least 2).
+   */
+  concurrency?: number;
 }
 
 export interface LocalCodeBuild extends CodeBuildApi {
@@ -71,6 +80,8 @@ export interface LocalCodeBuild extends CodeBuildApi {
   waitForBuild(buildId: string): Promise<Build>;
   /** Stops every running build and waits for them to finish. */
   close(): Promise<void>;
+  /** How many builds may run at once, and how many run and wait now. */
+  capacity(): { limit: number; running: number; queued: number };
 }
 
 /** The directory of the `aws` stand-in put first on every build's PATH. */
@@ -87,14 +98,16 @@ interface BuildRecord {
 
 /**
  * CodeBuild's StartBuild / BatchGetBuilds / ListBuildsForProject / StopBuild on this machine: each build clones its source
- * into a fresh workspace and runs the buildspec with bash (see BuildRun). Builds run in the background;
- * the returned objects are snapshots in the API's shape.
+ * into a fresh workspace and runs the buildspec with bash (see BuildRun). Builds run in the background,
+ * at most `concurrency` at once; the others wait in QUEUED, first in, first out (BuildQueue), and end
+ * TIMED_OUT past their queued timeout. The returned objects are snapshots in the API's shape.
  */
 export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeBuild {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const builds = new Map<string, BuildRecord>();
   const buildNumbers = new Map<string, number>();
+  const queue = new BuildQueue(buildConcurrency(options.concurrency));
   const baseEnv = {
     ...Object.fromEntries(
       Object.entries(process.env).filter(
@@ -194,6 +207,11 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
       source,
       environmentVariables,
       timeoutMs: timeoutMinutes * 60_000,
+      // Lambda compute has no queued timeout (resolveBuildEnvironment leaves it out).
+      ...(resolved.queuedTimeoutMinutes === undefined
+        ? {}
+        : { queuedTimeoutMs: resolved.queuedTimeoutMinutes * 60_000 }),
+      ticket: queue.enter(),
       workspace: join(options.workRoot, `${projectName}-${uuid}`),
       keepWorkspace: options.keepWorkspaces ?? false,
       baseEnv,
@@ -251,6 +269,9 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
       const record = find(buildId);
       await record.run.done;
       return snapshot(record.build);
+    },
+    capacity() {
+      return { limit: queue.limit, running: queue.active, queued: queue.queued };
     },
     async close() {
       const running = [...builds.values()].filter((record) => !record.build.buildComplete);

@@ -21,3 +21,6 @@ export class LocalCodeBuildError extends PushgateError {
 
 /** The buildspec could not be read or is not a buildspec 0.2 CodeBuild would accept. */
 export class BuildspecError extends PushgateError {}
+
+/** The local CodeBuild was configured with a value it cannot use (e.g. PUSHGATE_LOCAL_BUILD_CONCURRENCY). */
+export class LocalCodeBuildConfigError extends PushgateError {}

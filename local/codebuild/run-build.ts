@@ -9,6 +9,7 @@ import {
   type BuildspecPhase,
   type BuildspecPhaseName,
 } from './buildspec.ts';
+import type { BuildTicket } from './build-queue.ts';
 import { BuildspecError } from './errors.ts';
 import { ShellSession } from './shell-session.ts';
 
@@ -19,7 +20,12 @@ export interface BuildRunOptions {
   source: { type: string; location?: string; buildspec?: string };
   /** Project variables overridden by name by `environmentVariablesOverride`. */
   environmentVariables: EnvironmentVariable[];
+  /** Counted from the end of the QUEUED phase, as CodeBuild's build timeout is. */
   timeoutMs: number;
+  /** The build's place in the local queue (BuildQueue); the build leaves QUEUED once admitted. */
+  ticket: BuildTicket;
+  /** A build still QUEUED after this long ends TIMED_OUT without running (queuedTimeoutInMinutes). */
+  queuedTimeoutMs?: number;
   /** A fresh directory for this build: `src/` is CODEBUILD_SRC_DIR. */
   workspace: string;
   keepWorkspace: boolean;
@@ -38,6 +44,9 @@ export interface BuildRunOptions {
 }
 
 type Interruption = 'STOPPED' | 'TIMED_OUT';
+
+/** A build that never left QUEUED gets no container: no FINALIZING, nothing to clean up. */
+type Stage = 'queued' | 'provisioned';
 
 interface PhaseContext {
   statusCode: string;
@@ -69,11 +78,17 @@ export class BuildRun {
   private git: { pid: number } | undefined;
   private failed = false;
   private secretValues: string[] = [];
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
+  private stage: Stage = 'queued';
+  /** Settles the QUEUED phase's wait when the build is stopped or times out while queued. */
+  private readonly interruption: Promise<void>;
+  private interrupting: () => void = () => undefined;
 
   constructor(private readonly options: BuildRunOptions) {
-    this.timer = setTimeout(() => this.interrupt('TIMED_OUT'), options.timeoutMs);
-    this.done = this.run();
+    this.interruption = new Promise((resolve) => (this.interrupting = resolve));
+    if (options.queuedTimeoutMs !== undefined)
+      this.timer = setTimeout(() => this.interrupt('TIMED_OUT'), options.queuedTimeoutMs);
+    this.done = this.run().finally(() => options.ticket.leave());
   }
 
   /** StopBuild: the build ends as STOPPED and every process it started is killed. */
@@ -88,7 +103,12 @@ export class BuildRun {
   private interrupt(kind: Interruption): void {
     if (this.build.buildComplete || this.interrupted) return;
     this.interrupted = kind;
-    this.container(kind === 'TIMED_OUT' ? 'Build timed out' : 'Build stop requested');
+    this.interrupting();
+    this.container(
+      kind === 'TIMED_OUT'
+        ? `Build timed out${this.stage === 'queued' ? ' while queued' : ''}`
+        : 'Build stop requested',
+    );
     void this.session?.kill();
     if (this.git) killGroup(this.git.pid);
   }
@@ -99,8 +119,15 @@ export class BuildRun {
     let buildspec: Buildspec | undefined;
     let env: Record<string, string> = {};
     try {
+      const queued = await this.phase('QUEUED', async () => {
+        await Promise.race([this.options.ticket.admitted, this.interruption]);
+        return undefined;
+      });
+      if (queued !== 'SUCCEEDED') return;
+      this.stage = 'provisioned';
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.interrupt('TIMED_OUT'), this.options.timeoutMs);
       this.container('Running on the pushgate local CodeBuild stand-in');
-      await this.phase('QUEUED', async () => undefined);
       const provisioned = await this.phase('PROVISIONING', async () => {
         await mkdir(srcDir, { recursive: true });
         await mkdir(scratchDir, { recursive: true });
@@ -231,11 +258,12 @@ export class BuildRun {
       status = this.interrupted ?? (context ? 'FAILED' : 'SUCCEEDED');
     }
     if (this.interrupted) {
+      const limitMinutes = (type === 'QUEUED' ? (this.options.queuedTimeoutMs ?? 0) : this.options.timeoutMs) / 60_000;
       context = {
         statusCode: this.interrupted === 'TIMED_OUT' ? 'BUILD_TIMED_OUT' : 'BUILD_STOPPED',
         message:
           this.interrupted === 'TIMED_OUT'
-            ? `Build has timed out after ${this.options.timeoutMs / 60_000} minutes`
+            ? `Build has timed out after ${type === 'QUEUED' ? 'being queued for ' : ''}${limitMinutes} minutes`
             : 'Build was stopped',
       };
     }
@@ -263,6 +291,7 @@ export class BuildRun {
   }
 
   private async finalize(buildspec: Buildspec | undefined): Promise<void> {
+    if (this.stage === 'queued') return this.complete();
     const finalizing: BuildPhase = { phaseType: 'FINALIZING', startTime: new Date() };
     this.build.phases!.push(finalizing);
     this.build.currentPhase = 'FINALIZING';
@@ -284,6 +313,11 @@ export class BuildRun {
       );
     }
     this.endPhase(finalizing, 'SUCCEEDED');
+    await this.complete();
+  }
+
+  /** The COMPLETED phase and the build's status; the build reads as complete only after its log is stored. */
+  private async complete(): Promise<void> {
     this.build.phases!.push({ phaseType: 'COMPLETED', startTime: new Date() });
     this.build.currentPhase = 'COMPLETED';
     const status =

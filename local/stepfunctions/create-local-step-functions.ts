@@ -30,6 +30,7 @@ import { ExecutionContext } from './execution-context.ts';
 import { ExecutionHistory, json, type NewHistoryEvent } from './execution-history.ts';
 import { createLambdaInvoker, type InvokeLambda } from './lambda-invoker.ts';
 import { prepareDefinition, type PreparedDefinition } from './prepare-definition.ts';
+import { PAYLOAD_LIMIT_BYTES, type LimitFailure } from './service-limits.ts';
 import { createTaskHandler, type TaskDeps } from './task-handlers.ts';
 import { TaskTokens } from './task-tokens.ts';
 
@@ -143,6 +144,9 @@ let defaultDynamoDb: DynamoDBClient | undefined;
  * Step Functions on this machine: state machines in JSONPath ASL run with aws-local-stepfunctions,
  * every Task state replaced by a local handler that calls the service the real integration calls
  * (task-handlers.ts). Executions run in the background and keep a history in the API's shape.
+ * AWS's quotas hold as they do on AWS (service-limits.ts): 256 KiB per execution input (refused at
+ * StartExecution), task result (a task failure), state input and output (the execution fails, past
+ * every Catch), and 25,000 history events.
  */
 export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}): LocalStepFunctions {
   const region = options.region ?? 'us-east-1';
@@ -242,6 +246,13 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
     const name = request.name ?? randomUUID();
     if (!NAME.test(name)) throw new LocalStepFunctionsError('InvalidName', `Invalid Name: '${name}'`);
     const inputText = request.input ?? '{}';
+    // The API's length constraint on `input`, counted in UTF-8 bytes; AWS validates it before anything else.
+    if (Buffer.byteLength(inputText, 'utf8') > PAYLOAD_LIMIT_BYTES) {
+      throw new LocalStepFunctionsError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES}`,
+      );
+    }
     let input: unknown;
     try {
       input = JSON.parse(inputText);
@@ -268,14 +279,33 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
 
   function run(sm: MachineRecord, summary: ExecutionSummary, inputText: string, input: unknown): ExecutionRecord {
     const controller = new AbortController();
-    const history = new ExecutionHistory(sm.prepared, (event) => {
-      try {
-        options.onEvent?.(event, summary);
-      } catch (error) {
-        logger.error('onEvent failed', { error });
-      }
-    });
-    const context = new ExecutionContext(controller.signal, history, tokens);
+    // A quota reached (service-limits.ts) fails the execution at once, past every Catch: the run is
+    // aborted and its history ends with ExecutionFailed carrying the quota's error and cause.
+    // It may be reached while the library starts the run (the first state's input), before there
+    // is a run to abort: the abort then happens as soon as there is one.
+    let limitFailure: LimitFailure | undefined;
+    let stopRequest: { error?: string; cause?: string } | undefined;
+    let settled = false;
+    let abortRun: () => void = () => undefined;
+    const failOnLimit = (failure: LimitFailure) => {
+      if (limitFailure || stopRequest || settled) return;
+      limitFailure = failure;
+      history.halt();
+      abortRun();
+      controller.abort();
+    };
+    const history = new ExecutionHistory(
+      sm.prepared,
+      (event) => {
+        try {
+          options.onEvent?.(event, summary);
+        } catch (error) {
+          logger.error('onEvent failed', { error });
+        }
+      },
+      failOnLimit,
+    );
+    const context = new ExecutionContext(controller.signal, history, tokens, failOnLimit);
     const startDate = new Date();
     history.add({
       type: 'ExecutionStarted',
@@ -298,11 +328,12 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
         { Id: sm.arn, Name: sm.name },
       ),
     });
+    abortRun = () => execution.abort();
+    if (limitFailure) abortRun();
     const consumed = (async () => {
       for await (const event of execution.eventLogs) history.fromLibrary(event);
     })();
 
-    let stopRequest: { error?: string; cause?: string } | undefined;
     const record: ExecutionRecord = {
       ...summary,
       input: inputText,
@@ -325,15 +356,17 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
     record.done = (async () => {
       let final: NewHistoryEvent;
       try {
+        // Status and output are set once the event log is read (below): it may still reach a quota.
         const output = json(await execution.result);
-        record.output = output;
         final = {
           type: 'ExecutionSucceeded',
           executionSucceededEventDetails: { output, outputDetails: { truncated: false } },
         };
-        record.status = 'SUCCEEDED';
       } catch (error) {
-        if (error instanceof ExecutionAbortedError || stopRequest) {
+        if (limitFailure) {
+          // Recorded below, once the event log is read.
+          final = { type: 'ExecutionFailed', executionFailedEventDetails: { ...limitFailure } };
+        } else if (error instanceof ExecutionAbortedError || stopRequest) {
           final = {
             type: 'ExecutionAborted',
             executionAbortedEventDetails: { error: stopRequest?.error, cause: stopRequest?.cause },
@@ -360,7 +393,18 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
       }
       // Tasks still running (other Map iterations of a failed execution) are cancelled: builds stopped.
       controller.abort();
+      // The last events may still reach a quota (the last state's output, the 25,000th event).
       await consumed;
+      settled = true;
+      if (limitFailure) {
+        record.status = 'FAILED';
+        record.error = limitFailure.error;
+        record.cause = limitFailure.cause;
+        final = { type: 'ExecutionFailed', executionFailedEventDetails: { ...limitFailure } };
+      } else if (final.type === 'ExecutionSucceeded') {
+        record.output = final.executionSucceededEventDetails!.output;
+        record.status = 'SUCCEEDED';
+      }
       record.stopDate ??= new Date();
       history.close(final);
     })();
@@ -438,7 +482,16 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
       record.stop(request.error, request.cause);
       return { stopDate: record.stopDate ?? new Date() };
     },
-    sendTaskSuccess: (request) => tokens.succeed(request.taskToken, request.output),
+    sendTaskSuccess(request) {
+      // The API's length constraint on `output`, as on StartExecution's input.
+      if (Buffer.byteLength(request.output, 'utf8') > PAYLOAD_LIMIT_BYTES) {
+        throw new LocalStepFunctionsError(
+          'ValidationException',
+          `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES}`,
+        );
+      }
+      tokens.succeed(request.taskToken, request.output);
+    },
     sendTaskFailure: (request) => tokens.fail(request.taskToken, request.error, request.cause),
     sendTaskHeartbeat: (request) => tokens.heartbeat(request.taskToken),
     async waitForExecution(executionArn, waitOptions = {}) {

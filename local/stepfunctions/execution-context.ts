@@ -1,4 +1,5 @@
 import type { ExecutionHistory } from './execution-history.ts';
+import type { LimitFailure } from './service-limits.ts';
 import type { TaskAttempt, TaskExecution } from './task-handlers.ts';
 import type { TaskTokens } from './task-tokens.ts';
 
@@ -22,6 +23,8 @@ export class ExecutionContext implements TaskExecution {
     readonly signal: AbortSignal,
     readonly history: ExecutionHistory,
     private readonly tokens: TaskTokens,
+    /** Fails the execution on a quota, past every Catch (create-local-step-functions.ts). */
+    readonly failOnLimit: (failure: LimitFailure) => void = () => undefined,
   ) {}
 
   /** `$$` for the library; `$$.Execution…` paths are rewritten to `$$.RootExecution…` (prepare-definition.ts). */

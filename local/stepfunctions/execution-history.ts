@@ -1,5 +1,12 @@
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { PreparedDefinition } from './prepare-definition.ts';
+import {
+  HISTORY_EVENT_LIMIT,
+  HISTORY_LIMIT_FAILURE,
+  outputLimitFailure,
+  PAYLOAD_LIMIT_BYTES,
+  type LimitFailure,
+} from './service-limits.ts';
 
 /** What this module reads from an event of aws-local-stepfunctions' `eventLogs` (its EventLog type is not exported). */
 export interface LibraryEvent {
@@ -26,29 +33,55 @@ const NOT_TRUNCATED = { truncated: false };
  * handlers (`add`), which wait for the event log to catch up before they add, so the order is the
  * order things happened in.
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
+ *
+ * It also enforces two quotas where the data passes: a state output over 256 KiB, and a 25,000th
+ * event that is not the execution's last, fail the execution (`onLimit`); from then on only the
+ * execution's last event is recorded.
  */
 export class ExecutionHistory {
   readonly events: HistoryEvent[] = [];
   private closed = false;
+  private halted = false;
   private readonly failedCompoundStates = new Map<string, number>();
 
   constructor(
     private readonly prepared: PreparedDefinition,
     private readonly onEvent: (event: HistoryEvent) => void,
+    private readonly onLimit: (failure: LimitFailure) => void = () => undefined,
   ) {}
 
   add(event: NewHistoryEvent): void {
+    if (this.closed || this.halted) return;
+    // AWS waits at 24,999 events: the 25,000th may only be the execution's end (close).
+    if (this.events.length >= HISTORY_EVENT_LIMIT - 1) {
+      this.limitReached(HISTORY_LIMIT_FAILURE);
+      return;
+    }
+    this.push(event);
+  }
+
+  /** Records nothing more until `close`: the execution is failing on a quota. */
+  halt(): void {
+    this.halted = true;
+  }
+
+  /** Adds the execution's last event; nothing is recorded after it (late task events of a stopped execution). */
+  close(event: NewHistoryEvent): void {
     if (this.closed) return;
+    this.push(event);
+    this.closed = true;
+  }
+
+  private push(event: NewHistoryEvent): void {
     const id = this.events.length + 1;
     const full: HistoryEvent = { ...event, timestamp: event.timestamp ?? new Date(), id, previousEventId: id - 1 };
     this.events.push(full);
     this.onEvent(full);
   }
 
-  /** Adds the execution's last event; nothing is recorded after it (late task events of a stopped execution). */
-  close(event: NewHistoryEvent): void {
-    this.add(event);
-    this.closed = true;
+  private limitReached(failure: LimitFailure): void {
+    this.halted = true;
+    this.onLimit(failure);
   }
 
   fromLibrary(event: LibraryEvent): void {
@@ -75,6 +108,13 @@ export class ExecutionHistory {
       }
       case 'StateExited': {
         if (!state) return;
+        // States.DataLimitExceeded: the state's output (after ResultSelector, ResultPath and OutputPath)
+        // is over the quota; the execution fails at once, without the state's Exited event, as on AWS.
+        const output = json(state.output);
+        if (!this.halted && Buffer.byteLength(output, 'utf8') > PAYLOAD_LIMIT_BYTES) {
+          this.limitReached(outputLimitFailure(state.name));
+          return;
+        }
         if (state.type === 'Map' || state.type === 'Parallel') {
           const failed = this.failedCompoundStates.get(state.name) ?? 0;
           if (failed > 0) this.failedCompoundStates.set(state.name, failed - 1);
@@ -83,7 +123,7 @@ export class ExecutionHistory {
         this.add({
           type: `${state.type}StateExited` as HistoryEventType,
           timestamp,
-          stateExitedEventDetails: { name: state.name, output: json(state.output), outputDetails: NOT_TRUNCATED },
+          stateExitedEventDetails: { name: state.name, output, outputDetails: NOT_TRUNCATED },
         });
         return;
       }

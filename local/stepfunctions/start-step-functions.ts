@@ -29,8 +29,12 @@ export interface LocalStepFunctionsServer {
 
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const TARGET_PREFIX = 'AWSStepFunctions.';
-/** Step Functions' request payload quota is 256 KB; a little room for the envelope. */
-const MAX_BODY = 512 * 1024;
+/**
+ * Step Functions' payloads are at most 256 KiB, but the input travels as a JSON string inside the
+ * request (escaped, up to twice its size or more): room enough that an input over the quota reaches
+ * StartExecution's own check and gets its ValidationException.
+ */
+const MAX_BODY = 2 * 1024 * 1024;
 
 const Arn = z.string().min(1);
 const Page = { maxResults: z.number().int().min(0).max(1000).optional(), nextToken: z.string().optional() };

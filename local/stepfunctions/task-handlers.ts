@@ -13,6 +13,13 @@ import { StatesTaskError } from './errors.ts';
 import { json, type ExecutionHistory, type NewHistoryEvent } from './execution-history.ts';
 import { lambdaTaskError, type InvokeLambda } from './lambda-invoker.ts';
 import type { TaskSpec } from './prepare-definition.ts';
+import {
+  DATA_LIMIT_EXCEEDED,
+  dataLimitCause,
+  exceedsPayloadLimit,
+  inputLimitFailure,
+  type LimitFailure,
+} from './service-limits.ts';
 import { HEARTBEAT_TIMEOUT, type TaskTokens } from './task-tokens.ts';
 
 /** What the task handlers call; one set per local Step Functions. */
@@ -43,6 +50,8 @@ export interface TaskExecution {
   history: ExecutionHistory;
   /** Must be called synchronously when the library calls the handler (see create-local-step-functions.ts). */
   beginAttempt(stateName: string, input: unknown): TaskAttempt;
+  /** Fails the execution on a quota, past every Catch. */
+  failOnLimit(failure: LimitFailure): void;
 }
 
 export type LocalTaskHandler = (input: unknown) => Promise<unknown>;
@@ -88,6 +97,18 @@ export function createTaskHandler(spec: TaskSpec, deps: TaskDeps, execution: Tas
   return (rawInput) => {
     // Synchronous on purpose: the token and EnteredTime of this attempt were produced just before this call.
     const attempt = execution.beginAttempt(spec.stateName, rawInput);
+    // States.DataLimitExceeded: the state's input after Parameters is over the quota. The execution
+    // fails as it does on AWS, whatever the Catch; the task never runs.
+    if (exceedsPayloadLimit(attempt.input)) {
+      const failure = inputLimitFailure(spec.stateName);
+      // Once the event log has caught up, so that the history has the state's Entered event.
+      const refused = flushEventLog().then(() => {
+        execution.failOnLimit(failure);
+        throw new StatesTaskError(failure.error, failure.cause);
+      });
+      refused.catch(() => undefined);
+      return refused;
+    }
     const running = (async () => {
       const cancel = new AbortController();
       const onStop = () => cancel.abort(new Error('the execution stopped'));
@@ -161,6 +182,11 @@ async function runLambdaFunction(call: TaskCall): Promise<unknown> {
     const failure = lambdaTaskError(error);
     call.record({ type: 'LambdaFunctionFailed', lambdaFunctionFailedEventDetails: failure });
     throw new StatesTaskError(failure.error, failure.cause, { cause: error });
+  }
+  if (exceedsPayloadLimit(result)) {
+    const failure = { error: DATA_LIMIT_EXCEEDED, cause: dataLimitCause(spec.resource) };
+    call.record({ type: 'LambdaFunctionFailed', lambdaFunctionFailedEventDetails: failure });
+    throw new StatesTaskError(failure.error, failure.cause);
   }
   call.record({
     type: 'LambdaFunctionSucceeded',
@@ -398,7 +424,18 @@ function scheduled(call: TaskCall): void {
   call.record({ type: 'TaskStarted', taskStartedEventDetails: resourceOf(call) });
 }
 
+/**
+ * The task's result. One over 256 KiB fails the task with States.DataLimitExceeded instead: on AWS
+ * that failure is the task's, so Retry and Catch see it (as recorded against AWS in LocalStack's
+ * tests/aws/services/stepfunctions/v2/error_handling/test_states_errors.snapshot.json, where a
+ * States.ALL Catch takes it), unlike a state output over the quota (execution-history.ts).
+ */
 function succeeded(call: TaskCall, output: unknown): unknown {
+  if (exceedsPayloadLimit(output)) {
+    const failure = { error: DATA_LIMIT_EXCEEDED, cause: dataLimitCause(call.spec.eventResourceType) };
+    call.record({ type: 'TaskFailed', taskFailedEventDetails: { ...resourceOf(call), ...failure } });
+    throw new StatesTaskError(failure.error, failure.cause);
+  }
   call.record({
     type: 'TaskSucceeded',
     taskSucceededEventDetails: { ...resourceOf(call), output: json(output), outputDetails: { truncated: false } },
