@@ -87,6 +87,26 @@ export class GitRepository {
     return parseTree(await runGit(this.path, ['ls-tree', '-z', '--long', treeish]), path);
   }
 
+  /**
+   * A tree's sha and entries (a commit or ref peels to its tree; paths relative to it); `recursive`
+   * lists every entry below it, trees included, as GitHub's Git Trees API does. Undefined when
+   * `treeish` names no tree.
+   */
+  async tree(treeish: string, recursive: boolean): Promise<{ sha: string; entries: TreeEntry[] } | undefined> {
+    if (treeish === '' || treeish.startsWith('-')) return undefined;
+    let sha: string;
+    try {
+      sha = (
+        await runGit(this.path, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${treeish}^{tree}`])
+      ).trim();
+    } catch (error) {
+      if (error instanceof GitCommandError) return undefined;
+      throw error;
+    }
+    const out = await runGit(this.path, ['ls-tree', '-z', '--long', ...(recursive ? ['-r', '-t'] : []), sha]);
+    return { sha, entries: parseTree(out, '') };
+  }
+
   readBlob(sha: string): Promise<Buffer> {
     return runGit(this.path, ['cat-file', 'blob', sha], { encoding: 'buffer' });
   }

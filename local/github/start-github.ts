@@ -47,6 +47,11 @@ export interface StartGitHubOptions {
   teams?: Record<string, string[]>;
   /** A GitHub App installed on every owner: JWT auth and installation access tokens. */
   app?: LocalGitHubApp;
+  /**
+   * Most entries of one recursive Git Trees listing before it is `truncated`: GitHub's 100,000 by
+   * default (and its 7 MB, always). Lower only to make a test's small repository cross it.
+   */
+  treeEntryLimit?: number;
 }
 
 export interface WebhookTarget {
@@ -288,9 +293,15 @@ const PERMISSION_OF: Record<Permission, 'admin' | 'write' | 'read' | 'none'> = {
 };
 /** Files over 1 MB come without content (encoding `none`). https://docs.github.com/en/rest/repos/contents#get-repository-content */
 const MAX_INLINE_CONTENT = 1024 * 1024;
+/** A recursive tree listing is cut past these. https://docs.github.com/en/rest/git/trees#get-a-tree */
+const TREE_ENTRY_LIMIT = 100_000;
+const TREE_BYTE_LIMIT = 7 * 1024 * 1024;
+/** GitHub lists at most this many files for a whole comparison. https://docs.github.com/en/rest/commits/commits#compare-two-commits */
+const COMPARE_FILES_LIMIT = 300;
 
 /**
- * A subset of GitHub's REST API over local bare repositories: contents, compare, commits, statuses,
+ * A subset of GitHub's REST API over local bare repositories: contents, compare (at most 300 files,
+ * as GitHub), Git trees (recursive, truncated as GitHub cuts them), commits, statuses,
  * check runs, issue and commit comments, pull requests (open, list, merge), collaborator permissions,
  * team memberships and GitHub App installation tokens, with GitHub's response shapes and error
  * bodies (401 Bad credentials, 403, 404 Not Found, 405, 422 Validation Failed). Users act with their
@@ -924,9 +935,41 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
             behind_by: behindBy,
             total_commits: aheadBy,
             commits: commits.map((c) => commitJson(ctx, c)),
-            files: files.slice(0, 300).map((f) => fileJson(ctx, f, head)),
+            files: files.slice(0, COMPARE_FILES_LIMIT).map((f) => fileJson(ctx, f, head)),
           },
         };
+      },
+    },
+    {
+      // https://docs.github.com/en/rest/git/trees#get-a-tree: `recursive` with any value lists every
+      // entry below; a listing past 100,000 entries or 7 MB is cut and says `truncated`.
+      method: 'GET',
+      pattern: /^\/git\/trees\/(.+)$/,
+      run: async ({ repo, ctx, params, query }) => {
+        const listing = await repo.tree(params[0]!, query.has('recursive'));
+        if (!listing) throw new GitHubApiError(404, 'Not Found');
+        const base = `${ctx.api}/repos/${ctx.owner}/${ctx.repo}`;
+        const entryLimit = options.treeEntryLimit ?? TREE_ENTRY_LIMIT;
+        const tree: unknown[] = [];
+        let bytes = 0;
+        let truncated = false;
+        for (const entry of listing.entries) {
+          const json = {
+            path: entry.path,
+            mode: entry.mode,
+            type: entry.type,
+            sha: entry.sha,
+            ...(entry.size === undefined ? {} : { size: entry.size }),
+            ...(entry.type === 'commit' ? {} : { url: `${base}/git/${entry.type}s/${entry.sha}` }),
+          };
+          bytes += JSON.stringify(json).length + 1;
+          if (tree.length >= entryLimit || bytes > TREE_BYTE_LIMIT) {
+            truncated = true;
+            break;
+          }
+          tree.push(json);
+        }
+        return { status: 200, json: { sha: listing.sha, url: `${base}/git/trees/${listing.sha}`, tree, truncated } };
       },
     },
     {
@@ -1045,7 +1088,7 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
           json: {
             ...commitJson(ctx, commit),
             stats: { total: additions + deletions, additions, deletions },
-            files: files.slice(0, 300).map((f) => fileJson(ctx, f, sha)),
+            files: files.slice(0, COMPARE_FILES_LIMIT).map((f) => fileJson(ctx, f, sha)),
           },
         };
       },

@@ -11,8 +11,9 @@ export interface GitHost {
 
   /**
    * Paths (from the repository root) that differ between `base` and `head`, renames counted on both
-   * sides. Undefined when the answer is unknown (a base that no longer exists after a force push, a
-   * first push, a comparison too large to list): callers then treat every project as changed.
+   * sides, at any size (past compare's 300 files, from the merge base's tree). Undefined when the
+   * answer is unknown (a base that no longer exists after a force push, a first push, trees too large
+   * to walk): callers then treat every project as changed.
    */
   changedFiles(repo: string, base: string, head: string): Promise<string[] | undefined>;
 
@@ -22,6 +23,15 @@ export interface GitHost {
    * base gone after a force push). `files` is undefined when the list is too long to be complete.
    */
   compare(repo: string, base: string, head: string): Promise<Comparison | undefined>;
+
+  /**
+   * Paths whose content, mode or type differs between the trees of two commits: a two-dot diff
+   * (`git diff --name-only from to`), a rename counted as both paths, at any size (compare lists at
+   * most 300 files). Undefined when either commit is unknown, or when the trees are too large to walk
+   * within the host's request budget: callers then treat every project as changed. Optional so that
+   * doubles without it still type-check; callers fall back to "unknown" without it.
+   */
+  diffTrees?(repo: string, from: string, to: string): Promise<string[] | undefined>;
 
   /** The repository's default branch (`main`): the branch whose pushgate.yml is trusted. */
   getDefaultBranch(repo: string): Promise<string>;
@@ -49,7 +59,10 @@ export interface GitHost {
 /** https://docs.github.com/en/rest/commits/commits#compare-two-commits */
 export interface Comparison {
   status: 'ahead' | 'behind' | 'diverged' | 'identical';
+  /** Undefined when GitHub's list may be cut (it lists at most 300 files for a whole comparison). */
   files: string[] | undefined;
+  /** The merge base's sha, when the host says: what `files` is compared from. */
+  mergeBase?: string;
 }
 
 /** GitHub's repository roles, weakest first. https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user */

@@ -1,5 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
+import * as z from 'zod';
 import { isUrl } from '../console-url.ts';
 import {
   MAX_COMMENT_CHARS,
@@ -15,6 +16,7 @@ import {
   type RepoPermission,
 } from './git-host.ts';
 import { GitHostError } from './git-host-error.ts';
+import { diffTrees, type DiffTreesOptions, type TreeListing } from './diff-trees.ts';
 
 /** A GitHub App's own credentials: pushgate then acts as the App's installation on each repository's owner. */
 export interface GitHubAppCredentials {
@@ -39,6 +41,8 @@ export interface GitHubHostOptions {
    * `<slug>[bot]` from `GET /app` for an App).
    */
   login?: string;
+  /** Bounds of a tree comparison (`diffTrees`): most listings per diff, listings at once. */
+  treeDiff?: DiffTreesOptions;
 }
 
 /** Everything pushgate reads from and writes to GitHub; callers take the narrow interface they need. */
@@ -53,11 +57,29 @@ export type GitHubHost = GitHost &
 const ZERO_SHA = /^0+$/;
 
 /**
- * GitHub lists at most 300 changed files in a comparison, and only on its first page: files are not
- * paginated. A list that long may be truncated, so it counts as unknown (every project changed).
- * https://docs.github.com/en/rest/commits/commits#compare-two-commits
+ * GitHub lists at most 300 changed files for a whole comparison, on its first page only: `per_page`
+ * and `page` page the commits, never the files, and the response has no "truncated" flag. A list
+ * that long may be cut, so it counts as unknown and the trees are compared instead (`diffTrees`).
+ * https://docs.github.com/en/rest/commits/commits#compare-two-commits ("Working with large comparisons")
  */
 const COMPARE_FILES_LIMIT = 300;
+
+/**
+ * GET /repos/{owner}/{repo}/git/trees/{tree_sha}: the fields a tree comparison reads. `truncated`
+ * is set past 100,000 entries or 7 MB of a recursive listing. https://docs.github.com/en/rest/git/trees#get-a-tree
+ */
+const TreeResponse = z.object({
+  sha: z.string(),
+  truncated: z.boolean(),
+  tree: z.array(
+    z.object({
+      path: z.string(),
+      mode: z.string(),
+      type: z.enum(['blob', 'tree', 'commit']),
+      sha: z.string(),
+    }),
+  ),
+});
 
 // Octokit logs every non-2xx response as an error, expected 404s included; failures reach the
 // caller as GitHostError instead, and the handler logs them once, structured.
@@ -94,6 +116,37 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHubHost {
     return clients.forRepo(owner, name);
   };
 
+  /** Two-dot tree comparison through the Git Trees API (GitHost.diffTrees). */
+  const changedBetweenTrees = async (repo: string, from: string, to: string): Promise<string[] | undefined> => {
+    if (ZERO_SHA.test(from) || ZERO_SHA.test(to)) return undefined;
+    const { owner, name } = splitRepo(repo);
+    const octokit = await client(repo);
+    const readTree = async (treeish: string, recursive: boolean): Promise<TreeListing | undefined> => {
+      try {
+        // A commit sha names its tree here too. Needs only the App's `contents: read`.
+        // https://docs.github.com/en/rest/git/trees#get-a-tree
+        const { data } = await octokit.rest.git.getTree({
+          owner,
+          repo: name,
+          tree_sha: treeish,
+          ...(recursive ? { recursive: '1' } : {}),
+        });
+        const parsed = TreeResponse.safeParse(data);
+        if (!parsed.success) {
+          throw new GitHostError(`GitHub answered an unexpected tree for ${treeish.slice(0, 7)} in ${repo}`, {
+            cause: parsed.error,
+          });
+        }
+        return { sha: parsed.data.sha, truncated: parsed.data.truncated, entries: parsed.data.tree };
+      } catch (error) {
+        // No such commit or tree (gone after a force push), or not a tree-ish at all.
+        if (statusOf(error) === 404 || statusOf(error) === 422) return undefined;
+        throw toGitHostError(error, `could not read the tree of ${treeish.slice(0, 7)} in ${repo}`);
+      }
+    };
+    return diffTrees(readTree, from, to, options.treeDiff);
+  };
+
   const host: GitHubHost = {
     async getFile(repo, path, ref) {
       const { owner, name } = splitRepo(repo);
@@ -121,7 +174,11 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHubHost {
 
     async changedFiles(repo, base, head) {
       if (ZERO_SHA.test(base)) return undefined;
-      return (await host.compare(repo, base, head))?.files;
+      const comparison = await host.compare(repo, base, head);
+      if (comparison === undefined || comparison.files !== undefined) return comparison?.files;
+      // More files than compare lists: the same three-dot answer, from the merge base's tree.
+      if (comparison.mergeBase === undefined) return undefined;
+      return changedBetweenTrees(repo, comparison.mergeBase, head);
     },
 
     async compare(repo, base, head) {
@@ -137,20 +194,23 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHubHost {
           per_page: 1,
         });
         const files = data.files ?? [];
-        if (files.length >= COMPARE_FILES_LIMIT) return { status: data.status, files: undefined };
+        const mergeBase = data.merge_base_commit?.sha ? { mergeBase: data.merge_base_commit.sha } : {};
+        if (files.length >= COMPARE_FILES_LIMIT) return { status: data.status, files: undefined, ...mergeBase };
         const paths = new Set<string>();
         for (const file of files) {
           paths.add(file.filename);
           // A file moved out of a project changes that project too.
           if (file.previous_filename) paths.add(file.previous_filename);
         }
-        return { status: data.status, files: [...paths] };
+        return { status: data.status, files: [...paths], ...mergeBase };
       } catch (error) {
         // The base is gone (force push) or unrelated to head: nobody knows what changed.
         if (statusOf(error) === 404) return undefined;
         throw toGitHostError(error, `could not compare ${base.slice(0, 7)}...${head.slice(0, 7)} in ${repo}`);
       }
     },
+
+    diffTrees: changedBetweenTrees,
 
     async getDefaultBranch(repo) {
       const { owner, name } = splitRepo(repo);
