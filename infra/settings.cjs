@@ -30,6 +30,12 @@ const STACK_PATTERN = /^[A-Za-z*?][A-Za-z0-9*?-]{0,127}$/;
 /** A Secrets Manager secret name under pushgate/, the prefix PushgateProtectPolicy denies deploy roles. */
 const SECRET_NAME_PATTERN = /^pushgate\/[A-Za-z0-9/_+=.@-]{1,500}$/;
 
+/**
+ * An EventBridge rate expression (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based):
+ * `rate(1 minute)`, `rate(15 minutes)`, `rate(1 hour)`, … as osls's schedule event accepts it.
+ */
+const RATE_PATTERN = /^rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9]\d+) (?:minutes|hours|days))\)$/;
+
 /** `a,b` → ['a', 'b'] (spaces around items ignored, empty items dropped). */
 const list = (value) =>
   value
@@ -91,6 +97,12 @@ const SETTINGS = {
     description:
       'a GitHub App instead of a token: the Secrets Manager secret holding {"appId":…,"privateKey":"-----BEGIN …"}; empty: the token in SSM',
     example: 'pushgate/prod/github-app',
+  },
+  driftTick: {
+    required: false,
+    description:
+      "how often EventBridge Scheduler invokes the drift function, which starts the checks whose environment's drift.schedule is due; default rate(15 minutes)",
+    example: 'rate(15 minutes)',
   },
 };
 
@@ -165,6 +177,8 @@ const Settings = z
       SECRET_NAME_PATTERN,
       'expected a Secrets Manager secret name under pushgate/ (the prefix PushgateProtectPolicy denies deploy roles)',
     ),
+    // '' only when a caller leaves it out: serverless.yml's default is rate(15 minutes).
+    driftTick: optional(RATE_PATTERN, 'expected a rate expression such as rate(15 minutes) or rate(1 hour)'),
   })
   .superRefine((settings, ctx) => {
     if (settings.sourceOwner !== '') return;

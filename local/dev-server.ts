@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { DriftCheckResult } from '../functions/lib/drift/drift-invocation.ts';
 import { createDynamoStore } from '../functions/lib/store/index.ts';
 import type { Store } from '../functions/lib/store/types.ts';
 import { createLocalCredentials, isLocalCredentials, type LocalCredentials } from './aws/local-credentials.ts';
@@ -28,6 +29,12 @@ export interface DevServerOptions {
   extraPath?: string[];
   /** Progress lines (steps, outcomes, Slack messages). */
   write?: (line: string) => void;
+  /**
+   * Seconds between two ticks of the drift schedule (the drift function invoked with `{ source:
+   * 'schedule' }`, as EventBridge Scheduler does every 15 minutes on AWS; a tick starts only the
+   * checks that are due). 0 turns the schedule off. Default: PUSHGATE_DRIFT_TICK_SECONDS, else 60.
+   */
+  driftTickSeconds?: number;
   onEvent?: LocalStackOptions['onEvent'];
 }
 
@@ -155,6 +162,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     });
     if (dataDir) await savePorts(dataDir, stack.ports);
     const exports = devExports(stack, repo);
+    const driftTicks = startDriftTicks(
+      stack,
+      options.driftTickSeconds ?? tickSecondsFromEnv('PUSHGATE_DRIFT_TICK_SECONDS'),
+      write,
+    );
+    const sweepTicks = startLockSweepTicks(stack, tickSecondsFromEnv('PUSHGATE_LOCK_SWEEP_SECONDS'), write);
 
     return {
       stack,
@@ -185,6 +198,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         exports,
       }),
       async stop() {
+        await Promise.all([driftTicks.stop(), sweepTicks.stop()]);
         client.destroy();
         await stack.stop();
         if (!dataDir) await rm(scratch, { recursive: true, force: true });
@@ -222,6 +236,95 @@ function devExports(stack: LocalStack, repo: string): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
     PUSHGATE_TABLE: stack.tableName,
     PUSHGATE_REPO: repo,
+  };
+}
+
+/** PUSHGATE_DRIFT_TICK_SECONDS: seconds between drift schedule ticks (0: off); 60 when unset. */
+export function driftTickSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  return tickSecondsFromEnv('PUSHGATE_DRIFT_TICK_SECONDS', env);
+}
+
+/** A local schedule's period from the environment: seconds between ticks (0: off); 60 when unset. */
+function tickSecondsFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return 60;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(`${name}=${JSON.stringify(text)}: expected seconds between ticks (0 = off)`);
+  }
+  return seconds;
+}
+
+/**
+ * The drift schedule on this machine: every `seconds`, the drift function is invoked with `{ source:
+ * 'schedule' }` (as EventBridge Scheduler does on AWS), which starts only the checks that are due. A
+ * tick waits for the previous one; stop() waits for a tick in progress.
+ */
+export function startDriftTicks(
+  stack: Pick<LocalStack, 'invokeDriftCheck'>,
+  seconds: number,
+  write: (line: string) => void,
+): { stop(): Promise<void> } {
+  return every(seconds, async () => {
+    try {
+      const result = (await stack.invokeDriftCheck({ source: 'schedule' })) as DriftCheckResult;
+      for (const check of result.started) {
+        write(
+          `drift: scheduled check of ${check.repo} ${check.environment} at ${check.sha.slice(0, 7)}: ${check.projects.join(', ')} (run ${check.runId})`,
+        );
+      }
+      for (const skipped of result.skipped.filter((each) => each.failed)) {
+        write(`drift: ${skipped.repo} ${skipped.environment}: ${skipped.reason}`);
+      }
+    } catch (error) {
+      write(`drift: the scheduled tick failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+}
+
+/**
+ * The lock sweep's schedule on this machine (EventBridge Scheduler every minute on AWS): hands locks
+ * whose holder died (lease expired) to the runs parked on them. PUSHGATE_LOCK_SWEEP_SECONDS (default
+ * 60, 0 = off).
+ */
+export function startLockSweepTicks(
+  stack: Pick<LocalStack, 'invokeLockSweep'>,
+  seconds: number,
+  write: (line: string) => void,
+): { stop(): Promise<void> } {
+  return every(seconds, async () => {
+    try {
+      const result = (await stack.invokeLockSweep()) as { handedTo?: unknown[] } | undefined;
+      const handed = result?.handedTo?.length ?? 0;
+      if (handed > 0) write(`locks: the sweep handed ${handed} lock${handed === 1 ? '' : 's'} over to waiting runs`);
+    } catch (error) {
+      write(`locks: the sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+}
+
+/** Calls `tick` every `seconds` (0: never), one call at a time; stop() waits for a call in progress. */
+function every(seconds: number, tick: () => Promise<void>): { stop(): Promise<void> } {
+  if (seconds === 0) return { stop: async () => undefined };
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(() => {
+        running = undefined;
+        schedule();
+      });
+    }, seconds * 1000);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
   };
 }
 

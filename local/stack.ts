@@ -123,6 +123,13 @@ export interface LocalStack {
   codebuild: Started<typeof startCodeBuild>['codebuild'];
   /** Serve a bare repository as `owner/name` through the local GitHub. */
   addRepository(fullName: string, bareRepoPath: string): void;
+  /**
+   * Invokes the drift function (`driftCheck`) as EventBridge Scheduler does on AWS (`{ source:
+   * 'schedule' }`) or as `pushgate drift` does; resolves to its answer. `pushgate dev` ticks it.
+   */
+  invokeDriftCheck(event: Record<string, unknown>): Promise<unknown>;
+  /** Invokes the lock sweep (`lockSweep`) as its EventBridge Scheduler schedule does on AWS; `pushgate dev` ticks it. */
+  invokeLockSweep(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -269,6 +276,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Execution Status Change" to the executionEnded function, as the rule in serverless.yml does.
     const inputs = new Map<string, string>();
     let executionEnded: LocalLambdaHandler | undefined;
+    let driftCheck: LocalLambdaHandler | undefined;
+    let lockSweep: LocalLambdaHandler | undefined;
     const statusChanges = (event: HistoryEvent, execution: ExecutionSummary) => {
       if (event.type === 'ExecutionStarted') {
         inputs.set(execution.executionArn, event.executionStartedEventDetails?.input ?? '{}');
@@ -393,9 +402,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (fn.name === 'webhook') webhook = handler as HttpApiHandler;
       if (fn.name === 'slackActions') slackActions = handler as HttpApiHandler;
       if (fn.name === 'executionEnded') executionEnded = handler;
+      if (fn.name === 'driftCheck') driftCheck = handler;
+      if (fn.name === 'lockSweep') lockSweep = handler;
     }
     if (!webhook) throw new Error('serverless.yml has no webhook function');
     if (!slackActions) throw new Error('serverless.yml has no slackActions function');
+    if (!driftCheck) throw new Error('serverless.yml has no driftCheck function');
+    const driftCheckHandler = driftCheck;
+    if (!lockSweep) throw new Error('serverless.yml has no lockSweep function');
+    const lockSweepHandler = lockSweep;
 
     const definition = loadDefinition(join(ROOT, 'state-machines/deploy.asl.yml'), {
       functionArn: (name) => `arn:aws:lambda:${region}:000000000000:function:${SERVICE}-${STAGE}-${name}`,
@@ -461,6 +476,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       slack,
       stepfunctions: sfn.stepFunctions,
       codebuild: codebuildServer.codebuild,
+      invokeDriftCheck: (event) =>
+        Promise.resolve(
+          driftCheckHandler(
+            event,
+            createLambdaContext({ functionName: `${SERVICE}-${STAGE}-driftCheck`, timeoutMs: 60_000 }),
+            () => undefined,
+          ),
+        ),
+      invokeLockSweep: () =>
+        Promise.resolve(
+          lockSweepHandler(
+            { source: 'schedule' },
+            createLambdaContext({ functionName: `${SERVICE}-${STAGE}-lockSweep`, timeoutMs: 60_000 }),
+            () => undefined,
+          ),
+        ),
       addRepository(fullName, bareRepoPath) {
         repositories.set(fullName.toLowerCase(), resolve(bareRepoPath));
         github.addRepo(fullName, resolve(bareRepoPath));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { approveCommand, rejectCommand } from './approve.ts';
 import { devCommand } from './dev.ts';
+import { driftCommand } from './drift.ts';
 import { historyCommand } from './history.ts';
 import { logsCommand } from './logs.ts';
 import { locksCommand } from './locks.ts';
@@ -27,6 +28,7 @@ export const commands: ReadonlyArray<() => Command> = [
   approveCommand,
   rejectCommand,
   rollbackCommand,
+  driftCommand,
   validateCommand,
   summarizeCommand,
   devCommand,

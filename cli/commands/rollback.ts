@@ -5,6 +5,7 @@ import type { Status } from '../../functions/lib/status.ts';
 import type { Store } from '../../functions/lib/store/types.ts';
 import { CliUsageError } from '../lib/cli-usage-error.ts';
 import { EXIT_FAILED } from '../lib/exit-codes.ts';
+import { invokeFunction } from '../lib/invoke-function.ts';
 import { repoOption } from '../lib/repo-option.ts';
 
 interface RollbackOptions {
@@ -104,10 +105,7 @@ export function rollbackCommand(): Command {
 
 async function invokeRollback(options: RollbackOptions): Promise<RollbackResult> {
   // Loaded here: the AWS SDK is most of the CLI's start time, and `--help` should not pay for it.
-  const [{ LambdaClient, InvokeCommand }, { presignCallerIdentity }] = await Promise.all([
-    import('@aws-sdk/client-lambda'),
-    import('../lib/presign-caller-identity.ts'),
-  ]);
+  const { presignCallerIdentity } = await import('../lib/presign-caller-identity.ts');
   const functionName = rollbackFunctionName(options);
   // The proof is bound to this request as the function will read it (callerIntent of the parsed fields).
   const request = RollbackInvocation.omit({ identity: true }).parse({
@@ -120,35 +118,9 @@ async function invokeRollback(options: RollbackOptions): Promise<RollbackResult>
     ...request,
     identity: { presignedUrl: await presignCallerIdentity(callerIntent('rollback', request)) },
   };
-  const client = new LambdaClient({});
-  try {
-    const output = await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(payload)),
-      }),
-    );
-    const text = new TextDecoder().decode(output.Payload ?? new Uint8Array());
-    if (output.FunctionError) throw new Error(`the rollback function failed: ${text.slice(0, 500)}`);
-    return JSON.parse(text) as RollbackResult;
-  } catch (error) {
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'ResourceNotFoundException') {
-      throw new CliUsageError(
-        `there is no function ${functionName}: give the stage (--stage <stage> or PUSHGATE_STAGE) or the function (--function)`,
-      );
-    }
-    if (name === 'AccessDeniedException') {
-      throw new Error(
-        `your AWS identity may not invoke ${functionName}: ask for lambda:InvokeFunction on it (and an entry in the platform policy's awsPrincipals)`,
-        { cause: error },
-      );
-    }
-    throw error;
-  } finally {
-    client.destroy();
-  }
+  const answer = await invokeFunction(functionName, payload, " (and an entry in the platform policy's awsPrincipals)");
+  if (answer.functionError) throw new Error(`the rollback function failed: ${answer.text.slice(0, 500)}`);
+  return JSON.parse(answer.text) as RollbackResult;
 }
 
 /**

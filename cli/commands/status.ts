@@ -1,7 +1,8 @@
 import { Command } from 'commander';
+import { formatDriftSummary } from '../../functions/lib/drift/drift-summary.ts';
 import { formatSummary } from '../../functions/lib/plan/format-summary.ts';
 import { repoOption } from '../lib/repo-option.ts';
-import type { ApprovalEntry } from '../../functions/lib/store/types.ts';
+import type { ApprovalEntry, DeploymentRecord } from '../../functions/lib/store/types.ts';
 
 const VIA: Record<ApprovalEntry['via'], string> = { github: 'a comment', slack: 'Slack', cli: 'the CLI' };
 
@@ -11,12 +12,26 @@ export function describeApproval(approval: ApprovalEntry): string {
   return `${approval.decision} by ${approval.by} at ${approval.at} through ${VIA[approval.via]}${reason}`;
 }
 
+/**
+ * `drifted since <when>: ~1 change (pushgate drift --env prod)` for a project whose last drift check
+ * found drift; undefined when it did not (or none ran yet).
+ */
+export function describeDrift(deployed: Pick<DeploymentRecord, 'environment' | 'drift'>): string | undefined {
+  const drift = deployed.drift;
+  if (!drift?.drifted) return undefined;
+  const since = drift.since ?? drift.checkedAt;
+  const summary = drift.summary ? formatDriftSummary(drift.summary) : 'changes';
+  return `drifted since ${since}: ${summary} (pushgate drift --env ${deployed.environment})`;
+}
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `pushgate status --repo owner/name`: what is deployed now in each environment, and which locks are held. */
 export function statusCommand(): Command {
   return new Command('status')
-    .description('what is deployed where: the commit each project runs in each environment, and held locks')
+    .description(
+      'what is deployed where: the commit each project runs in each environment, drift its last check found, and held locks',
+    )
     .addOption(repoOption())
     .option('--env <name>', 'an environment (repeatable; default: every environment of ./pushgate.yml)', collect)
     .option('--table <name>', 'the pushgate table (default: $PUSHGATE_TABLE)')
@@ -54,6 +69,8 @@ export function statusCommand(): Command {
             `    ${d.project.padEnd(16)} ${d.sha.slice(0, 7)}  ${d.deployedAt}  by ${d.actor}  run ${d.runId}${summary}`,
           );
           for (const approval of d.approvals ?? []) lines.push(`    ${' '.repeat(16)} ${describeApproval(approval)}`);
+          const drift = describeDrift(d);
+          if (drift) lines.push(`    ${' '.repeat(16)} ${drift}`);
         }
         for (const lock of locks) {
           lines.push(

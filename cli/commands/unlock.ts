@@ -11,7 +11,9 @@ function reasonOf(value: string): string {
 /**
  * `pushgate unlock --repo r --project p --env e --reason text`: releases a target's lock whoever holds
  * it, recorded with the caller's AWS identity (STS) and the reason; refused (exit 1) while the holder
- * applies or when nothing holds it. A run waiting for the lock takes it at its next try.
+ * applies or when nothing holds it. The next run waiting for the lock is then handed it and resumed
+ * (SendTaskSuccess: the caller needs `states:SendTaskSuccess` and `states:SendTaskFailure`); if that
+ * fails, the lock sweep hands it over within a minute.
  */
 export function unlockCommand(): Command {
   return new Command('unlock')
@@ -34,14 +36,21 @@ export function unlockCommand(): Command {
         json?: boolean;
       }) => {
         // Loaded here: the AWS SDK is most of the CLI's start time, and `--help` should not pay for it.
-        const [{ storeFromEnv }, { callerArn }, { unlockTarget }, { EnvironmentName, ProjectName }] = await Promise.all(
-          [
-            import('../lib/store-from-env.ts'),
-            import('../lib/caller-identity.ts'),
-            import('../../functions/lib/store/unlock-target.ts'),
-            import('../../functions/lib/config/config-schema.ts'),
-          ],
-        );
+        const [
+          { storeFromEnv },
+          { callerArn },
+          { unlockTarget },
+          { EnvironmentName, ProjectName },
+          { handOver },
+          { createSfnTaskResumer },
+        ] = await Promise.all([
+          import('../lib/store-from-env.ts'),
+          import('../lib/caller-identity.ts'),
+          import('../../functions/lib/store/unlock-target.ts'),
+          import('../../functions/lib/config/config-schema.ts'),
+          import('../../functions/lib/locks/hand-over.ts'),
+          import('../../functions/lib/runtime/clients/sfn-task-resumer.ts'),
+        ]);
         if (!ProjectName.safeParse(options.project).success) {
           throw new CliUsageError(`${JSON.stringify(options.project)} is not a project name`);
         }
@@ -51,11 +60,19 @@ export function unlockCommand(): Command {
         const { store } = storeFromEnv(options.table);
         const by = await callerArn();
         const key = { repo: options.repo, project: options.project, environment: options.env };
-        const result = await unlockTarget(store, key, { by, reason: options.reason });
+        let handoff = 'The next run waiting for it takes it now';
+        const result = await unlockTarget(store, key, { by, reason: options.reason }, undefined, async (lockKey) => {
+          try {
+            return await handOver(lockKey, { store, tasks: createSfnTaskResumer() });
+          } catch (error) {
+            handoff = `Handing it to the next waiting run failed (${error instanceof Error ? error.name : 'unknown error'}); the lock sweep does it within a minute`;
+            return { superseded: [], dropped: [] };
+          }
+        });
         const name = `${options.project}/${options.env}`;
         const message =
           result.outcome === 'unlocked'
-            ? `unlocked ${name} (it was held by run ${result.owner}), as ${by}: ${options.reason}. A run waiting for it takes it at its next try; the run that held it ends conflict if it still applies.`
+            ? `unlocked ${name} (it was held by run ${result.owner}), as ${by}: ${options.reason}. ${handoff}; the run that held it ends conflict if it still applies.`
             : result.outcome === 'applying'
               ? `${name} is held by run ${result.owner}, which is applying: wait for the apply to end, or stop its execution`
               : `${name} is not locked`;

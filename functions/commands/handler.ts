@@ -3,6 +3,7 @@ import { approvalGitHost } from '../lib/approval/approval-git-host.ts';
 import { CommandRequest, type CommandResult } from '../lib/commands/command-request.ts';
 import { runCommand, type RunCommandDeps } from '../lib/commands/run-command.ts';
 import { gitHubFromEnv } from '../lib/git/github-from-env.ts';
+import { quietHandOver } from '../lib/locks/runtime-hand-over.ts';
 import { readPolicy } from '../lib/policy/read-policy.ts';
 import { createSfnTaskResumer } from '../lib/runtime/clients/sfn-task-resumer.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
@@ -15,6 +16,7 @@ const defaultDeps = async (): Promise<CommandsHandlerDeps> => ({
   store: runtimeStore(),
   gitHost: approvalGitHost(await gitHubFromEnv(), { comments: true }),
   tasks: createSfnTaskResumer(),
+  handOver: quietHandOver('commands'),
   policy: async () => (await readPolicy()).policy,
   logger: functionLogger('commands'),
 });

@@ -5,12 +5,14 @@ import { stopApplyBuilds } from '../lib/run/stop-apply-builds.ts';
 import { codeBuildClient } from '../lib/runtime/clients/codebuild.ts';
 import { stepHandler, type StepObservability } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
+import { quietHandOver } from '../lib/locks/runtime-hand-over.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
 const env = readEnv({ APPLY_PROJECT_NAME: z.string().min(1) });
 
 const defaultDeps = (): ExecutionEndedDeps => ({
   store: runtimeStore(),
+  handOver: quietHandOver('executionEnded'),
   stopApplyBuilds: (runId) =>
     stopApplyBuilds({ codebuild: codeBuildClient(), projectName: env.APPLY_PROJECT_NAME, runId }),
 });

@@ -1,10 +1,11 @@
 import { releaseLock, type ReleaseLockDeps } from '../lib/run/release-lock.ts';
 import { stepHandler, targetKeys, type StepObservability } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
+import { quietHandOver } from '../lib/locks/runtime-hand-over.ts';
 import { ReleaseLockInput, type ReleaseLockOutput } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
-const defaultDeps = (): ReleaseLockDeps => ({ store: runtimeStore() });
+const defaultDeps = (): ReleaseLockDeps => ({ store: runtimeStore(), handOver: quietHandOver('releaseLock') });
 
 /** Step Functions `ReleaseLock`: records the deployment and releases the lock. */
 export function createHandler(

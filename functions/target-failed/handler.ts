@@ -1,10 +1,11 @@
 import { targetFailed, type TargetFailedDeps } from '../lib/run/target-failed.ts';
 import { stepHandler, targetKeys, type StepObservability } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
+import { quietHandOver } from '../lib/locks/runtime-hand-over.ts';
 import { TargetFailedInput, type TargetFailedOutput } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
-const defaultDeps = (): TargetFailedDeps => ({ store: runtimeStore() });
+const defaultDeps = (): TargetFailedDeps => ({ store: runtimeStore(), handOver: quietHandOver('targetFailed') });
 
 /** Step Functions `TargetFailed`: every per-target Catch ends here. */
 export function createHandler(

@@ -8,6 +8,8 @@ export const handlerModules: Readonly<Record<string, () => Promise<object>>> = {
   'functions/webhook/handler': () => import('../../functions/webhook/handler.ts'),
   'functions/validate/handler': () => import('../../functions/validate/handler.ts'),
   'functions/acquire-lock/handler': () => import('../../functions/acquire-lock/handler.ts'),
+  'functions/wait-for-lock/handler': () => import('../../functions/wait-for-lock/handler.ts'),
+  'functions/lock-sweep/handler': () => import('../../functions/lock-sweep/handler.ts'),
   'functions/summarize/handler': () => import('../../functions/summarize/handler.ts'),
   'functions/request-approval/handler': () => import('../../functions/request-approval/handler.ts'),
   'functions/prepare-apply/handler': () => import('../../functions/prepare-apply/handler.ts'),
@@ -18,6 +20,7 @@ export const handlerModules: Readonly<Record<string, () => Promise<object>>> = {
   'functions/notify/handler': () => import('../../functions/notify/handler.ts'),
   'functions/approve/handler': () => import('../../functions/approve/handler.ts'),
   'functions/rollback/handler': () => import('../../functions/rollback/handler.ts'),
+  'functions/drift-check/handler': () => import('../../functions/drift-check/handler.ts'),
   'functions/commands/handler': () => import('../../functions/commands/handler.ts'),
   'functions/slack-actions/handler': () => import('../../functions/slack-actions/handler.ts'),
 };

@@ -179,10 +179,11 @@ describe('pushgate read commands against pushgate dev', { timeout: 90_000 }, () 
     expect(result).toMatchObject({ outcome: 'unlocked', owner: held, reason: 'dev was stopped' });
     // Who: the caller's identity as the local STS tells it, not $USER.
     expect(result.by).toMatch(/^arn:aws:iam::000000000000:/);
-    const record = await aws!.getLock({ repo: dev!.info.repo, project: 'app', environment: 'staging' });
-    expect(record).toMatchObject({ unlockedBy: result.by, unlockReason: 'dev was stopped' });
+    // Recorded for the audit (the lock item itself is handed over to the waiting run at once).
+    const audit = await aws!.listUnlocks({ repo: dev!.info.repo, project: 'app', environment: 'staging' });
+    expect(audit).toMatchObject([{ owner: held, by: result.by, reason: 'dev was stopped' }]);
 
-    // The waiting run takes the lock at its next try, plans, and waits for its own approval.
+    // The unlock hands the lock to the waiting run, which resumes, plans, and waits for its own approval.
     await aws!.waitFor('v4 to take the lock and plan', async () => {
       const target = await aws!.getTarget(waiting, 'app', 'staging');
       return target?.status === 'awaiting_approval' ? target : undefined;

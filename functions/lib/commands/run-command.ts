@@ -7,6 +7,7 @@ import { parseCommand } from '../webhook/parse-command.ts';
 import type { CommandRequest, CommandResult } from './command-request.ts';
 import { helpText } from './help-text.ts';
 import { isWorkflowCommand } from './is-workflow-command.ts';
+import type { HandOver } from '../locks/hand-over.ts';
 import { unlockTarget } from '../store/unlock-target.ts';
 
 /** Pull request comments (GitHubHost.createComment), declared here by shape. */
@@ -19,6 +20,8 @@ export interface RunCommandDeps extends Omit<DecideApprovalDeps, 'store' | 'gitH
     Pick<LockStore, 'forceUnlock' | 'getLock' | 'listUnlocks'> &
     Pick<TargetStore, 'getTarget'>;
   gitHost: DecideApprovalDeps['gitHost'] & Pick<GitHost, 'getPermission'> & PullRequestComments & IssueCommentReader;
+  /** After an unlock: hands the lock to the next run waiting for it and resumes it (locks/hand-over.ts). */
+  handOver?: HandOver;
 }
 
 /**
@@ -30,8 +33,8 @@ export interface RunCommandDeps extends Omit<DecideApprovalDeps, 'store' | 'gitH
  *   its body (parsed again) are then what counts. Anything else is `ignored`: logged, no reply.
  * - Only people with write access may give commands (as for plan and apply).
  * - `approve [project] [environment]` and `reject <reason>` decide through decideApproval;
- *   `unlock <project> <environment>` releases the lock whoever holds it (a run waiting for it takes
- *   it at its next try), except while its holder applies; `help` and anything unknown get the list of
+ *   `unlock <project> <environment>` releases the lock whoever holds it (the next run waiting for it
+ *   is handed it and resumed), except while its holder applies; `help` and anything unknown get the list of
  *   commands (an unknown command is not echoed: a reply must not carry mentions or links written by
  *   someone else as pushgate).
  * - Once something is done, a reply that fails is reported in `replyError`, never thrown: a thrown
@@ -116,7 +119,8 @@ async function decide(request: CommandRequest, deps: RunCommandDeps): Promise<Co
         reply: `this comment already unlocked ${project}/${environment} (it was held by run ${already.owner}).`,
       };
     }
-    const unlocked = await unlockTarget(deps.store, key, { by: author, reason });
+    // The next run waiting for the lock is handed it and resumed at once.
+    const unlocked = await unlockTarget(deps.store, key, { by: author, reason }, undefined, deps.handOver);
     if (unlocked.outcome === 'applying') {
       return refused(
         `${project}/${environment} is held by run ${unlocked.owner}, which is applying: wait for the apply to end or stop the execution.`,
@@ -126,7 +130,7 @@ async function decide(request: CommandRequest, deps: RunCommandDeps): Promise<Co
       ? {
           command,
           outcome: 'done',
-          reply: `unlocked ${project}/${environment} (it was held by run ${unlocked.owner}). A run waiting for it takes it at its next try; the run that held it ends \`conflict\` if it still applies.`,
+          reply: `unlocked ${project}/${environment} (it was held by run ${unlocked.owner}). The next run waiting for it takes it now; the run that held it ends \`conflict\` if it still applies.`,
         }
       : refused(`${project}/${environment} is not locked.`);
   }

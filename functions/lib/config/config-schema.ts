@@ -3,6 +3,7 @@ import { COMPUTE_NAMES } from '../engines/build-compute.ts';
 import { Engine } from '../engines/engine.ts';
 import { checkEngineOptions } from './check-engine-options.ts';
 import { checkReferences } from './check-references.ts';
+import { DEFAULT_DRIFT, DEFAULT_DRIFT_SCHEDULE, DriftScheduleText } from './drift-schedule.ts';
 
 /**
  * The schema of `pushgate.yml`, the one file a user writes. Every object is strict so that a typo
@@ -74,6 +75,21 @@ const Approval = z
   })
   .describe('Wait for an approval between plan and apply.');
 
+const Drift = z
+  .strictObject({
+    schedule: DriftScheduleText.prefault(DEFAULT_DRIFT_SCHEDULE).describe(
+      'How often pushgate plans what runs here to find drift: `rate(<n> minutes|hours|days)` (at least 5 minutes) or `off` (default `rate(6 hours)`). `pushgate drift` checks now whatever the schedule.',
+    ),
+    remediate: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Apply a drifted target again at its deployed commit, through the same workflow (lock, approvals as configured), recorded with trigger `drift` (default false: only tell).',
+      ),
+  })
+  .default(DEFAULT_DRIFT)
+  .describe('Drift checks: a plan-only run at the deployed commit; a non-empty plan marks the target drifted.');
+
 const COMPUTE_HELP = `one of ${COMPUTE_NAMES.join(', ')}`;
 
 const unknownCompute = (input: unknown): string =>
@@ -138,6 +154,7 @@ export const EnvironmentConfig = z
       .optional()
       .describe('Environment variables of every build for this environment (plain text: never put secrets here).'),
     compute: ComputeConfig.optional(),
+    drift: Drift,
   })
   .describe('An environment, deployed from the branches it maps.');
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfig>;

@@ -170,7 +170,9 @@ export function createRunFeedback(deps: RunFeedbackDeps): RunFeedback {
         runId,
         false,
         (github, view) => github.runStarted(toReportView(view)),
-        async (slack, view) => slack.runStarted?.(toSlackView(view, 'started', now())),
+        // A drift check is news only when it finds drift (runFinished): no message per check.
+        async (slack, view) =>
+          view.run.kind === 'drift' ? undefined : slack.runStarted?.(toSlackView(view, 'started', now())),
       ),
     approvalRequested: (runId) =>
       tell(
@@ -184,12 +186,29 @@ export function createRunFeedback(deps: RunFeedbackDeps): RunFeedback {
         runId,
         true,
         (github, view) => github.runFinished(toReportView(view)),
-        (slack, view) => slack.runFinished(toSlackView(view, 'finished', now())),
+        async (slack, view) => {
+          if (!driftWorthTelling(view)) return;
+          await slack.runFinished(toSlackView(view, 'finished', now()));
+        },
         only,
         outcome,
       ),
     channels: [...(deps.github ? (['github'] as const) : []), ...(deps.slack ? (['slack'] as const) : [])],
   };
+}
+
+/**
+ * Whether Slack hears how a run ended: every run but a drift check, which is told only when a target
+ * newly drifted (driftAlert: two checks of the same drift alert once, a clean check says nothing),
+ * when it failed (a plan build that broke is worth a look), or when it asked for an approval in
+ * Slack already (its message is closed with the outcome).
+ */
+export function driftWorthTelling(view: Pick<RunView, 'run' | 'targets'>): boolean {
+  const { run, targets } = view;
+  if (run.kind !== 'drift') return true;
+  if (targets.some((target) => target.driftAlert === true)) return true;
+  if (run.status === 'failed' || run.status === 'cancelled') return true;
+  return Object.keys(run.slackMessages ?? {}).length > 0;
 }
 
 /** The promise's value, or a rejection once `ms` passed (the work itself goes on unobserved). */

@@ -70,6 +70,10 @@ export interface SlackTargetView {
   /** The reviewed plan's sha256: what an approval button approves. Without it no button is offered. */
   planSha256?: string;
   approvals?: SlackApproval[];
+  /** A drift check's target: whether the plan found drift, whether it is new (this check alerts), since when. */
+  drifted?: boolean;
+  driftAlert?: boolean;
+  driftSince?: string;
 }
 
 export interface SlackRunView {
@@ -173,6 +177,12 @@ function words(status: string): string {
 /** The run's state as one phrase: while it runs, its phase; once finished, its status. */
 function phaseWords(view: SlackRunView): string {
   if (view.phase === 'started') return 'started';
+  // A drift check that found drift "succeeded" as a run, but what people need to read is the drift.
+  if (view.phase === 'finished' && view.trigger.kind === 'drift' && view.status === 'succeeded') {
+    const drifted = driftedTargets(view);
+    if (drifted.length > 0)
+      return drifted.every((target) => target.status === 'succeeded') ? 'repaired drift' : 'found drift';
+  }
   if (view.phase === 'awaiting_approval') return 'awaiting approval';
   return words(view.status);
 }
@@ -249,7 +259,7 @@ function triggerText(trigger: SlackTrigger): string {
     case 'rollback':
       return trigger.toSha ? `a rollback to ${slackCode(trigger.toSha.slice(0, 7))}` : 'a rollback';
     case 'drift':
-      return 'a drift check schedule';
+      return 'a drift check (the schedule or `pushgate drift`)';
   }
 }
 
@@ -261,6 +271,10 @@ function approvalText(approval: SlackApproval): string {
 /** One target as a line; `reasonMax` keeps one long reason from taking the whole section. */
 function targetLine(target: SlackTargetView, reasonMax: number): string {
   let line = `• *${slackEscape(target.project)}* in *${slackEscape(target.environment)}*: ${words(target.status)}`;
+  if (target.drifted === true) {
+    line += target.driftAlert === true ? ', *drifted*' : ', still drifted';
+    if (target.driftSince) line += ` since ${slackEscape(target.driftSince)}`;
+  } else if (target.drifted === false) line += ', no drift';
   if (target.summary) line += `. ${slackEscape(formatSummary(target.summary))}`;
   if (target.reason) line += ` (${cutText(slackEscape(target.reason), reasonMax)})`;
   if (target.approvals && target.approvals.length > 0) line += `; ${target.approvals.map(approvalText).join('; ')}`;
@@ -302,6 +316,30 @@ function packLines(lines: string[], maxSections: number, more: (left: number) =>
   }
   flush();
   return texts;
+}
+
+function driftedTargets(view: SlackRunView): SlackTargetView[] {
+  return view.targets.filter((target) => target.drifted === true);
+}
+
+/**
+ * What to do about a drift: look at it, deploy over it, or let pushgate apply again. Only for a drift
+ * check that found drift this check (driftAlert) and did not already apply it again.
+ */
+function driftAdvice(view: SlackRunView): string | undefined {
+  if (view.trigger.kind !== 'drift' || view.phase !== 'finished') return undefined;
+  const alerted = view.targets.filter((target) => target.driftAlert === true);
+  if (alerted.length === 0) return undefined;
+  const environments = [...new Set(alerted.map((target) => target.environment))];
+  const remediated = alerted.every((target) => target.status === 'succeeded');
+  if (remediated) {
+    return `*Drift:* what runs in ${environments.map(slackEscape).join(', ')} differed from ${slackCode(view.commit.sha.slice(0, 7))}; it was applied again (\`drift.remediate: true\`).`;
+  }
+  const check = slackCode(`pushgate drift --repo ${view.repo} --env ${environments[0]!}`);
+  return [
+    `*Drift:* what runs in ${environments.map(slackEscape).join(', ')} no longer matches ${slackCode(view.commit.sha.slice(0, 7))}, the commit deployed there (someone changed it outside pushgate).`,
+    `What to do: look at the plan (${seeTheRun(view)}), check again with ${check}, deploy over it with a push, or set ${slackCode('drift.remediate: true')} for the environment in pushgate.yml to apply it again at its deployed commit.`,
+  ].join('\n');
 }
 
 function environmentsOf(view: SlackRunView): string[] {
@@ -368,6 +406,8 @@ export function slackRunMessage(view: SlackRunView): SlackMessagePayload {
     blocks.push({ type: 'section', text: mrkdwn(targets!) });
   }
   if (view.reason) blocks.push({ type: 'section', text: mrkdwn(`*Reason:* ${slackEscape(view.reason)}`) });
+  const advice = driftAdvice(view);
+  if (advice) blocks.push({ type: 'section', text: mrkdwn(advice) });
   const context = contextLine(view);
   if (context) blocks.push(context);
   return { text: slackFallbackText(view), blocks };

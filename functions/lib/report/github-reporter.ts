@@ -45,11 +45,16 @@ export interface GitHubReporter {
 
 /**
  * Tells GitHub about a run: commit statuses on the run's commit (one per environment) and, for a run
- * about a pull request, one sticky comment edited in place. Never throws: a GitHub failure never
+ * about a pull request, one sticky comment edited in place. A drift check sets no status and writes
+ * no pull request comment (it reviews no change); a remediation that waits for an approval asks on
+ * the deployed commit, as a push does. Never throws: a GitHub failure never
  * fails a run, it is a step result with `ok: false`.
  */
 export function createGitHubReporter(deps: GitHubReporterDeps): GitHubReporter {
   async function statuses(view: ReportView): Promise<ReportStep[]> {
+    // A drift check is not about a change under review: the deployed commit's statuses are its
+    // deploy's, and a check must not overwrite them (nor flip a commit red for a drift).
+    if (view.kind === 'drift') return [];
     const results: ReportStep[] = [];
     for (const status of statusesFor(view)) {
       results.push(
@@ -64,7 +69,7 @@ export function createGitHubReporter(deps: GitHubReporterDeps): GitHubReporter {
 
   async function pullRequestComment(view: ReportView): Promise<ReportStep[]> {
     const number = view.pullRequest;
-    if (number === undefined) return [];
+    if (number === undefined || view.kind === 'drift') return [];
     const target = `#${number}`;
     // A slow older run must not overwrite what a newer commit's run wrote: only the head's run writes.
     if (deps.getPullRequest) {

@@ -2,7 +2,7 @@ import type { ArtifactLinks } from '../plan/artifact-links.ts';
 import { targetKeyOf } from '../store/target-key.ts';
 import type { LockRecord, LockStore, TargetStore } from '../store/types.ts';
 import type { AcquireLockInput, LockResult, TargetStep } from '../workflow/contract.ts';
-import { DependencyFailedError, LockHeldError, LockWaitTimeoutError, SupersededError } from './errors.ts';
+import { DependencyFailedError, LockWaitTimeoutError, SupersededError } from './errors.ts';
 import { secondsSince, type RunMetrics } from './run-metrics.ts';
 
 const DEFAULT_LOCK_WAIT_MINUTES = 60;
@@ -17,9 +17,12 @@ export interface AcquireLockDeps {
 
 /**
  * The `AcquireLock` state. Checks that the environments this target comes `after` succeeded in this
- * run, then takes the repo + project + environment lock for a deploying run. Contention comes back
- * from the store as a result; here, at the Step Functions edge, it becomes `LockHeldError`, which
- * the state's Retry turns into a cheap wait with backoff (no Lambda runs while the run waits).
+ * run, then takes the repo + project + environment lock for a deploying run. Contention is a result
+ * here too: `{ locked: false, waiting: true, waitSeconds }`, and the run's ticket stays in the queue.
+ * The LockTaken Choice then parks the run in WaitForLock (a task token, no cost while it waits) until
+ * a release hands the lock over to it (functions/lib/locks/hand-over.ts) and it comes back here to
+ * take it. The wait is bounded by `lockWaitMinutes` from the run's first ask (the ticket keeps it):
+ * past it, `LockWaitTimeoutError`; before it, WaitForLock's timeout is what is left of it.
  */
 export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps): Promise<LockResult> {
   const { store } = deps;
@@ -50,7 +53,9 @@ export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps
   switch (result.status) {
     case 'acquired': {
       // Only the attempt that moves the target on counts: a retried invocation waited no longer.
-      if (await markRunning(store, input, now)) deps.metrics?.lockAcquired(secondsSince(input.waitingSince, now) ?? 0);
+      if (await markRunning(store, input, now)) {
+        deps.metrics?.lockAcquired(secondsSince(result.waitingSince ?? input.waitingSince, now) ?? 0);
+      }
       return {
         locked: true,
         owner: result.lock.owner,
@@ -62,17 +67,21 @@ export async function acquireLock(input: AcquireLockInput, deps: AcquireLockDeps
     case 'superseded':
       throw new SupersededError(`a newer run (${result.by}) for ${target.project}/${target.environment} is waiting`);
     case 'waiting': {
-      const waitedMs = input.waitingSince ? now.getTime() - Date.parse(input.waitingSince) : 0;
       const limitMinutes = settings.lockWaitMinutes ?? DEFAULT_LOCK_WAIT_MINUTES;
       const holder = describeHolder(result.holder, result.ahead);
-      if (waitedMs > limitMinutes * 60_000) {
+      // From the first ask (kept on the ticket), not this state's entry: a run comes back here after each handoff.
+      const leftSeconds = Math.floor(limitMinutes * 60 - (now.getTime() - Date.parse(result.waitingSince)) / 1000);
+      if (!(leftSeconds >= 1)) {
         await store.leaveQueue(key, run.runId);
-        throw new LockWaitTimeoutError(
-          `gave up after waiting ${limitMinutes} min for ${target.project}/${target.environment}: ${holder}. ` +
-            'Raise lockWaitMinutes in pushgate.yml, or check that run with `pushgate status`.',
-        );
+        throw new LockWaitTimeoutError(lockWaitTimeoutReason(input, limitMinutes, holder));
       }
-      throw new LockHeldError(`${target.project}/${target.environment} is locked: ${holder}`);
+      return {
+        locked: false,
+        waiting: true,
+        waitSeconds: leftSeconds,
+        heldBy: holder,
+        waitingSince: result.waitingSince,
+      };
     }
   }
 }
@@ -89,6 +98,19 @@ async function uploadLinks(
     artifacts.uploadUrl(`${prefix}/plan.txt`),
   ]);
   return { planBin, planJson, planTxt };
+}
+
+/** Why a target gave up waiting for its lock: AcquireLock's LockWaitTimeoutError, and TargetFailed's reason when WaitForLock times out. */
+export function lockWaitTimeoutReason(
+  input: TargetStep,
+  limitMinutes: number | undefined,
+  holder: string | undefined,
+): string {
+  const { target } = input;
+  return (
+    `gave up after waiting ${limitMinutes ?? DEFAULT_LOCK_WAIT_MINUTES} min for ${target.project}/${target.environment}: ${holder ?? 'held by another run'}. ` +
+    'Raise lockWaitMinutes in pushgate.yml, or check that run with `pushgate status`.'
+  );
 }
 
 function describeHolder(holder: LockRecord | undefined, ahead: number): string {

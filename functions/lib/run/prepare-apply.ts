@@ -26,7 +26,8 @@ export interface PrepareApplyDeps {
 /**
  * The `PrepareApply` state, right before every Apply (after an approval, it first removes the used
  * approval task token from the target and requires the approval the approval function recorded):
- * 1. the commit is still what its branch (or pull request) points to; otherwise a newer commit
+ * 1. the commit is still what its branch (or pull request) points to (a rollback: a recorded
+ *    deployment nobody deployed over since; a drift remediation: what the target runs now); otherwise a newer commit
  *    deploys instead and this target ends `superseded` with the reason, so that a replayed or late
  *    run never applies an older commit over a newer one;
  * 2. the lock's lease is renewed to cover the whole apply (APPLY_LEASE_SECONDS), or the target fails
@@ -47,7 +48,12 @@ export async function prepareApply(input: PrepareApplyInput, deps: PrepareApplyD
       );
     }
   }
-  const moved = run.kind === 'rollback' ? await rollbackOvertaken(input, deps.store) : await movedOn(run, deps.gitHost);
+  const moved =
+    run.kind === 'rollback'
+      ? await rollbackOvertaken(input, deps.store)
+      : run.kind === 'drift'
+        ? await driftOvertaken(input, deps.store)
+        : await movedOn(run, deps.gitHost);
   if (moved !== undefined) {
     throw new SupersededError(`${target.project}/${target.environment} was not applied: ${moved}`);
   }
@@ -79,6 +85,26 @@ async function rollbackOvertaken(
   const current = (await store.getCurrent(run.repo, target.environment)).find((d) => d.project === target.project);
   if (current !== undefined && current.runId !== run.runId && current.deployedAt > run.receivedAt) {
     return `run ${current.runId} deployed ${current.sha.slice(0, 7)} there after this rollback was asked for: roll back again if still needed`;
+  }
+  return undefined;
+}
+
+/**
+ * A drift remediation applies the commit the target runs, not its branch's head (that is a push's
+ * business): the target must still run `run.sha`, from a deployment no newer than this check (a
+ * deploy since, even of the same commit, already replaced what drifted).
+ */
+async function driftOvertaken(
+  { run, target }: PrepareApplyInput,
+  store: Pick<DeploymentStore, 'getCurrent'>,
+): Promise<string | undefined> {
+  const current = (await store.getCurrent(run.repo, target.environment)).find((d) => d.project === target.project);
+  if (current === undefined) return `nothing is recorded as running there: the drift check is moot`;
+  if (current.sha !== run.sha) {
+    return `it runs ${current.sha.slice(0, 7)} now (deployed by run ${current.runId}), not ${run.sha.slice(0, 7)}: the drift check is moot`;
+  }
+  if (current.runId !== run.runId && current.deployedAt > run.receivedAt) {
+    return `run ${current.runId} deployed it again after this drift check began`;
   }
   return undefined;
 }

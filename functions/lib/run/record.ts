@@ -1,5 +1,6 @@
 import { runLink } from '../console-url.ts';
 import { isFinal, type Status } from '../status.ts';
+import type { HandOver } from '../locks/hand-over.ts';
 import { targetKeyOf } from '../store/target-key.ts';
 import type { LockStore, RunRecord, RunStore, TargetRecord, TargetStore } from '../store/types.ts';
 import type { RecordInput, RunOutcome } from '../workflow/contract.ts';
@@ -14,6 +15,8 @@ export interface RecordDeps {
   store: RunStore & TargetStore & LockStore;
   /** Runs by outcome, once, when the run gets its final status here. */
   metrics?: Pick<RunMetrics, 'runEnded'>;
+  /** Hands each released lock (or queue place) to the next run and resumes it (locks/hand-over.ts). */
+  handOver?: HandOver;
   now?: () => Date;
 }
 
@@ -38,9 +41,12 @@ export async function record(input: RecordInput, deps: RecordDeps): Promise<RunO
   const targets: TargetRecord[] = [];
   for (const target of await store.listTargets(run.runId)) {
     const key = targetKeyOf(run, target);
-    if (run.kind === 'push' || run.kind === 'comment' || run.kind === 'rollback') {
-      await store.releaseLock(key, run.runId);
+    // Deploying kinds (a drift run remediates where its config says so); releases are owner-conditioned.
+    if (run.kind === 'push' || run.kind === 'comment' || run.kind === 'rollback' || run.kind === 'drift') {
+      const released = await store.releaseLock(key, run.runId);
       await store.leaveQueue(key, run.runId);
+      // A queued target may have been waiting (next in line): the runs behind it are handed the lock.
+      if (released || target.status === 'queued') await deps.handOver?.(key);
     }
     if (isFinal(target.status) || target.status === 'planned') {
       targets.push(target);
@@ -71,6 +77,9 @@ export async function record(input: RecordInput, deps: RecordDeps): Promise<RunO
     status: t.status,
     ...(t.summary ? { summary: t.summary } : {}),
     ...(t.reason ? { reason: t.reason } : {}),
+    ...(t.drifted === undefined ? {} : { drifted: t.drifted }),
+    ...(t.driftAlert === true ? { driftAlert: true } : {}),
+    ...(t.driftSince === undefined ? {} : { driftSince: t.driftSince }),
   }));
   // What the Outcome state ends a failed execution with, so the console shows the real reason.
   const failure = executionFailure(

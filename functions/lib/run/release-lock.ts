@@ -1,3 +1,4 @@
+import type { HandOver } from '../locks/hand-over.ts';
 import { targetKeyOf } from '../store/target-key.ts';
 import type { DeploymentStore, LockStore, TargetRecord, TargetStore } from '../store/types.ts';
 import type { ApplyBuildResult, PlannedTarget, ReleaseLockOutput, TargetStep } from '../workflow/contract.ts';
@@ -13,6 +14,8 @@ export interface ReleaseLockDeps {
   store: TargetStore & DeploymentStore & LockStore;
   /** PushToDeployedSeconds, once, when an applied target is recorded `succeeded`. */
   metrics?: Pick<RunMetrics, 'targetDeployed'>;
+  /** Hands the released lock to the next run in its queue and resumes it (locks/hand-over.ts). */
+  handOver?: HandOver;
   now?: () => Date;
 }
 
@@ -37,6 +40,8 @@ export async function releaseLock(input: ReleaseLockReads, deps: ReleaseLockDeps
     runId: run.runId,
     sha: run.sha,
     actor: run.actor,
+    // What triggered it: a remediation of drift is recorded with trigger `drift`.
+    trigger: run.kind,
     definition: target.definition,
     ...(target.rollbackOf === undefined ? {} : { rollbackOf: target.rollbackOf }),
   };
@@ -85,5 +90,6 @@ export async function releaseLock(input: ReleaseLockReads, deps: ReleaseLockDeps
   }
   if (record?.status === 'conflict') return { status: 'conflict', released: false };
   const released = settings.planOnly ? false : await store.releaseLock(targetKeyOf(run, target), run.runId);
+  if (released) await deps.handOver?.(targetKeyOf(run, target));
   return { status: record?.status ?? 'succeeded', released };
 }

@@ -19,5 +19,9 @@ export function runRecordInput(
     ...(fields.executionArn === undefined ? {} : { executionArn: fields.executionArn }),
     ...(run.pullRequest ? { pullRequest: run.pullRequest.number } : {}),
     ...(run.commitMessage === undefined ? {} : { commitMessage: run.commitMessage }),
+    // A drift run's scope: Validate plans only what the drift function recorded.
+    ...(run.drift === undefined
+      ? {}
+      : { drift: { environment: run.drift.environment, projects: [...run.drift.projects] } }),
   };
 }

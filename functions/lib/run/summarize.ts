@@ -8,7 +8,7 @@ import { PLAN_TEXT } from '../engines/plan-exports.ts';
 import { summarizePlan } from '../plan/summarize-plan.ts';
 import type { Status } from '../status.ts';
 import { InvalidTransitionError } from '../store/errors.ts';
-import type { TargetStore } from '../store/types.ts';
+import type { DeploymentStore, TargetRecord, TargetStore } from '../store/types.ts';
 import type {
   ExportedVariable,
   PlannedTarget,
@@ -22,7 +22,7 @@ export interface SummarizeDeps {
   s3: S3Client;
   /** The artifact bucket (`ARTIFACT_BUCKET`). */
   bucket: string;
-  store: TargetStore;
+  store: TargetStore & Pick<DeploymentStore, 'recordDriftCheck'>;
   logger?: Pick<Logger, 'info'>;
 }
 
@@ -38,9 +38,13 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
   const uploaded = uploadedShas(target, planBuild?.exported);
   const artifacts = await readPlanArtifacts(deps.s3, deps.bucket, target.artifactPrefix, uploaded);
   const summary = summarizeArtifact(target, artifacts.planJson, artifacts.planBytes);
-  const { status, next } = decideNext(settings, target, summary);
+  const drift = run.kind === 'drift' ? await recordDrift(input, summary, deps.store) : undefined;
+  const { status, next } = drift?.moot
+    ? { status: 'superseded' as const, next: 'done' as const }
+    : decideNext(settings, target, summary);
   try {
     await deps.store.setTargetStatus(run.runId, target.project, target.environment, status, {
+      ...drift?.fields,
       summary,
       planSha256: artifacts.planSha256,
       planArtifactKey: artifacts.planKey,
@@ -68,8 +72,44 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
     destroy: summary.destroy,
     replace: summary.replace,
     outputChanges: summary.outputChanges.length,
+    ...(drift ? { drifted: summary.hasChanges, driftAlert: drift.fields.driftAlert === true, moot: drift.moot } : {}),
   });
   return { summary, planSha256: artifacts.planSha256, next };
+}
+
+/**
+ * A drift check's target: the plan's verdict goes on the "deployed now" item (recordDriftCheck), and
+ * on the target whether it drifted and whether this is the check that alerts (newly drifted). A
+ * check whose commit no longer runs there (a deploy moved it on) is moot: `superseded`, never applied.
+ */
+async function recordDrift(
+  { run, target }: SummarizeInput,
+  summary: PlanSummary,
+  store: Pick<DeploymentStore, 'recordDriftCheck'>,
+): Promise<{ moot: boolean; fields: Pick<TargetRecord, 'drifted' | 'driftAlert' | 'driftSince' | 'reason'> }> {
+  const drifted = summary.hasChanges;
+  const result = await store.recordDriftCheck(
+    { repo: run.repo, environment: target.environment, project: target.project },
+    // The run's time, not this attempt's: a retried Summarize is the same check.
+    { sha: run.sha, runId: run.runId, drifted, summary, checkedAt: new Date(run.receivedAt) },
+  );
+  if (!result.recorded) {
+    return {
+      moot: true,
+      fields: {
+        drifted,
+        reason: `${target.project}/${target.environment} no longer runs ${run.sha.slice(0, 7)} (deployed since this check began): the check is moot`,
+      },
+    };
+  }
+  return {
+    moot: false,
+    fields: {
+      drifted,
+      ...(result.newDrift ? { driftAlert: true } : {}),
+      ...(drifted && result.since !== undefined ? { driftSince: result.since } : {}),
+    },
+  };
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;

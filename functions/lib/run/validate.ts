@@ -58,6 +58,9 @@ export type Validate = (run: RunRequest) => Promise<ValidatedRun>;
  * - A rollback (`pushgate rollback`) deploys an older commit, never its branch's head: only to its one
  *   environment and projects, only when each ran that commit successfully before (recorded
  *   deployments), with the default branch's pushgate.yml as it is now.
+ * - A drift check plans exactly what its environment runs: the scope the drift function recorded on
+ *   the run, each project still at the run's commit ("deployed now"), with the default branch's
+ *   pushgate.yml as it is now, which alone says whether it may remediate (apply again).
  * Throws InvalidConfigError for a missing or wrong pushgate.yml, PolicyError for a missing or
  * unworkable policy, GitHostError when GitHub fails.
  */
@@ -125,6 +128,10 @@ export function createValidate(deps: ValidateDeps): Validate {
         if ((await recordedDeployment(store, target)) === undefined) return skip(neverDeployed(target));
       }
     }
+    if (run.kind === 'drift') {
+      const refused = await driftRefused(run, store);
+      if (refused !== undefined) return skip(refused);
+    }
     const policy = await deps.policy();
 
     let config: PushgateConfig;
@@ -136,8 +143,13 @@ export function createValidate(deps: ValidateDeps): Validate {
       config = applying.config;
       configName = `${run.pullRequest?.baseRef ?? run.branch}'s ${CONFIG_FILE}`;
       baseAllowsApplyBeforeMerge = config.applyBeforeMerge;
-    } else if (run.kind === 'rollback' || (run.kind === 'push' && run.branch !== defaultBranch)) {
+    } else if (
+      run.kind === 'rollback' ||
+      run.kind === 'drift' ||
+      (run.kind === 'push' && run.branch !== defaultBranch)
+    ) {
       // A rollback deploys an old commit with what is reviewed now: the default branch's pushgate.yml.
+      // So does a drift check, which plans (and may apply again) the commit an environment runs.
       config = await configOnBranch(run, defaultBranch, gitHost);
       configName = `${defaultBranch}'s ${CONFIG_FILE}`;
     } else {
@@ -157,6 +169,7 @@ export function createValidate(deps: ValidateDeps): Validate {
       baseAllowsApplyBeforeMerge,
       changedFiles: undefined,
       ...(run.kind === 'rollback' && run.rollback ? { only: run.rollback } : {}),
+      ...(run.kind === 'drift' && run.drift ? { only: run.drift } : {}),
       ...leaseSeconds,
     };
     // Targets before asking what changed: a push to a branch without environments (most pushes) ends
@@ -164,7 +177,10 @@ export function createValidate(deps: ValidateDeps): Validate {
     const found = candidateTargets(input);
     let result: ValidatedRun;
     if ('skipped' in found) result = decideTargets(input);
-    else if (!found.settings.planOnly) {
+    else if (run.kind === 'drift') {
+      // No change detection: a drift check plans every target it names, at the commit it runs.
+      result = decideTargets({ ...input, changedFiles: undefined });
+    } else if (!found.settings.planOnly) {
       result = decideTargets({ ...input, deployed: await deployedChanges(run, found.candidates, store, gitHost) });
     } else result = decideTargets({ ...input, changedFiles: await changedFilesOf(run, gitHost) });
 
@@ -175,6 +191,51 @@ export function createValidate(deps: ValidateDeps): Validate {
     }
     return result;
   };
+}
+
+/**
+ * Why a drift run may not run as asked, or undefined. Started by the drift function, which recorded
+ * the run (kind, repository, commit, scope) before starting it: an execution started by other means
+ * finds no such record, or one that says otherwise, whatever its input claims. Each project must
+ * still run the commit: a deploy since the check was started makes it moot.
+ */
+async function driftRefused(
+  run: RunRequest,
+  store: Pick<RunStore, 'getRun'> & Pick<DeploymentStore, 'getCurrent'>,
+): Promise<string | undefined> {
+  const recorded = await store.getRun(run.runId);
+  const asked = run.drift;
+  if (
+    asked === undefined ||
+    recorded === undefined ||
+    recorded.kind !== 'drift' ||
+    recorded.repo !== run.repo ||
+    recorded.sha !== run.sha ||
+    recorded.actor !== run.actor ||
+    recorded.branch !== run.branch ||
+    recorded.drift === undefined ||
+    recorded.drift.environment !== asked.environment ||
+    !sameNames(recorded.drift.projects, asked.projects)
+  ) {
+    return 'a drift check runs only as the drift function recorded it (the schedule or pushgate drift)';
+  }
+  const current = await store.getCurrent(run.repo, asked.environment);
+  const moved = asked.projects.flatMap((project) => {
+    const deployed = current.find((record) => record.project === project);
+    if (deployed === undefined) return [`${project} runs nothing recorded in ${asked.environment}`];
+    if (deployed.sha !== run.sha) return [`${project} runs ${deployed.sha.slice(0, 7)} now`];
+    return [];
+  });
+  if (moved.length > 0) {
+    return `deployed moved on since the drift check of ${run.sha.slice(0, 7)} was started: ${moved.join('; ')}`;
+  }
+  return undefined;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  const left = [...new Set(a)].sort();
+  const right = [...new Set(b)].sort();
+  return left.length === right.length && left.every((name, index) => name === right[index]);
 }
 
 async function recordRefused(run: RunRequest, refused: RefusedTarget[], store: TargetStore, at: Date): Promise<void> {

@@ -8,6 +8,8 @@ import {
   lockIndexKeys,
   lockKey,
   lockPk,
+  PARKED_TICKETS_INDEX_PK,
+  parkedTicketIndexKeys,
   TICKET_SK_PREFIX,
   ticketKey,
   UNLOCK_SK_PREFIX,
@@ -21,8 +23,10 @@ import type {
   AcquireLockResult,
   ForceUnlockResult,
   HeldLockRecord,
+  LockQueue,
   LockRecord,
   LockStore,
+  LockTicket,
   TargetKey,
   UnlockRecord,
 } from './types.ts';
@@ -39,6 +43,12 @@ interface LockItem {
   leaseExpiresAt: string;
   /** The holder's queue position, so that in supersede mode a newer holder supersedes older waiters. */
   position?: string;
+  /** Handed over (reserveLock) to a waiting run that has not yet taken it. */
+  reserved?: boolean;
+  /** The holder whose expired lease the reservation replaced: its run reports it when it takes the lock. */
+  tookOverFrom?: string;
+  lastPosition?: string;
+  lastOwner?: string;
 }
 
 /**
@@ -62,6 +72,31 @@ interface TicketItem {
   owner: string;
   position: string;
   seenAt: string;
+  /** When the run first asked (kept across its acquireLock calls). */
+  queuedAt?: string;
+  mode?: 'queue' | 'supersede';
+  /** Parked (WaitForLock): the token that resumes it, and until when it waits. */
+  taskToken?: string;
+  waitUntil?: string;
+}
+
+/**
+ * Whether a ticket still counts: parked on a token whose wait has not ended, or asked within the
+ * waiter TTL (a run between AcquireLock and WaitForLock, or just resumed and on its way to take the lock).
+ */
+function isAlive(ticket: TicketItem, nowIso: string, aliveSince: string): boolean {
+  if (ticket.taskToken !== undefined && ticket.waitUntil !== undefined && ticket.waitUntil >= nowIso) return true;
+  return ticket.seenAt >= aliveSince;
+}
+
+function lockTicket(ticket: TicketItem): LockTicket {
+  return {
+    owner: ticket.owner,
+    position: ticket.position,
+    mode: ticket.mode ?? 'queue',
+    waitingSince: ticket.queuedAt ?? ticket.seenAt,
+    ...(ticket.taskToken === undefined ? {} : { taskToken: ticket.taskToken }),
+  };
 }
 
 function lockRecord(item: LockItem, nowIso: string): LockRecord {
@@ -74,6 +109,7 @@ function lockRecord(item: LockItem, nowIso: string): LockRecord {
     leaseExpiresAt: item.leaseExpiresAt,
     // Same test as the takeover condition, so `expired: true` means "acquireLock would take it over".
     expired: item.leaseExpiresAt < nowIso,
+    ...(item.reserved === true ? { reserved: true } : {}),
   };
 }
 
@@ -82,8 +118,10 @@ function lockRecord(item: LockItem, nowIso: string): LockRecord {
  * per waiter in the same partition (see keys.ts). Mutual exclusion rests on one conditional put of
  * the lock item; the tickets only decide who may try, so that in `queue` mode the oldest run goes
  * first and in `supersede` mode older runs learn that a newer one is waiting. No transactions: each
- * step is a single-item write that is safe to repeat, and a crashed waiter's ticket stops counting
- * once it has not been refreshed for `waiterTtlSeconds`, so a waiter must poll more often than that.
+ * step is a single-item write that is safe to repeat. A waiter parks its ticket on a task token
+ * (parkTicket, WaitForLock) and is handed the lock (reserveLock, functions/lib/locks/hand-over.ts)
+ * instead of polling; a ticket neither parked nor refreshed for `waiterTtlSeconds` stops counting, so
+ * a run that died between AcquireLock and WaitForLock does not block the queue.
  */
 export function createDynamoLocks(table: DynamoTable): LockStore {
   const { client, tableName: TableName, clock } = table;
@@ -143,20 +181,29 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
       }
       const ownTicket = ticketKey(key, options.position, owner);
 
-      // a. Take (or keep) a place in the queue, before looking at anyone else's.
-      await client.send(
-        new PutCommand({
+      // a. Take (or keep) a place in the queue, before looking at anyone else's. The first ask's time
+      // stays (how long this run has waited); a token of an earlier WaitForLock is spent: it goes.
+      const asked = await client.send(
+        new UpdateCommand({
           TableName,
-          Item: {
-            ...ownTicket,
-            entity: 'lock-ticket',
-            owner,
-            position: options.position,
-            seenAt: nowIso,
-            expiresAt: epochSeconds(at) + waiterTtlSeconds + DAY_SECONDS,
+          Key: ownTicket,
+          UpdateExpression:
+            'SET entity = :entity, #owner = :owner, #position = :position, #mode = :mode, seenAt = :now,' +
+            ' queuedAt = if_not_exists(queuedAt, :now), expiresAt = :expiresAt' +
+            ' REMOVE taskToken, waitUntil, gsi1pk, gsi1sk',
+          ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position', '#mode': 'mode' },
+          ExpressionAttributeValues: {
+            ':entity': 'lock-ticket',
+            ':owner': owner,
+            ':position': options.position,
+            ':mode': options.mode,
+            ':now': nowIso,
+            ':expiresAt': epochSeconds(at) + waiterTtlSeconds + DAY_SECONDS,
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      const waitingSince = (asked.Attributes as TicketItem | undefined)?.queuedAt ?? nowIso;
 
       // b. One consistent read of the partition: the lock and every ticket, in queue order.
       let lock: LockItem | undefined;
@@ -176,7 +223,7 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
           else released = found;
         } else if (typeof item.sk === 'string' && item.sk.startsWith(TICKET_SK_PREFIX)) {
           const ticket = item as unknown as TicketItem;
-          (ticket.seenAt < aliveSince ? dead : live).push(ticket);
+          (isAlive(ticket, nowIso, aliveSince) ? live : dead).push(ticket);
         }
       }
       await Promise.all(dead.map(dropDeadTicket));
@@ -210,7 +257,7 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
       } else if (ahead > 0 && !holdsIt) {
         // A holder renewing its lease is never sent back to wait behind an older run that queued
         // after it acquired: the older run could not get in before this lease ends anyway.
-        return { status: 'waiting', ...(lock ? { holder: lockRecord(lock, nowIso) } : {}), ahead };
+        return { status: 'waiting', ...(lock ? { holder: lockRecord(lock, nowIso) } : {}), ahead, waitingSince };
       }
 
       // e. The conditional put is what makes the lock exclusive.
@@ -253,14 +300,22 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
         const holder = await readLock(key);
-        return { status: 'waiting', ...(holder ? { holder: lockRecord(holder, nowIso) } : {}), ahead };
+        return {
+          status: 'waiting',
+          ...(holder ? { holder: lockRecord(holder, nowIso) } : {}),
+          ahead,
+          waitingSince,
+        };
       }
       await client.send(new DeleteCommand({ TableName, Key: ownTicket }));
-      const tookOverFrom = previous !== undefined && previous.owner !== owner ? previous.owner : undefined;
+      // A lock handed over to us over an expired lease was taken over all the same.
+      const tookOverFrom =
+        previous === undefined ? undefined : previous.owner !== owner ? previous.owner : previous.tookOverFrom;
       return {
         status: 'acquired',
         lock: lockRecord(item, nowIso),
         ...(tookOverFrom === undefined ? {} : { tookOverFrom }),
+        waitingSince,
       };
     });
   }
@@ -285,8 +340,9 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
             UpdateExpression:
               // expiresAt goes too: TTL must not delete the high-water mark a day later.
               // gsi1pk/gsi1sk go too: the index of held locks (listLocks) holds held locks only.
-              'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none) REMOVE #owner, acquiredAt, leaseExpiresAt, #position, expiresAt, gsi1pk, gsi1sk',
-            ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position' },
+              'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none)' +
+              ' REMOVE #owner, acquiredAt, leaseExpiresAt, #position, #reserved, tookOverFrom, expiresAt, gsi1pk, gsi1sk',
+            ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position', '#reserved': 'reserved' },
             ExpressionAttributeValues: { ':owner': owner, ':none': '' },
           }),
         );
@@ -326,8 +382,8 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
               ConditionExpression: '#owner = :owner',
               UpdateExpression:
                 'SET lastOwner = :owner, lastPosition = if_not_exists(#position, :none), unlockedBy = :by, unlockedAt = :at, unlockReason = :reason' +
-                ' REMOVE #owner, acquiredAt, leaseExpiresAt, #position, expiresAt, gsi1pk, gsi1sk',
-              ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position' },
+                ' REMOVE #owner, acquiredAt, leaseExpiresAt, #position, #reserved, tookOverFrom, expiresAt, gsi1pk, gsi1sk',
+              ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position', '#reserved': 'reserved' },
               ExpressionAttributeValues: {
                 ':owner': held.owner,
                 ':none': '',
@@ -397,10 +453,17 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
             const read = item as unknown as LockItem | ReleasedLockItem;
             if (isHeld(read)) lock = read;
           } else if (typeof item.sk === 'string' && item.sk.startsWith(TICKET_SK_PREFIX)) {
-            const ticket = item as unknown as TicketItem & { expiresAt?: number };
-            // A ticket's own TTL (seenAt + waiterTtl, plus the day kept for DynamoDB) says whether it still counts.
-            const alive = ticket.expiresAt === undefined || ticket.expiresAt - DAY_SECONDS >= epochSeconds(at);
-            if (alive) waiting.push({ owner: ticket.owner, position: ticket.position, seenAt: ticket.seenAt });
+            const ticket = item as unknown as TicketItem;
+            // The same test as acquireLock's: parked until its wait ends, else asked within the waiter TTL.
+            if (isAlive(ticket, nowIso, new Date(at.getTime() - DEFAULT_WAITER_TTL_SECONDS * 1000).toISOString())) {
+              waiting.push({
+                owner: ticket.owner,
+                position: ticket.position,
+                seenAt: ticket.seenAt,
+                ...(ticket.queuedAt === undefined ? {} : { waitingSince: ticket.queuedAt }),
+                ...(ticket.taskToken === undefined ? {} : { parked: true }),
+              });
+            }
           }
         }
         if (lock === undefined) continue;
@@ -410,5 +473,243 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
     });
   }
 
-  return { acquireLock, getLock, releaseLock, leaveQueue, forceUnlock, listUnlocks, listLocks };
+  async function parkTicket(
+    key: TargetKey,
+    ticket: { owner: string; position: string },
+    taskToken: string,
+    waitUntil: Date,
+    now?: Date,
+  ): Promise<boolean> {
+    return storeCall(`parkTicket ${lockPk(key)}`, async () => {
+      const at = now ?? clock();
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: ticketKey(key, ticket.position, ticket.owner),
+            // Only a ticket that is still there: a run that left the queue must not come back through it.
+            ConditionExpression: 'attribute_exists(pk) AND #owner = :owner',
+            UpdateExpression:
+              'SET taskToken = :token, waitUntil = :until, seenAt = :now, #repo = :repo, #project = :project,' +
+              ' #environment = :environment, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, expiresAt = :expiresAt',
+            // ENVIRONMENT is a DynamoDB reserved word; the others are named alike for consistency.
+            ExpressionAttributeNames: {
+              '#owner': 'owner',
+              '#repo': 'repo',
+              '#project': 'project',
+              '#environment': 'environment',
+            },
+            ExpressionAttributeValues: {
+              ':owner': ticket.owner,
+              ':token': taskToken,
+              ':until': waitUntil.toISOString(),
+              ':now': at.toISOString(),
+              ':repo': key.repo,
+              ':project': key.project,
+              ':environment': key.environment,
+              ...Object.fromEntries(
+                Object.entries(parkedTicketIndexKeys(key, ticket.position, ticket.owner)).map(([k, v]) => [`:${k}`, v]),
+              ),
+              ':expiresAt': epochSeconds(waitUntil) + DAY_SECONDS,
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  async function lockQueue(key: TargetKey, now?: Date): Promise<LockQueue> {
+    return storeCall(`lockQueue ${lockPk(key)}`, async () => {
+      const at = now ?? clock();
+      const nowIso = at.toISOString();
+      const aliveSince = new Date(at.getTime() - DEFAULT_WAITER_TTL_SECONDS * 1000).toISOString();
+      const queue: LockQueue = { tickets: [] };
+      const dead: TicketItem[] = [];
+      for await (const item of queryItems(client, {
+        TableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': lockPk(key) },
+        ConsistentRead: true,
+      })) {
+        if (item.sk === lockKey(key).sk) {
+          const found = item as unknown as LockItem | ReleasedLockItem;
+          if (isHeld(found))
+            queue.holder = { ...lockRecord(found, nowIso), ...(found.position ? { position: found.position } : {}) };
+          const last = found as LockItem;
+          if (last.lastPosition) queue.lastPosition = last.lastPosition;
+          if (last.lastOwner) queue.lastOwner = last.lastOwner;
+        } else if (typeof item.sk === 'string' && item.sk.startsWith(TICKET_SK_PREFIX)) {
+          const ticket = item as unknown as TicketItem;
+          if (isAlive(ticket, nowIso, aliveSince)) queue.tickets.push(lockTicket(ticket));
+          else dead.push(ticket);
+        }
+      }
+      // Dead parked tickets would stay in the sweep's index until TTL: drop them now.
+      await Promise.all(dead.map(dropDeadTicket));
+      return queue;
+    });
+  }
+
+  async function reserveLock(
+    key: TargetKey,
+    ticket: { owner: string; position: string },
+    options: { reservationSeconds: number; tookOverFrom?: string },
+    now?: Date,
+  ): Promise<boolean> {
+    return storeCall(`reserveLock ${lockPk(key)}`, async () => {
+      const at = now ?? clock();
+      if (!(options.reservationSeconds > 0)) throw new StoreError('reservationSeconds must be positive');
+      const leaseEnd = new Date(at.getTime() + options.reservationSeconds * 1000);
+      try {
+        // An update, not a put: lastPosition and lastOwner stay, so cancelling the reservation restores the lock as it was.
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: lockKey(key),
+            // The same exclusion as acquireLock's put: free or expired, and never older than the newest that held it.
+            ConditionExpression:
+              '(attribute_not_exists(#owner) OR leaseExpiresAt < :now)' +
+              ' AND (attribute_not_exists(lastPosition) OR lastPosition <= :position)',
+            UpdateExpression:
+              'SET entity = :entity, #repo = :repo, #project = :project, #environment = :environment, #owner = :owner,' +
+              ' acquiredAt = :now, leaseExpiresAt = :lease, #position = :position, #reserved = :true,' +
+              ' gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, expiresAt = :expiresAt' +
+              (options.tookOverFrom === undefined ? ' REMOVE tookOverFrom' : ', tookOverFrom = :previous'),
+            ExpressionAttributeNames: {
+              '#owner': 'owner',
+              '#position': 'position',
+              '#repo': 'repo',
+              '#project': 'project',
+              '#environment': 'environment',
+              '#reserved': 'reserved',
+            },
+            ExpressionAttributeValues: {
+              ':entity': 'lock',
+              ':repo': key.repo,
+              ':project': key.project,
+              ':environment': key.environment,
+              ':owner': ticket.owner,
+              ':now': at.toISOString(),
+              ':lease': leaseEnd.toISOString(),
+              ':position': ticket.position,
+              ':true': true,
+              ':gsi1pk': lockIndexKeys(key).gsi1pk,
+              ':gsi1sk': lockIndexKeys(key).gsi1sk,
+              ':expiresAt': epochSeconds(leaseEnd) + DAY_SECONDS,
+              ...(options.tookOverFrom === undefined ? {} : { ':previous': options.tookOverFrom }),
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  async function cancelReservation(key: TargetKey, owner: string): Promise<void> {
+    return storeCall(`cancelReservation ${lockPk(key)}`, async () => {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: lockKey(key),
+            ConditionExpression: '#owner = :owner AND #reserved = :true',
+            UpdateExpression:
+              'REMOVE #owner, acquiredAt, leaseExpiresAt, #position, #reserved, tookOverFrom, expiresAt, gsi1pk, gsi1sk',
+            ExpressionAttributeNames: { '#owner': 'owner', '#position': 'position', '#reserved': 'reserved' },
+            ExpressionAttributeValues: { ':owner': owner, ':true': true },
+          }),
+        );
+      } catch (error) {
+        // Taken (acquireLock replaced the reservation) or already released: nothing to undo.
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    });
+  }
+
+  async function ticketResumed(
+    key: TargetKey,
+    ticket: { owner: string; position: string; taskToken: string },
+    now?: Date,
+  ): Promise<void> {
+    return storeCall(`ticketResumed ${lockPk(key)}`, async () => {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: ticketKey(key, ticket.position, ticket.owner),
+            ConditionExpression: 'taskToken = :token',
+            UpdateExpression: 'SET seenAt = :now, resumedAt = :now REMOVE taskToken, waitUntil, gsi1pk, gsi1sk',
+            ExpressionAttributeValues: { ':token': ticket.taskToken, ':now': (now ?? clock()).toISOString() },
+          }),
+        );
+      } catch (error) {
+        // Its run already asked again (acquireLock removed the token) or took the lock (the ticket is gone).
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    });
+  }
+
+  async function dropTicket(
+    key: TargetKey,
+    ticket: { owner: string; position: string; taskToken: string },
+  ): Promise<void> {
+    return storeCall(`dropTicket ${lockPk(key)}`, async () => {
+      try {
+        await client.send(
+          new DeleteCommand({
+            TableName,
+            Key: ticketKey(key, ticket.position, ticket.owner),
+            ConditionExpression: 'taskToken = :token',
+            ExpressionAttributeValues: { ':token': ticket.taskToken },
+          }),
+        );
+      } catch (error) {
+        // Parked again with a new token, or asked again since: that run is alive, its ticket stays.
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    });
+  }
+
+  async function listParkedLocks(): Promise<TargetKey[]> {
+    return storeCall('listParkedLocks', async () => {
+      const items = await queryAll(client, {
+        TableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': PARKED_TICKETS_INDEX_PK },
+      });
+      const keys = new Map<string, TargetKey>();
+      for (const item of items) {
+        const { repo, project, environment } = item as { repo?: unknown; project?: unknown; environment?: unknown };
+        if (typeof repo !== 'string' || typeof project !== 'string' || typeof environment !== 'string') continue;
+        const key = { repo, project, environment };
+        keys.set(lockPk(key), key);
+      }
+      return [...keys.values()];
+    });
+  }
+
+  return {
+    acquireLock,
+    getLock,
+    releaseLock,
+    leaveQueue,
+    forceUnlock,
+    listUnlocks,
+    listLocks,
+    parkTicket,
+    lockQueue,
+    reserveLock,
+    cancelReservation,
+    ticketResumed,
+    dropTicket,
+    listParkedLocks,
+  };
 }

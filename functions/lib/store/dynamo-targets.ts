@@ -39,6 +39,9 @@ const TARGET_FIELDS: Record<keyof TargetRecord, true> = {
   approvalTaskToken: true,
   approvalRequest: true,
   approvals: true,
+  drifted: true,
+  driftAlert: true,
+  driftSince: true,
   createdAt: true,
   updatedAt: true,
   finishedAt: true,
@@ -56,6 +59,9 @@ const TARGET_STATUS_FIELDS: Record<keyof NonNullable<Parameters<TargetStore['set
   applyBuildId: true,
   approvalTaskToken: true,
   approvalRequest: true,
+  drifted: true,
+  driftAlert: true,
+  driftSince: true,
 };
 
 /**

@@ -13,8 +13,10 @@ import { StoreError } from './errors.ts';
  * | target (2)               | RUN#<runId>                             | TARGET#<project>#<environment>    | ENV#<repo>#<environment> / <createdAt>#<runId>#<project>     |
  * | deployment history (3)   | DEPLOY#<repo>#<environment>             | <deployedAt>#<project>#<runId>    | –                                                            |
  * | deployed now (4)         | CURRENT#<repo>#<environment>            | PROJECT#<project>                 | –                                                            |
+ * | deployed environment (8) | DEPLOYED                                | <repo>#<environment>              | –                                                            |
  * | lock (6)                 | LOCK#<repo>#<project>#<environment>     | LOCK                              | LOCKS#<repo> / <project>#<environment> (only while held)     |
- * | lock queue ticket (6)    | LOCK#<repo>#<project>#<environment>     | WAIT#<position>#<owner>           | –                                                            |
+ * | lock queue ticket (6)    | LOCK#<repo>#<project>#<environment>     | WAIT#<position>#<owner>           | LOCKWAITS / LOCK#<repo>#<project>#<environment>#<position>   |
+ * |                          |                                         |                                   |   (only while parked on a task token: the lock sweep's list) |
  * | unlock by a person (6)   | LOCK#<repo>#<project>#<environment>     | UNLOCK#<at>#<by>                  | –                                                            |
  *
  * - A run and its targets share a partition: one consistent Query reads a whole run.
@@ -148,6 +150,19 @@ export function currentKey(repo: string, environment: string, project: string): 
   return { pk: currentPk(repo, environment), sk: `PROJECT#${part('project', project)}` };
 }
 
+/** Partition of the registry of every repository + environment with a deployment (pattern 8: drift checks). */
+export const DEPLOYED_PK = 'DEPLOYED';
+
+/** Keys of one repository + environment in the registry; the repository first, so one repository's are a prefix. */
+export function deployedEnvironmentKey(repo: string, environment: string): ItemKey {
+  return { pk: DEPLOYED_PK, sk: `${part('repo', repo)}#${part('environment', environment)}` };
+}
+
+/** The sort-key prefix of one repository's entries in the registry. */
+export function deployedEnvironmentPrefix(repo: string): string {
+  return `${part('repo', repo)}#`;
+}
+
 /** Partition of a lock and its queue (pattern 6). */
 export function lockPk(key: TargetKey): string {
   return `LOCK#${part('repo', key.repo)}#${part('project', key.project)}#${part('environment', key.environment)}`;
@@ -169,6 +184,18 @@ export function lockIndexKeys(key: TargetKey): { gsi1pk: string; gsi1sk: string 
 /** Keys of the lock itself. */
 export function lockKey(key: TargetKey): ItemKey {
   return { pk: lockPk(key), sk: LOCK_SK };
+}
+
+/** gsi1 partition of the queue tickets parked on a task token (WaitForLock), across repositories: the lock sweep's list. */
+export const PARKED_TICKETS_INDEX_PK = 'LOCKWAITS';
+
+/** gsi1 keys of a parked ticket: by lock, then queue position. */
+export function parkedTicketIndexKeys(
+  key: TargetKey,
+  position: string,
+  owner: string,
+): { gsi1pk: string; gsi1sk: string } {
+  return { gsi1pk: PARKED_TICKETS_INDEX_PK, gsi1sk: `${lockPk(key)}#${position}#${part('owner', owner)}` };
 }
 
 /** Keys of one waiter's queue ticket; the position comes first so tickets sort in queue order. */

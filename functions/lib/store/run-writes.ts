@@ -25,6 +25,7 @@ export const RUN_FIELDS: Record<keyof RunRecord, true> = {
   updatedAt: true,
   finishedAt: true,
   announceSkipped: true,
+  drift: true,
 };
 
 /** Fields a status change may set besides the status (the rest of a record is fixed at creation). */

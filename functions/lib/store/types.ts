@@ -35,6 +35,11 @@ export interface RunRecord {
   finishedAt?: string;
   /** A skipped run is announced (Slack) only when its pushgate.yml asks (`notify: { skipped: true }`). */
   announceSkipped?: boolean;
+  /**
+   * A drift run's scope as the drift function recorded it (RunRequest.drift): Validate plans only
+   * this, whatever an execution's input says.
+   */
+  drift?: { environment: string; projects: string[] };
 }
 
 export interface TargetRecord {
@@ -60,6 +65,12 @@ export interface TargetRecord {
   approvalRequest?: ApprovalRequestRecord;
   /** Every decision taken on this target's approval, oldest first (the one that resumed it is last). */
   approvals?: ApprovalEntry[];
+  /** A drift check's target: whether its plan found drift (set by Summarize). */
+  drifted?: boolean;
+  /** A drift check's target that newly drifted: the check that alerts (Slack). */
+  driftAlert?: boolean;
+  /** When the drift this check found was first seen. */
+  driftSince?: string;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
@@ -149,6 +160,42 @@ export interface DeploymentRecord {
   rollbackOf?: string;
   /** The approval decisions on this deployment's target (who approved, when and how). */
   approvals?: ApprovalEntry[];
+  /** The run's kind (`push`, `rollback`, `drift` for a remediation, …): what triggered this deployment. */
+  trigger?: RunKind;
+  /** The last drift check of this deployment; only on "deployed now" items (getCurrent). */
+  drift?: DriftState;
+}
+
+/** What the last drift check found on a "deployed now" item. */
+export interface DriftState {
+  drifted: boolean;
+  /** The plan's summary when drifted. */
+  summary?: PlanSummary;
+  /** When this drift was first seen (kept across checks while it stays drifted). */
+  since?: string;
+  /** The drift run of the last check, and when it ran. */
+  runId: string;
+  checkedAt: string;
+  /** The drift run that first saw this drift (the one that alerted): a retry of it alerts again, no other. */
+  alertedBy?: string;
+}
+
+/** The registry of every repository + environment with a deployment (recordDeployment writes it). */
+export interface DeployedEnvironment {
+  repo: string;
+  environment: string;
+  /** When the last drift check of this environment was started (by the schedule or the CLI). */
+  lastDriftCheckAt?: string;
+}
+
+/** A drift check's result, for recordDriftCheck. */
+export interface DriftCheck {
+  /** The commit the check planned: recorded only while the project still runs it. */
+  sha: string;
+  runId: string;
+  drifted: boolean;
+  summary?: PlanSummary;
+  checkedAt: Date;
 }
 
 /** A run waiting in a lock's queue (its ticket), oldest position first. */
@@ -157,6 +204,10 @@ export interface LockWaiter {
   position: string;
   /** When it last asked for the lock. */
   seenAt: string;
+  /** When it first asked for the lock (absent on tickets from before the handoff queue). */
+  waitingSince?: string;
+  /** It waits on a task token (WaitForLock): the release hands the lock to it and resumes it. */
+  parked?: boolean;
 }
 
 /** A held lock with the runs waiting for it (listLocks). */
@@ -174,6 +225,8 @@ export interface LockRecord {
   leaseExpiresAt: string;
   /** Set on reads: the lease ended before `now`, so the next acquireLock by anyone takes it over. */
   expired?: boolean;
+  /** Handed over to a waiting run (reserveLock) that has not yet taken it with acquireLock. */
+  reserved?: boolean;
 }
 
 /**
@@ -182,8 +235,8 @@ export interface LockRecord {
  * same target is waiting, so this one should give up.
  */
 export type AcquireLockResult =
-  | { status: 'acquired'; lock: LockRecord; tookOverFrom?: string }
-  | { status: 'waiting'; holder?: LockRecord; ahead: number }
+  | { status: 'acquired'; lock: LockRecord; tookOverFrom?: string; waitingSince?: string }
+  | { status: 'waiting'; holder?: LockRecord; ahead: number; waitingSince: string }
   | { status: 'superseded'; by: string };
 
 export interface AcquireLockOptions {
@@ -196,8 +249,32 @@ export interface AcquireLockOptions {
    */
   position: string;
   mode: 'queue' | 'supersede';
-  /** A waiter that has not asked again for this long is presumed dead and no longer blocks others. */
+  /**
+   * A waiter that has neither asked again nor parked on a task token (waitForLock) for this long is
+   * presumed dead and no longer blocks others. A parked waiter counts until its wait ends.
+   */
   waiterTtlSeconds?: number;
+}
+
+/** A live queue ticket as the handoff reads it (lockQueue), in queue order. */
+export interface LockTicket {
+  owner: string;
+  position: string;
+  /** The waiting run's `concurrency` (tickets from before the handoff queue: `queue`). */
+  mode: 'queue' | 'supersede';
+  /** When the run first asked for the lock. */
+  waitingSince: string;
+  /** The task token of the run's WaitForLock once it parked there; never logged. */
+  taskToken?: string;
+}
+
+/** One lock's partition as the handoff reads it: the holder (if any), the newest position that held it, the queue. */
+export interface LockQueue {
+  holder?: LockRecord & { position?: string };
+  /** The newest position that ever held the lock and released it (see acquireLock's superseded). */
+  lastPosition?: string;
+  lastOwner?: string;
+  tickets: LockTicket[];
 }
 
 export type AcceptDeliveryResult = { accepted: true } | { accepted: false; runId: string };
@@ -282,6 +359,9 @@ export interface TargetStore {
         | 'applyBuildId'
         | 'approvalTaskToken'
         | 'approvalRequest'
+        | 'drifted'
+        | 'driftAlert'
+        | 'driftSince'
       >
     >,
     now?: Date,
@@ -328,6 +408,20 @@ export interface DeploymentStore {
     options?: { limit?: number; project?: string },
   ): Promise<DeploymentRecord[]>;
   getCurrent(repo: string, environment: string): Promise<DeploymentRecord[]>;
+  /** Every repository + environment that has had a successful deployment (written by recordDeployment). */
+  listDeployedEnvironments(filter?: { repo?: string; environment?: string }): Promise<DeployedEnvironment[]>;
+  /** Remember that a drift check of repo + environment was started at `at` (the schedule reads it). */
+  markDriftCheckStarted(repo: string, environment: string, at: Date): Promise<void>;
+  /**
+   * Record a drift check's result on the "deployed now" item of the project, only while it still runs
+   * `sha` (otherwise `{ recorded: false }`: a deploy moved it on, the check is moot).
+   * `newDrift` is true when drifted now and not drifted before (the one check that alerts); a repeat
+   * of that same check (same runId, a retried Summarize) answers `newDrift: true` again.
+   */
+  recordDriftCheck(
+    key: { repo: string; environment: string; project: string },
+    check: DriftCheck,
+  ): Promise<{ recorded: boolean; newDrift: boolean; since?: string }>;
 }
 
 /** Access pattern 6: one lock per target, with its queue. Contention is a result naming the holder, not an exception. */
@@ -355,6 +449,42 @@ export interface LockStore {
    * for it. Locks taken before held locks were indexed are not listed.
    */
   listLocks(repo: string, now?: Date): Promise<HeldLockRecord[]>;
+  /**
+   * Parks `owner`'s ticket on a task token until `waitUntil` (WaitForLock): it then counts in the queue
+   * without asking again, and the lock sweep finds it. False when the ticket is gone (left the queue).
+   */
+  parkTicket(
+    key: TargetKey,
+    ticket: { owner: string; position: string },
+    taskToken: string,
+    waitUntil: Date,
+    now?: Date,
+  ): Promise<boolean>;
+  /** One consistent read of the lock and its live tickets (dead ones are dropped on the way). */
+  lockQueue(key: TargetKey, now?: Date): Promise<LockQueue>;
+  /**
+   * Hands the lock to a waiting ticket's run: held for it for `reservationSeconds`, until its
+   * acquireLock takes it. Only a free lock or one whose lease ran out, and never to a position older
+   * than the newest that held it. False when that condition failed (someone got there first).
+   */
+  reserveLock(
+    key: TargetKey,
+    ticket: { owner: string; position: string },
+    options: { reservationSeconds: number; tookOverFrom?: string },
+    now?: Date,
+  ): Promise<boolean>;
+  /** Undoes reserveLock for `owner` (its run is gone); a lock it already took stays. */
+  cancelReservation(key: TargetKey, owner: string): Promise<void>;
+  /** The resume reached the ticket's run: its token is spent, and it counts as a fresh waiter until it acquires. */
+  ticketResumed(
+    key: TargetKey,
+    ticket: { owner: string; position: string; taskToken: string },
+    now?: Date,
+  ): Promise<void>;
+  /** Drops a ticket whose token no longer resumes anything, unless it was parked again since (another token). */
+  dropTicket(key: TargetKey, ticket: { owner: string; position: string; taskToken: string }): Promise<void>;
+  /** Every lock with a parked ticket, across repositories (the lock sweep's work list). */
+  listParkedLocks(): Promise<TargetKey[]>;
 }
 
 /** The whole store, for code that needs all of it (the CLI, the local stack, tests). */

@@ -47,7 +47,7 @@ export interface DecideTargetsInput {
    */
   baseAllowsApplyBeforeMerge?: boolean;
   /**
-   * Restricts the run to one environment and some of its projects (a rollback run): the others are
+   * Restricts the run to one environment and some of its projects (a rollback or a drift run): the others are
    * neither deployed nor waited for (`after:` looks only at what is in the run).
    */
   only?: { environment: string; projects: readonly string[] };
@@ -182,8 +182,10 @@ export function candidateTargets(
   | { settings: RunSettings; candidates: Candidate[]; refused: string[]; refusedTargets: RefusedTarget[] }
   | { settings: RunSettings; skipped: string } {
   const { run, config, policy } = input;
+  const { only } = input;
   const mode = runMode(run, {
     applyBeforeMerge: (input.baseAllowsApplyBeforeMerge ?? false) && applyBeforeMergeAllowed(policy.policy, run.repo),
+    driftRemediate: only !== undefined && config.environments[only.environment]?.drift.remediate === true,
   });
   const settings: RunSettings = {
     planOnly: 'skipped' in mode ? true : mode.planOnly,
@@ -196,10 +198,10 @@ export function candidateTargets(
   if ('skipped' in mode) return { settings, skipped: mode.skipped };
 
   const configName = input.configName ?? 'pushgate.yml';
-  const onBranch = Object.keys(config.environments).filter((name) =>
-    picomatch(config.environments[name]?.branch ?? [], { dot: true })(mode.branch),
+  // A drift check plans what an environment runs, whichever branch deployed it: no branch mapping.
+  const onBranch = Object.keys(config.environments).filter(
+    (name) => run.kind === 'drift' || picomatch(config.environments[name]?.branch ?? [], { dot: true })(mode.branch),
   );
-  const { only } = input;
   const mapped = only === undefined ? onBranch : onBranch.filter((name) => name === only.environment);
   if (only !== undefined && mapped.length === 0) {
     return {
@@ -221,7 +223,7 @@ export function candidateTargets(
   const refusals = new Map<string, string>();
   const grants = new Map<string, EnvironmentGrant>();
   for (const environment of mapped) {
-    const result = grantEnvironment(policy.policy, {
+    const request = {
       repo: run.repo,
       environment,
       branch: mode.branch,
@@ -229,7 +231,17 @@ export function candidateTargets(
       deploying: !settings.planOnly,
       approval: config.environments[environment]?.approval,
       source: policy.source,
-    });
+    };
+    let result = grantEnvironment(policy.policy, request);
+    // A drift check whose remediation the policy refuses (the environment deploys only from another
+    // branch) still checks: plan-only. A drift run has one environment, so the run's setting is its.
+    if (run.kind === 'drift' && !settings.planOnly && 'refused' in result) {
+      const planning = grantEnvironment(policy.policy, { ...request, deploying: false });
+      if ('granted' in planning) {
+        settings.planOnly = true;
+        result = planning;
+      }
+    }
     if ('failed' in result) throw new PolicyError(result.failed);
     if ('refused' in result) {
       refused.push(`${environment} refused: ${result.refused}`);

@@ -15,7 +15,8 @@ import { STATUSES } from '../status.ts';
  *   Validate          RunRequest → ValidatedRun (the data of the rest of the execution)
  *   Waves (Map)       item { run, settings, wave }                            WaveItem
  *   Targets (Map)     item { run, settings, target }                          TargetStep
- *     AcquireLock     AcquireLockInput → LockResult at $.lock
+ *     AcquireLock     AcquireLockInput → LockResult at $.lock (`waiting`: LockTaken sends it to WaitForLock)
+ *     WaitForLock     WaitForLockInput (Lambda → WaitForLockOutput); resumed by the handoff, then AcquireLock again
  *     Plan            CodeBuild → PlanBuildResult at $.planBuild
  *     Summarize       SummarizeInput → PlannedTarget at $.planned
  *     WaitForApproval RequestApprovalInput (Lambda → RequestApprovalOutput); SendTaskSuccess output at $.approval
@@ -86,6 +87,17 @@ export const RunRequest = z.object({
    * (Validate and PrepareApply check it again). Which config and policy apply is not the caller's say.
    */
   rollback: z
+    .object({
+      environment: z.string().min(1),
+      projects: z.array(z.string().min(1)).min(1),
+    })
+    .optional(),
+  /**
+   * A drift check (kind `drift`, started by the drift function): the one environment and the projects
+   * it plans at `sha`, the commit each of them runs now (Validate and PrepareApply check it again).
+   * Which config applies and whether it may remediate is the default branch's pushgate.yml's say.
+   */
+  drift: z
     .object({
       environment: z.string().min(1),
       projects: z.array(z.string().min(1)).min(1),
@@ -197,6 +209,17 @@ export const LockResult = z.object({
   /** The run whose expired lease this run took over. */
   tookOverFrom: z.string().optional(),
   /**
+   * Someone holds the lock or is ahead in the queue: the LockTaken Choice parks this target in
+   * WaitForLock until the lock is handed over to it. Absent once the lock is taken.
+   */
+  waiting: z.boolean().optional(),
+  /** WaitForLock's TimeoutSecondsPath: what is left of `lockWaitMinutes` since this run first asked. */
+  waitSeconds: z.number().int().positive().optional(),
+  /** Who holds it and how many are ahead, in words (TargetFailed's reason when the wait times out). */
+  heldBy: z.string().optional(),
+  /** When this run first asked for the lock. */
+  waitingSince: z.string().optional(),
+  /**
    * Presigned PUT URLs of this target's plan artifacts, for the Plan build: builds have no access to
    * the artifact bucket, so one build can neither read nor overwrite another run's plans.
    */
@@ -210,6 +233,14 @@ export const LockResult = z.object({
     .optional(),
 });
 export type LockResult = z.infer<typeof LockResult>;
+
+/** WaitForLock's Payload (lambda:invoke.waitForTaskToken): the waiting result and the token to park. */
+export const WaitForLockInput = TargetStep.extend({ lock: LockResult, taskToken: z.string().min(1) });
+export type WaitForLockInput = z.infer<typeof WaitForLockInput>;
+
+/** The WaitForLock Lambda's own result; the state's output (discarded) is what the handoff sends. */
+export const WaitForLockOutput = z.object({ parked: z.boolean(), handedTo: z.string().optional() });
+export type WaitForLockOutput = z.infer<typeof WaitForLockOutput>;
 
 /** One of CodeBuild's ExportedEnvironmentVariables, in the PascalCase of Step Functions' `.sync` result. */
 export const ExportedVariable = z.object({ Name: z.string().optional(), Value: z.string().optional() });
@@ -356,6 +387,12 @@ export const RunOutcome = z.object({
       status: Status,
       summary: PlanSummary.optional(),
       reason: z.string().optional(),
+      /** A drift check's target: whether its plan found drift. */
+      drifted: z.boolean().optional(),
+      /** A drift check's target that newly drifted (was not drifted before): the one check that alerts. */
+      driftAlert: z.boolean().optional(),
+      /** When the drift was first seen (a drifted target of a drift check). */
+      driftSince: z.string().optional(),
     }),
   ),
 });

@@ -18,6 +18,7 @@ import {
   runKey,
   shaIndexPk,
   TARGET_SK_PREFIX,
+  UNLOCK_SK_PREFIX,
 } from '../../../functions/lib/store/keys.ts';
 import type {
   DeploymentRecord,
@@ -51,6 +52,8 @@ export interface Outside {
   getTarget(runId: string, project: string, environment: string): Promise<TargetRecord | undefined>;
   /** The lock item itself (held or released), undefined when the target was never locked. */
   getLock(key: LockKey): Promise<LockItem | undefined>;
+  /** The audit items of people's unlocks of a lock (`UNLOCK#<at>#<by>`), oldest first. */
+  listUnlocks(key: LockKey): Promise<Record<string, unknown>[]>;
   putItem(item: Record<string, unknown>): Promise<void>;
   getCurrent(environment: string, project: string): Promise<DeploymentRecord | undefined>;
   /** Newest first. */
@@ -131,6 +134,7 @@ export function outside(info: DevInfo): Outside {
       );
     },
     getLock: (key) => getItem<LockItem>(lockKey(key)),
+    listUnlocks: (key) => query<Record<string, unknown>>(lockKey(key).pk, UNLOCK_SK_PREFIX),
     async putItem(item) {
       await dynamo.send(new PutCommand({ TableName, Item: item }));
     },

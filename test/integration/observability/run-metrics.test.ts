@@ -104,13 +104,26 @@ async function seed(runId: string) {
 }
 
 describe('run metrics', () => {
-  it('AcquireLock: LockWaitSeconds from waitingSince, once (a retried invocation adds nothing)', async () => {
+  it('AcquireLock: LockWaitSeconds from the first ask, once (a retried invocation adds nothing)', async () => {
+    // run-0 holds the lock; run-1 asks at 10:01, waits, and takes it at 10:05:30 once run-0 released it.
+    await seed('run-0');
     await seed('run-1');
     const metrics = recorder();
-    const now = new Date('2026-11-28T10:05:30.000Z');
+    await acquireLock(input('run-0'), { store, artifacts, now: () => new Date('2026-11-28T10:00:00.000Z') });
     const step = { ...input('run-1'), waitingSince: '2026-11-28T10:01:00.000Z' };
-    await acquireLock(step, { store, artifacts, metrics, now: () => now });
-    await acquireLock(step, { store, artifacts, metrics, now: () => now });
+    const asked = await acquireLock(step, {
+      store,
+      artifacts,
+      metrics,
+      now: () => new Date('2026-11-28T10:01:00.000Z'),
+    });
+    expect(asked).toMatchObject({ locked: false, waiting: true });
+    await store.releaseLock({ repo: step.run.repo, project: 'network', environment: 'prod' }, 'run-0');
+    // Back at AcquireLock after the handoff: its EnteredTime is new, the wait still counts from the first ask.
+    const resumed = { ...step, waitingSince: '2026-11-28T10:05:29.000Z' };
+    const now = new Date('2026-11-28T10:05:30.000Z');
+    await acquireLock(resumed, { store, artifacts, metrics, now: () => now });
+    await acquireLock(resumed, { store, artifacts, metrics, now: () => now });
     expect(metrics.events).toEqual([['lockAcquired', 270]]);
   });
 

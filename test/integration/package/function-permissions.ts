@@ -19,7 +19,7 @@ export interface Call {
   action: string;
   resources: string[];
   /** Condition keys the request carries (IAM evaluates the role's conditions on them). */
-  context?: Record<string, string>;
+  context?: Record<string, string | string[]>;
   /** A permission no command names but a call needs: the action of that call, and why. */
   for?: { action: string; why: string };
 }
@@ -102,6 +102,16 @@ const RUN = 'runs/01RUN/network/prod';
 
 const calls = (actions: string[], resources: string[]): Call[] => actions.map((action) => ({ action, resources }));
 
+/**
+ * A table call on one partition (the `pk` it reads or writes), as IAM sees it: the
+ * `dynamodb:LeadingKeys` condition key of GetItem, PutItem, UpdateItem and Query.
+ */
+const onPartition = (env: FunctionEnvironment, action: string, pk: string): Call => ({
+  action,
+  resources: [env.table()],
+  context: { 'dynamodb:LeadingKeys': [pk] },
+});
+
 // Reasons shared by several functions.
 const STORE = "the record store's method, shared by every function; not on this function's paths";
 const NO_PLAN = 'the feedback module reads plan texts; this function shows none';
@@ -141,6 +151,9 @@ const approvals = (env: FunctionEnvironment): Call[] => [
   ...gitHub(env),
   { action: 'ssm:GetParameter', resources: [env.parameter('POLICY_PARAMETER')] },
 ];
+
+/** The lock handoff (functions/lib/locks/hand-over.ts) after a release: resume the next run, supersede older ones. */
+const handOver: Call[] = calls(['states:SendTaskSuccess', 'states:SendTaskFailure'], ['*']);
 
 /** Keyed by the function's name in serverless.yml. */
 export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => FunctionPermissions> = {
@@ -222,24 +235,33 @@ export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => 
     notGranted: { 's3:PutObject': "artifact-links.ts also presigns uploads: that is acquireLock's" },
   }),
   releaseLock: (env) => ({
-    calls: calls(
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      [env.table()],
-    ),
+    calls: [
+      ...calls(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        [env.table()],
+      ),
+      ...handOver,
+    ],
     notGranted: {},
   }),
   targetFailed: (env) => ({
-    calls: calls(
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      [env.table()],
-    ),
+    calls: [
+      ...calls(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        [env.table()],
+      ),
+      ...handOver,
+    ],
     notGranted: {},
   }),
   record: (env) => ({
-    calls: calls(
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      [env.table()],
-    ),
+    calls: [
+      ...calls(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        [env.table()],
+      ),
+      ...handOver,
+    ],
     notGranted: {},
   }),
   executionEnded: (env) => ({
@@ -253,8 +275,23 @@ export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => 
         ['codebuild:ListBuildsForProject', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
         [env.project('APPLY_PROJECT_NAME')],
       ),
+      ...handOver,
     ],
     notGranted: {},
+  }),
+  waitForLock: (env) => ({
+    // Parks its ticket, then hands the lock over if it is free (possibly to itself).
+    calls: [...calls(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], [env.table()]), ...handOver],
+    notGranted: { 'dynamodb:GetItem': STORE, 'dynamodb:PutItem': STORE },
+  }),
+  lockSweep: (env) => ({
+    // Every lock with a parked run (gsi1 LOCKWAITS), then the handoff on each lock's partition.
+    calls: [
+      ...calls(['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [env.table()]),
+      { action: 'dynamodb:Query', resources: [env.table(), env.index('gsi1')] },
+      ...handOver,
+    ],
+    notGranted: { 'dynamodb:GetItem': STORE, 'dynamodb:PutItem': STORE },
   }),
   notify: (env) => ({
     calls: [
@@ -280,10 +317,32 @@ export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => 
     ],
     notGranted: { 'dynamodb:DeleteItem': STORE },
   }),
+  driftCheck: (env) => ({
+    calls: [
+      // The registry of deployed environments (and its last-check time), what each runs now, and
+      // the drift runs it records (a run, its place in the repository's list; a failed start marks
+      // it failed, read back when the status condition fails): on those partitions only.
+      onPartition(env, 'dynamodb:Query', 'DEPLOYED'),
+      onPartition(env, 'dynamodb:Query', 'CURRENT#octocat/infra#prod'),
+      onPartition(env, 'dynamodb:UpdateItem', 'DEPLOYED'),
+      onPartition(env, 'dynamodb:PutItem', 'RUN#01RUN'),
+      onPartition(env, 'dynamodb:PutItem', 'RUNS#octocat/infra'),
+      onPartition(env, 'dynamodb:UpdateItem', 'RUN#01RUN'),
+      onPartition(env, 'dynamodb:GetItem', 'RUN#01RUN'),
+      { action: 'states:StartExecution', resources: [env.stateMachine()] },
+      { action: 'states:DescribeExecution', resources: [env.execution('01RUN')] },
+      ...gitHub(env),
+    ],
+    notGranted: { 'dynamodb:DeleteItem': STORE },
+  }),
   commands: (env) => ({
-    // `/pushgate unlock` writes an unlock record.
-    calls: [...approvals(env), { action: 'dynamodb:PutItem', resources: [env.table()] }],
-    notGranted: { 'dynamodb:DeleteItem': `${STORE} (an unlock updates the lock, it does not delete it)` },
+    // `/pushgate unlock` writes an unlock record, then hands the lock over (dropping gone runs' tickets).
+    calls: [
+      ...approvals(env),
+      { action: 'dynamodb:PutItem', resources: [env.table()] },
+      { action: 'dynamodb:DeleteItem', resources: [env.table()] },
+    ],
+    notGranted: {},
   }),
   slackActions: (env) => ({
     calls: [

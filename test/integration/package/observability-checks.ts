@@ -28,6 +28,8 @@ export function observabilityChecks(read: () => unknown): void {
     'FunctionErrorsAlarm',
     'FunctionThrottlesAlarm',
     'FunctionThrottles2Alarm',
+    'FunctionThrottles3Alarm',
+    'FunctionErrors2Alarm',
     'WaitedTooLongAlarm',
   ];
 
@@ -37,7 +39,12 @@ export function observabilityChecks(read: () => unknown): void {
       expect(functions.length).toBeGreaterThanOrEqual(14);
       // Which tracing policy attaches to each role.
       const policyOf = new Map<string, string>();
-      for (const policy of ['LambdaTracingPolicy', 'WebhookTracingPolicy', 'RollbackTracingPolicy']) {
+      for (const policy of [
+        'LambdaTracingPolicy',
+        'WebhookTracingPolicy',
+        'RollbackTracingPolicy',
+        'DriftCheckTracingPolicy',
+      ]) {
         const properties = template.Resources[policy]!.Properties!;
         expect(properties.PolicyDocument.Statement, policy).toEqual([
           { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },

@@ -80,15 +80,16 @@ describe('osls package', () => {
       const actions = JSON.stringify(resource.Properties.Policies ?? []);
       expect(actions, id).not.toMatch(/"Action":\["?\*"?\]|"Action":"\*"/);
     }
-    // Plan and apply are two projects with two roles; only the webhook and the rollback function
-    // (`pushgate rollback`, which proves its caller) may start executions.
+    // Plan and apply are two projects with two roles; only the webhook, the rollback function
+    // (`pushgate rollback`, which proves its caller) and the drift function (drift runs, which
+    // Validate accepts only as recorded, at the deployed commit) may start executions.
     expect(template.Resources.PlanProject?.Properties.ServiceRole).not.toEqual(
       template.Resources.ApplyProject?.Properties.ServiceRole,
     );
     const startsExecutions = Object.entries(template.Resources)
       .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('states:StartExecution'))
       .map(([id]) => id);
-    expect(startsExecutions.sort()).toEqual(['RollbackFunctionRole', 'WebhookFunctionRole']);
+    expect(startsExecutions.sort()).toEqual(['DriftCheckFunctionRole', 'RollbackFunctionRole', 'WebhookFunctionRole']);
     // A pull request's plan build runs its own code: its role may not read pushgate's secrets,
     // records, executions or other runs' artifacts (explicit denies beat ReadOnlyAccess). The
     // denies are its own and those of the PushgateProtectPolicy attached to it.
@@ -565,6 +566,132 @@ describe('function roles', () => {
     expect(JSON.stringify(cfn.resolve(template.Resources.PrepareApplyFunctionRole!.Properties))).toContain(
       'log-group:/aws/lambda/pushgate-dev-prepareApply:*',
     );
+  });
+});
+
+describe('the drift schedule', () => {
+  it('EventBridge Scheduler invokes the drift function every driftTick, as a role that may do nothing else', async () => {
+    const schedules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Scheduler::Schedule');
+    // Two schedules: this one and the lock sweep's (below).
+    expect(schedules).toHaveLength(2);
+    const schedule = schedules
+      .map(([, each]) => each)
+      .find((each) => JSON.stringify(each.Properties).includes('DriftCheckLambdaFunction'))!;
+    const properties = cfn.resolve(schedule.Properties) as {
+      ScheduleExpression: string;
+      State: string;
+      Target: { Arn: string; RoleArn: string; Input: string };
+    };
+    expect(properties).toMatchObject({
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Target: {
+        Arn: cfn.getAtt('DriftCheckLambdaFunction', 'Arn'),
+        RoleArn: cfn.getAtt('DriftScheduleRole', 'Arn'),
+      },
+    });
+    // What the function parses as the schedule's request (functions/lib/drift/drift-invocation.ts).
+    const { DriftInvocation } = await import('../../../functions/lib/drift/drift-invocation.ts');
+    expect(DriftInvocation.parse(JSON.parse(properties.Target.Input))).toEqual({ source: 'schedule' });
+
+    // The role: trusted by the scheduler of this account only, allowed to invoke this function only.
+    const trust = cfn.resolve(template.Resources.DriftScheduleRole!.Properties.AssumeRolePolicyDocument) as {
+      Statement: unknown[];
+    };
+    expect(trust.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+      },
+    ]);
+    const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:pushgate-dev-${name}`;
+    const expected: [Request, Decision][] = [
+      [{ action: 'lambda:InvokeFunction', resource: fn('driftCheck') }, 'Allowed'],
+      [{ action: 'lambda:InvokeFunction', resource: fn('rollback') }, 'ImplicitlyDenied'],
+      [{ action: 'lambda:InvokeFunction', resource: fn('webhook') }, 'ImplicitlyDenied'],
+      [{ action: 'states:StartExecution', resource: cfn.ref('DeployStateMachine') }, 'ImplicitlyDenied'],
+      [{ action: 'dynamodb:GetItem', resource: cfn.getAtt('PushgateTable', 'Arn') }, 'ImplicitlyDenied'],
+    ];
+    for (const [request, decision] of expected) {
+      expect(await decide(cfn, 'DriftScheduleRole', request), `${request.action} ${request.resource}`).toBe(decision);
+    }
+    // The function's own role is not the scheduler's: it trusts Lambda alone.
+    expect(
+      JSON.stringify(template.Resources.DriftCheckFunctionRole!.Properties.AssumeRolePolicyDocument),
+    ).not.toContain('scheduler');
+  });
+
+  it('EventBridge Scheduler runs the lock sweep every minute, as a role that may invoke nothing else', async () => {
+    const schedule = Object.values(template.Resources).find(
+      (each) =>
+        each.Type === 'AWS::Scheduler::Schedule' && JSON.stringify(each.Properties).includes('LockSweepLambdaFunction'),
+    );
+    expect(schedule, 'a schedule for the lock sweep').toBeDefined();
+    const properties = cfn.resolve(schedule!.Properties) as { ScheduleExpression: string; State: string };
+    expect(properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Target: {
+        Arn: cfn.getAtt('LockSweepLambdaFunction', 'Arn'),
+        RoleArn: cfn.getAtt('LockSweepScheduleRole', 'Arn'),
+      },
+    });
+    const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:pushgate-dev-${name}`;
+    const expected: [Request, Decision][] = [
+      [{ action: 'lambda:InvokeFunction', resource: fn('lockSweep') }, 'Allowed'],
+      [{ action: 'lambda:InvokeFunction', resource: fn('driftCheck') }, 'ImplicitlyDenied'],
+      [{ action: 'lambda:InvokeFunction', resource: fn('releaseLock') }, 'ImplicitlyDenied'],
+      [{ action: 'states:SendTaskSuccess', resource: '*' }, 'ImplicitlyDenied'],
+    ];
+    for (const [request, decision] of expected) {
+      expect(await decide(cfn, 'LockSweepScheduleRole', request), `${request.action} ${request.resource}`).toBe(
+        decision,
+      );
+    }
+  });
+
+  it("the drift function's role reaches only the partitions it reads and writes", async () => {
+    const table = cfn.getAtt('PushgateTable', 'Arn');
+    const on = (action: string, pk: string | undefined): Request => ({
+      action,
+      resource: table,
+      ...(pk === undefined ? {} : { context: { 'dynamodb:LeadingKeys': [pk] } }),
+    });
+    const expected: [Request, Decision][] = [
+      [on('dynamodb:Query', 'DEPLOYED'), 'Allowed'],
+      [on('dynamodb:Query', 'CURRENT#octocat/infra#prod'), 'Allowed'],
+      [on('dynamodb:PutItem', 'RUN#01RUN'), 'Allowed'],
+      // Other records: locks, deployment history, targets' partitions' neighbours, deliveries.
+      [on('dynamodb:Query', 'LOCK#octocat/infra#network#prod'), 'ImplicitlyDenied'],
+      [on('dynamodb:Query', 'RUN#01RUN'), 'ImplicitlyDenied'],
+      [on('dynamodb:Query', 'DEPLOY#octocat/infra#prod'), 'ImplicitlyDenied'],
+      [on('dynamodb:GetItem', 'LOCK#octocat/infra#network#prod'), 'ImplicitlyDenied'],
+      [on('dynamodb:GetItem', 'DELIVERY#d1'), 'ImplicitlyDenied'],
+      [on('dynamodb:PutItem', 'CURRENT#octocat/infra#prod'), 'ImplicitlyDenied'],
+      [on('dynamodb:PutItem', 'DEPLOYED'), 'ImplicitlyDenied'],
+      [on('dynamodb:UpdateItem', 'CURRENT#octocat/infra#prod'), 'ImplicitlyDenied'],
+      [on('dynamodb:UpdateItem', 'LOCK#octocat/infra#network#prod'), 'ImplicitlyDenied'],
+      // A request without the key is not let through by ForAllValues.
+      [on('dynamodb:Query', undefined), 'ImplicitlyDenied'],
+      [on('dynamodb:PutItem', undefined), 'ImplicitlyDenied'],
+      [{ action: 'dynamodb:Query', resource: `${table}/index/gsi1` }, 'ImplicitlyDenied'],
+      [
+        {
+          action: 'ssm:GetParameter',
+          resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/pushgate/dev/policy`,
+        },
+        'ImplicitlyDenied',
+      ],
+    ];
+    for (const [request, decision] of expected) {
+      const context = request.context ? ` ${JSON.stringify(request.context)}` : '';
+      expect(
+        await decide(cfn, 'DriftCheckFunctionRole', request),
+        `${request.action} ${request.resource}${context}`,
+      ).toBe(decision);
+    }
   });
 });
 

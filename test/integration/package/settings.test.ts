@@ -25,6 +25,7 @@ const NOTHING = {
   changeSetStackPattern: '-*',
   slackChannels: '{"default":""}',
   githubAppSecret: '',
+  driftTick: 'rate(15 minutes)',
 };
 const VALID = { ...NOTHING, allowedRepos: 'acme/infra,acme/apps', sourceOwner: 'acme', applyRoleArns: APPLY };
 
@@ -86,6 +87,8 @@ describe('deploy settings (infra/settings.cjs)', () => {
     ['slackChannels', '{"default":"#general"}', /expected a Slack channel id/],
     ['githubAppSecret', 'has spaces', /expected a Secrets Manager secret name/],
     ['githubAppSecret', 'github-app', /under pushgate\//],
+    ['driftTick', 'rate(1 minutes)', /expected a rate expression/],
+    ['driftTick', 'cron(0 * * * ? *)', /expected a rate expression/],
   ])('refuses %s=%s', (name, value, reason) => {
     expect(() => checkSettings({ ...VALID, [name]: value })).toThrow(reason);
     expect(() => checkSettings({ ...VALID, [name]: value })).toThrow(`${name}: `);

@@ -112,21 +112,33 @@ describe('AcquireLock', () => {
     expect((await store.getTarget('run-1', 'network', 'staging'))?.status).toBe('running');
   });
 
-  it('throws LockHeldError naming the holder while another run holds it', async () => {
+  it('returns waiting (not an error) naming the holder while another run holds it; the ticket stays', async () => {
     await seed('run-1');
     await seed('run-2');
     await acquireTargetLock(stepInput('run-1'), { store });
     const input = stepInput('run-2', {
-      settings: { ...stepInput('run-2').settings, queuePosition: '2026-11-28T00:00:01.000Z#run-2' },
+      settings: {
+        ...stepInput('run-2').settings,
+        lockWaitMinutes: 90,
+        queuePosition: '2026-11-28T00:00:01.000Z#run-2',
+      },
     });
-    await expect(acquireTargetLock(input, { store })).rejects.toMatchObject({
-      name: 'LockHeldError',
-      message: expect.stringContaining('held by run run-1'),
+    const now = new Date();
+    const result = await acquireTargetLock(input, { store, now: () => now });
+    expect(result).toEqual({
+      locked: false,
+      waiting: true,
+      // The whole of lockWaitMinutes is left on the first ask: WaitForLock's timeout.
+      waitSeconds: 90 * 60,
+      heldBy: expect.stringContaining('held by run run-1'),
+      waitingSince: now.toISOString(),
     });
     expect((await store.getTarget('run-2', 'network', 'staging'))?.status).toBe('queued');
+    const [held] = await store.listLocks('acme/infra');
+    expect(held?.waiting.map((w) => w.owner)).toEqual(['run-2']);
   });
 
-  it('gives up with LockWaitTimeoutError after lockWaitMinutes', async () => {
+  it('counts the wait from the first ask: what is left, then LockWaitTimeoutError after lockWaitMinutes', async () => {
     await seed('run-1');
     await seed('run-2');
     await acquireTargetLock(stepInput('run-1'), { store });
@@ -134,9 +146,19 @@ describe('AcquireLock', () => {
     const input = {
       ...base,
       settings: { ...base.settings, lockWaitMinutes: 1, queuePosition: '2026-11-28T00:00:01.000Z#run-2' },
-      waitingSince: new Date(Date.now() - 120_000).toISOString(),
     };
-    await expect(acquireTargetLock(input, { store })).rejects.toMatchObject({ name: 'LockWaitTimeoutError' });
+    const first = Date.now();
+    await acquireTargetLock(input, { store, now: () => new Date(first) });
+    // Back at AcquireLock after 40 s (a handoff it lost): 20 s are left.
+    expect(await acquireTargetLock(input, { store, now: () => new Date(first + 40_000) })).toMatchObject({
+      waiting: true,
+      waitSeconds: 20,
+    });
+    await expect(acquireTargetLock(input, { store, now: () => new Date(first + 61_000) })).rejects.toMatchObject({
+      name: 'LockWaitTimeoutError',
+      message: expect.stringContaining('gave up after waiting 1 min'),
+    });
+    expect(await store.listLocks('acme/infra')).toMatchObject([{ waiting: [] }]);
   });
 
   it('skips a target whose `after` environment did not succeed', async () => {

@@ -53,7 +53,11 @@ describe('locks (access pattern 6)', () => {
   it('acquires a free lock and reports it with its lease', async () => {
     const result = await store.acquireLock(KEY, 'run-a', queue('p1', { leaseSeconds: 60 }), at(0));
     const lock = { ...KEY, owner: 'run-a', acquiredAt: at(0).toISOString(), leaseExpiresAt: at(60).toISOString() };
-    expect(result).toEqual({ status: 'acquired', lock: { ...lock, expired: false } });
+    expect(result).toEqual({
+      status: 'acquired',
+      lock: { ...lock, expired: false },
+      waitingSince: at(0).toISOString(),
+    });
     expect(await store.getLock(KEY, at(60))).toEqual({ ...lock, expired: false });
     expect(await store.getLock(KEY, at(61))).toEqual({ ...lock, expired: true });
     expect(await store.getLock({ ...KEY, environment: 'staging' })).toBeUndefined();
@@ -103,8 +107,18 @@ describe('locks (access pattern 6)', () => {
     }
     expect(await store.releaseLock(KEY, 'holder')).toBe(true);
 
-    expect(await store.acquireLock(KEY, 'run-3', queue('p3'), at(2))).toEqual({ status: 'waiting', ahead: 2 });
-    expect(await store.acquireLock(KEY, 'run-2', queue('p2'), at(2))).toEqual({ status: 'waiting', ahead: 1 });
+    // How long each has waited counts from its first ask, however often it asks again.
+    const since = at(1).toISOString();
+    expect(await store.acquireLock(KEY, 'run-3', queue('p3'), at(2))).toEqual({
+      status: 'waiting',
+      ahead: 2,
+      waitingSince: since,
+    });
+    expect(await store.acquireLock(KEY, 'run-2', queue('p2'), at(2))).toEqual({
+      status: 'waiting',
+      ahead: 1,
+      waitingSince: since,
+    });
     expect(await store.acquireLock(KEY, 'run-1', queue('p1'), at(2))).toMatchObject({ status: 'acquired' });
     expect(await store.acquireLock(KEY, 'run-2', queue('p2'), at(3))).toMatchObject({
       status: 'waiting',
@@ -113,7 +127,11 @@ describe('locks (access pattern 6)', () => {
     });
     expect(await store.releaseLock(KEY, 'run-1')).toBe(true);
 
-    expect(await store.acquireLock(KEY, 'run-3', queue('p3'), at(4))).toEqual({ status: 'waiting', ahead: 1 });
+    expect(await store.acquireLock(KEY, 'run-3', queue('p3'), at(4))).toEqual({
+      status: 'waiting',
+      ahead: 1,
+      waitingSince: since,
+    });
     expect(await store.acquireLock(KEY, 'run-2', queue('p2'), at(4))).toMatchObject({ status: 'acquired' });
     expect(await store.releaseLock(KEY, 'run-2')).toBe(true);
     expect(await store.acquireLock(KEY, 'run-3', queue('p3'), at(5))).toMatchObject({ status: 'acquired' });
@@ -156,6 +174,7 @@ describe('locks (access pattern 6)', () => {
     expect(takeover).toEqual({
       status: 'acquired',
       tookOverFrom: 'run-a',
+      waitingSince: at(60).toISOString(),
       lock: {
         ...KEY,
         owner: 'run-b',
@@ -180,6 +199,7 @@ describe('locks (access pattern 6)', () => {
     expect(await store.acquireLock(KEY, 'run-b', queue('p2', { waiterTtlSeconds: 300 }), at(300))).toEqual({
       status: 'waiting',
       ahead: 1,
+      waitingSince: at(300).toISOString(),
     });
     const result = await store.acquireLock(KEY, 'run-b', queue('p2', { waiterTtlSeconds: 300 }), at(301));
     expect(result).toMatchObject({ status: 'acquired', lock: { owner: 'run-b' } });
@@ -192,7 +212,11 @@ describe('locks (access pattern 6)', () => {
     await store.acquireLock(KEY, 'run-a', queue('p1'), at(0));
     await store.acquireLock(KEY, 'run-a', queue('p1'), at(250));
     await store.releaseLock(KEY, 'holder');
-    expect(await store.acquireLock(KEY, 'run-b', queue('p2'), at(400))).toEqual({ status: 'waiting', ahead: 1 });
+    expect(await store.acquireLock(KEY, 'run-b', queue('p2'), at(400))).toEqual({
+      status: 'waiting',
+      ahead: 1,
+      waitingSince: at(400).toISOString(),
+    });
   });
 
   it('re-entrant acquire renews the lease and keeps acquiredAt', async () => {
@@ -200,6 +224,8 @@ describe('locks (access pattern 6)', () => {
     const renewed = await store.acquireLock(KEY, 'run-a', queue('p1', { leaseSeconds: 60 }), at(50));
     expect(renewed).toEqual({
       status: 'acquired',
+      // The holder asking again has no ticket left from its first acquire: this ask is its first.
+      waitingSince: at(50).toISOString(),
       lock: {
         ...KEY,
         owner: 'run-a',

@@ -62,12 +62,8 @@ describe('locks and concurrency', () => {
     expect(b.run.status).toBe('succeeded');
     // Never interleaved: each run's plan and apply happen while it alone holds the lock.
     expect(await ledger('queued.log')).toEqual(['begin 1', 'end 1', 'begin 2', 'end 2']);
-    // The second run really waited for the lock (AcquireLock retried on LockHeldError).
-    expect(
-      b.history.some(
-        (e) => e.type === 'LambdaFunctionFailed' && e.lambdaFunctionFailedEventDetails?.error === 'LockHeldError',
-      ),
-    ).toBe(true);
+    // The second run really waited for the lock: parked in WaitForLock until the first handed it over.
+    expect(b.states).toContain('WaitForLock');
     expect(await h.store.getCurrent('local/queued', 'staging')).toMatchObject([{ sha: second.sha }]);
     expect(await h.store.getLock({ repo: 'local/queued', project: 'app', environment: 'staging' })).toBeUndefined();
   });

@@ -4,6 +4,7 @@ import { approveRecorded } from '../../helpers/approve-recorded.ts';
 import * as z from 'zod';
 import {
   AcquireLockInput,
+  WaitForLockInput,
   ApplyBuildResult,
   ApprovalResult,
   CaughtError,
@@ -66,6 +67,7 @@ const STATE_INPUT: Record<string, z.ZodType> = {
   Waves: ValidatedRun,
   Targets: WaveItem,
   AcquireLock: TargetStep,
+  LockTaken: IterationData,
   Plan: IterationData,
   Summarize: IterationData,
   AfterPlan: IterationData,
@@ -91,6 +93,7 @@ const STATE_OUTPUT: Record<string, (output: unknown) => { data: z.ZodType; resul
   Waves: () => ({ data: RunData }),
   Targets: () => ({ data: WaveItem }),
   AcquireLock: () => ({ data: IterationData, result: ['lock', LockResult] }),
+  LockTaken: () => ({ data: IterationData }),
   Plan: () => ({ data: IterationData, result: ['planBuild', PlanBuildResult] }),
   Summarize: () => ({ data: IterationData, result: ['planned', PlannedTarget] }),
   AfterPlan: () => ({ data: IterationData }),
@@ -209,7 +212,10 @@ function checkHistory(history: HistoryEvent[]): string[] {
     const task = event.taskScheduledEventDetails;
     if (task?.resourceType === 'lambda' && task.resource === 'invoke.waitForTaskToken') {
       const parameters = json(task.parameters) as { FunctionName: string; Payload: unknown };
-      check('WaitForApproval Lambda input', RequestApprovalInput, parameters.Payload);
+      // WaitForLock (a run that waits for its lock: locks-handoff.test.ts) or WaitForApproval.
+      if (parameters.FunctionName.endsWith('-waitForLock'))
+        check('WaitForLock Lambda input', WaitForLockInput, parameters.Payload);
+      else check('WaitForApproval Lambda input', RequestApprovalInput, parameters.Payload);
     }
     const submitted = event.taskSubmittedEventDetails;
     if (submitted?.resourceType === 'lambda' && submitted.resource === 'invoke.waitForTaskToken') {

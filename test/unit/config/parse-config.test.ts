@@ -25,7 +25,12 @@ describe('parseConfig', () => {
     const { config } = result;
     expect(config.concurrency).toBe('queue');
     expect(config.lockWaitMinutes).toBe(30);
-    expect(config.environments.staging).toEqual({ branch: ['main'], variables: { TF_VAR_replicas: '2' } });
+    expect(config.environments.staging).toEqual({
+      branch: ['main'],
+      variables: { TF_VAR_replicas: '2' },
+      // Drift checks by default: every 6 hours, tell only.
+      drift: { schedule: { everyMinutes: 360 }, remediate: false },
+    });
     expect(config.environments.prod).toMatchObject({
       branch: ['main', 'release/*'],
       after: 'staging',

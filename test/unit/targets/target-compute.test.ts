@@ -38,6 +38,7 @@ const project = (engine: Engine, compute?: ProjectConfig['compute']): ProjectCon
 });
 const environment = (compute?: EnvironmentConfig['compute']): EnvironmentConfig => ({
   branch: ['main'],
+  drift: { schedule: 'off', remediate: false },
   ...(compute ? { compute } : {}),
 });
 

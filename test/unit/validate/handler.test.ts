@@ -110,7 +110,7 @@ describe('validate handler', () => {
     const run = {
       runId: 'handler-missing',
       deliveryId: 'delivery-10',
-      kind: 'drift',
+      kind: 'plan',
       repo: 'acme/other',
       ref: 'refs/heads/main',
       branch: 'main',

@@ -399,13 +399,19 @@ describe('createValidate', () => {
     expect(await store.getRun('denied-fail')).toMatchObject({ status: 'skipped' });
   });
 
-  it('creates the run record when nobody did (a scheduled drift check)', async () => {
-    const drift: RunRequest = { ...push, runId: 'drift-1', kind: 'drift', before: undefined };
+  it('a drift check nobody recorded is recorded, skipped: only the drift function starts one', async () => {
+    const drift: RunRequest = {
+      ...push,
+      runId: 'drift-1',
+      kind: 'drift',
+      before: undefined,
+      drift: { environment: 'staging', projects: ['network'] },
+    };
     const result = await validate()(drift);
-    expect(result.settings.planOnly).toBe(true);
-    expect(git.calls).toEqual(['getFile pushgate.yml@aaaaaaa']);
-    expect(await store.getRun('drift-1')).toMatchObject({ kind: 'drift', status: 'running', sha: HEAD });
-    expect(await storedTargets('drift-1')).toHaveLength(5);
+    expect(result.skipped).toMatch(/as the drift function recorded it/);
+    expect(git.calls).toEqual([]);
+    expect(await store.getRun('drift-1')).toMatchObject({ kind: 'drift', status: 'skipped', sha: HEAD });
+    expect(await storedTargets('drift-1')).toEqual([]);
   });
 });
 
@@ -636,5 +642,55 @@ describe('createValidate: a rollback deploys only an earlier deployment', () => 
     expect(result.run).toMatchObject({ kind: 'rollback', sha: BEFORE });
     expect(git.calls).toContain('getFile pushgate.yml@refs/heads/main');
     expect(git.calls.filter((call) => call.includes('bbbbbbb') && call.startsWith('getFile'))).toEqual([]);
+  });
+});
+
+describe('createValidate: a drift check plans exactly what runs, as the drift function recorded it', () => {
+  const drift: RunRequest = {
+    ...push,
+    runId: '01JRUN000000000000000DRIFT',
+    deliveryId: 'drift-01JRUN000000000000000DRIFT',
+    kind: 'drift',
+    sha: BEFORE,
+    before: undefined,
+    actor: 'pushgate',
+    drift: { environment: 'prod', projects: ['network', 'dns'] },
+  };
+
+  it("plans the named projects at the deployed commit with the default branch's pushgate.yml, no change detection", async () => {
+    await deployedAt(BEFORE);
+    await intake(drift);
+    git.files.set(BEFORE, new Map([['pushgate.yml', 'not: [valid']]));
+    git.files.set('refs/heads/main', new Map([['pushgate.yml', fixture('valid.yml')]]));
+    const result = await validate()(drift);
+    expect(result.skipped).toBeUndefined();
+    expect(result.settings.planOnly).toBe(true);
+    expect(result.waves.flat().map((t) => `${t.project}/${t.environment}`)).toEqual(['network/prod', 'dns/prod']);
+    expect(git.calls).toEqual(['getFile pushgate.yml@refs/heads/main']);
+    expect(await storedTargets(drift.runId)).toEqual(['dns/prod:queued', 'network/prod:queued']);
+  });
+
+  // The attack: whoever can start an execution sends a drift check with its own commit or scope.
+  it('refuses an input that differs from the record (commit, environment, projects, actor)', async () => {
+    await deployedAt(BEFORE);
+    await intake(drift);
+    git.files.set('refs/heads/main', new Map([['pushgate.yml', fixture('valid.yml')]]));
+    for (const crafted of [
+      { ...drift, sha: HEAD },
+      { ...drift, drift: { environment: 'staging', projects: ['network'] } },
+      { ...drift, drift: { environment: 'prod', projects: ['network', 'dns', 'app'] } },
+      { ...drift, actor: 'mallory' },
+    ]) {
+      expect((await validate()(crafted)).skipped).toMatch(/as the drift function recorded it/);
+    }
+    expect(await storedTargets(drift.runId)).toEqual([]);
+  });
+
+  it('skips a check whose commit no longer runs there', async () => {
+    await deployedAt(HEAD);
+    await intake(drift);
+    const result = await validate()(drift);
+    expect(result.skipped).toMatch(/^deployed moved on .*network runs aaaaaaa now; dns runs aaaaaaa now/);
+    expect(await storedTargets(drift.runId)).toEqual([]);
   });
 });
