@@ -58,7 +58,11 @@ export async function startDynamoDB(options: StartDynamoDBOptions): Promise<Loca
   if (options.port) await assertPortFree(options.port);
   // Tables are ACTIVE at once: nothing local should wait out the 500 ms dynalite imitates by default.
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  verifyRequests(server, { credentials: options.credentials, signingName: 'dynamodb', service: 'DynamoDB' });
+  const gate = verifyRequests(server, {
+    credentials: options.credentials,
+    signingName: 'dynamodb',
+    service: 'DynamoDB',
+  });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -68,6 +72,10 @@ export async function startDynamoDB(options: StartDynamoDBOptions): Promise<Loca
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const stop = async () => {
+    // Requests that arrive while it stops (a run's step still going when `pushgate dev` is stopped)
+    // get a 503, and those already in dynalite finish first: dynalite throws an uncaught "Database is
+    // closed" for a request that reaches a closed store, which would crash the whole process.
+    await gate.drain();
     // dynalite's close waits for pending writes and then closes LevelDB (releasing its lock).
     await closeServer(server);
   };
@@ -102,8 +110,11 @@ const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
  * Puts the host and signature checks in front of dynalite's request listener: a request is read
  * whole, verified, and handed to dynalite with the same bytes; a refused one gets DynamoDB's 403.
  */
-function verifyRequests(server: Server, auth: RequestAuth): void {
+function verifyRequests(server: Server, auth: RequestAuth): { drain(): Promise<void> } {
   const dynaliteListeners = server.listeners('request') as RequestListener[];
+  let closing = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
   server.removeAllListeners('request');
   const refuse = (res: ServerResponse, failure: AuthFailure) =>
     sendJson(
@@ -122,6 +133,20 @@ function verifyRequests(server: Server, auth: RequestAuth): void {
       refuse(res, verified.refused);
       return;
     }
+    if (closing) {
+      sendJson(
+        res,
+        503,
+        { __type: 'com.amazonaws.dynamodb.v20120810#ServiceUnavailable', message: 'the local DynamoDB is stopping' },
+        { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() },
+      );
+      return;
+    }
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    });
     const replay = replayRequest(req, verified.body);
     for (const listener of dynaliteListeners) listener(replay, res);
   }
@@ -131,6 +156,17 @@ function verifyRequests(server: Server, auth: RequestAuth): void {
       sendJson(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) });
     });
   });
+  return {
+    async drain() {
+      closing = true;
+      if (inFlight === 0) return;
+      // Bounded: a request dynalite never answers must not hold the stop forever.
+      await Promise.race([
+        new Promise<void>((resolveDrained) => (drained = resolveDrained)),
+        new Promise<void>((resolveLater) => setTimeout(resolveLater, 5_000).unref()),
+      ]);
+    },
+  };
 }
 
 /** Rejects with EADDRINUSE (as listen would) when `port` on 127.0.0.1 is taken. */
