@@ -14,8 +14,9 @@ import { printTable } from './lib/print-table.ts';
  * imported in fresh `node` processes against an empty module measured in the same run.
  *   npm run bench -- cold-start     (COLD_START_RUNS=15: steadier medians; COLD_START_FUNCTIONS=webhook: one function)
  * Variants: the AWS SDK bundled, or left to the Lambda runtime's (`@aws-sdk/*` external, resolved here
- * from node_modules as the runtime resolves its own /var/runtime/node_modules); for the webhook also
- * its source map linked and Powertools Tracer added. Each
+ * from node_modules as the runtime resolves its own /var/runtime/node_modules; a function that imports
+ * no SDK is measured once); for the webhook also its source map linked, the contract's classic zod
+ * schemas added (what it checked its RunRequest with before zod/mini) and Powertools Tracer added. Each
  * function's variants and an empty module are imported in turns, so the machine's load falls on all
  * alike. Speed is measured here, never asserted in tests.
  */
@@ -83,6 +84,16 @@ const WEBHOOK_EXTRAS: { name: string; file: string; lines: string[]; overrides?:
     // has nothing to read; `linked` adds the comment, and Node then parses the map at load.
     lines: [],
     overrides: { sourcemap: 'linked' },
+  },
+  {
+    name: '+ classic zod',
+    file: 'with-classic-zod',
+    // The contract's classic zod schemas (functions/lib/workflow/contract.ts), which the webhook checked
+    // its RunRequest with before it took zod/mini copies (functions/lib/webhook/run-request-schema.ts).
+    lines: [
+      `import { RunRequest } from ${JSON.stringify(join(ROOT, 'functions/lib/workflow/contract.ts'))};`,
+      `export const contract = RunRequest;`,
+    ],
   },
   {
     name: '+ Tracer',
@@ -160,6 +171,12 @@ export default async function coldStartBench(): Promise<void> {
       for (const variant of VARIANTS) {
         const outfile = join(OUT, name, `${variant.name.replace(/\W+/g, '-')}.mjs`);
         const bundle = await bundleFunction(entry, outfile, variant.overrides(packagedOptions));
+        // The webhook imports no `@aws-sdk/*`: both variants are the same bundle, measured once.
+        const same = built.find((other) => readFileSync(other.file).equals(readFileSync(outfile)));
+        if (same !== undefined) {
+          same.variant = `${same.variant} = ${variant.name}`;
+          continue;
+        }
         built.push({
           variant: variant.name,
           bytes: bundle.bytes,

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod';
 import { createConfiguredSecretReader } from '../lib/runtime/aws-fetch/configured-secret-fetch.ts';
 import { createFetchCommandInvoker } from '../lib/runtime/aws-fetch/lambda-command-invoker-fetch.ts';
 import { createFetchSfnWorkflow } from '../lib/runtime/aws-fetch/sfn-workflow-fetch.ts';
@@ -10,14 +9,15 @@ import { functionMetrics, METRIC, type MetricsSink } from '../lib/runtime/metric
 import { createIntake } from '../lib/webhook/intake.ts';
 import type { IntakeOptions } from '../lib/webhook/intake.ts';
 import { createIntakeStore } from '../lib/webhook/intake-store.ts';
+import * as z from '../lib/webhook/zod-mini.ts';
 import { readWebhookConfig, type WebhookConfig } from './config.ts';
 
 /** The fields of an API Gateway HTTP API (payload format 2.0) event the intake reads. */
 const HttpApiEvent = z.object({
   rawPath: z.string(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().optional(),
+  headers: z.optional(z.record(z.string(), z.string())),
+  body: z.optional(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
   requestContext: z.object({ http: z.object({ method: z.string() }) }),
 });
 

@@ -1,9 +1,11 @@
-import { CommandRequest } from '../commands/command-request.ts';
+import type { CommandRequest } from '../commands/command-request.ts';
 import { isWorkflowCommand } from '../commands/is-workflow-command.ts';
-import { RunRequest, type RunKind } from '../workflow/contract.ts';
+import type { RunKind, RunRequest } from '../workflow/contract.ts';
+import { CommandRequest as CommandRequestSchema } from './command-request-schema.ts';
 import { MalformedPayloadError } from './errors.ts';
 import type { IssueCommentPayload, PullRequestPayload, PushPayload, WebhookEvent } from './parse-event.ts';
 import { parseCommand } from './parse-command.ts';
+import { RunRequest as RunRequestSchema } from './run-request-schema.ts';
 
 export interface RouteContext {
   deliveryId: string;
@@ -29,7 +31,8 @@ const MAX_COMMIT_MESSAGE = 4096;
  * Decides what an event means for pushgate (DESIGN.md, Triggers): a push to a branch deploys, a
  * pull request opened / synchronized / reopened plans, a `/pushgate …` comment on a pull request runs
  * that command; everything else is ignored with a reason. The request is checked against the
- * RunRequest contract here, so what reaches the workflow is always valid.
+ * RunRequest contract here (its zod/mini copy, run-request-schema.ts, which a test holds to
+ * contract.ts's), so what reaches the workflow is always valid.
  */
 export function routeEvent(event: WebhookEvent, context: RouteContext): Route {
   switch (event.name) {
@@ -99,7 +102,7 @@ function routeComment(payload: IssueCommentPayload, context: RouteContext): Rout
   if (!command) return { ignored: 'comment is not a /pushgate command' };
   const number = payload.issue.number;
   if (!isWorkflowCommand(command.command)) {
-    const parsed = CommandRequest.safeParse({
+    const parsed = CommandRequestSchema.safeParse({
       commandId: context.runId,
       deliveryId: context.deliveryId,
       repo: payload.repository.full_name,
@@ -143,7 +146,7 @@ function build(
   context: RouteContext,
   fields: Omit<RunRequest, 'runId' | 'deliveryId' | 'kind' | 'receivedAt'>,
 ): Route {
-  const result = RunRequest.safeParse({
+  const result = RunRequestSchema.safeParse({
     ...fields,
     kind,
     runId: context.runId,

@@ -14,7 +14,8 @@ import { lambdaBuildOptions } from '../../../scripts/esbuild-options.ts';
 
 /**
  * Issue 10's ceiling. The webhook calls AWS with signed requests over `fetch` (runtime/aws-fetch),
- * not the AWS SDK v3, whose clients were some 500 KB of a 753 KB bundle.
+ * not the AWS SDK v3, whose clients were some 500 KB of a 753 KB bundle, and checks with zod/mini,
+ * not classic zod (107 KB of the next 190 KB).
  */
 const CEILING_BYTES = 300_000;
 
@@ -58,6 +59,22 @@ describe('webhook bundle', () => {
   it('holds no X-Ray SDK: the webhook relies on Lambda active tracing, not Powertools Tracer', () => {
     const inputs = Object.keys(metafile.inputs);
     expect(inputs.filter((input) => /aws-xray-sdk|@aws-lambda-powertools\/tracer/.test(input))).toEqual([]);
+  });
+
+  it('holds no classic zod: its schemas are zod/mini (functions/lib/webhook/zod-mini.ts)', () => {
+    // What is in the output: esbuild reads classic zod (lib/read-env.ts imports it) but shakes it out.
+    const inputs = Object.values(metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .map(([input]) => input),
+    );
+    expect(inputs.filter((input) => input.includes('node_modules/zod/v4/classic/'))).toEqual([]);
+    // Nor the contract's module, which builds every state's schema with classic zod.
+    expect(inputs.filter((input) => input.endsWith('functions/lib/workflow/contract.ts'))).toEqual([]);
+    // Its payload and RunRequest checks are in the code that runs at import, so the tests above are not vacuous.
+    const reached = [...staticallyReached()];
+    expect(reached.some((input) => input.includes('node_modules/zod/v4/mini/'))).toBe(true);
+    expect(reached.some((input) => input.endsWith('functions/lib/webhook/run-request-schema.ts'))).toBe(true);
   });
 
   it('holds no AWS SDK nor Powertools Parameters: its AWS calls go through runtime/aws-fetch', () => {
