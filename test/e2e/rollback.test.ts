@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { commandRepo, deployedVersion } from './support/command-repo.ts';
 import { useDevSession, type DevSession } from './support/dev-session.ts';
 import { runCli } from './support/outside-slack.ts';
-import { pushOneRun, workClone } from './support/work-clone.ts';
+import { pushOneRun, workClone, type WorkClone } from './support/work-clone.ts';
 
 // `pushgate rollback` against one `pushgate dev` process, from outside: two real deploys by git push,
 // then the CLI (as the local STS's caller, whom the local policy maps to alice-admin) starts a run of
 // the earlier commit through the workflow and follows it; the deployed files change back.
 
 let session: DevSession;
+let clone: WorkClone;
 useDevSession('rollback', (started) => (session = started));
 
 describe('pushgate rollback', { timeout: 180_000 }, () => {
   it('restores the previous deployment of staging through a rollback run, and refuses bad input', async () => {
-    const clone = await workClone(`${session.root}/work`, session.dev.info.remote);
+    clone = await workClone(`${session.root}/work`, session.dev.info.remote);
     const { deployRoot } = session.dev.info;
     await clone.commit(commandRepo('main', { environments: ['staging'], projects: ['app'] }), 'v1');
     const first = await pushOneRun(clone, 'main');
@@ -60,5 +61,42 @@ describe('pushgate rollback', { timeout: 180_000 }, () => {
     const noEnv = await runCli(session, ['rollback']);
     expect(noEnv.code).toBe(2);
     expect(noEnv.stderr).toContain('usage: pushgate rollback');
+  });
+
+  it('waits for the approval the environment requires, like any deploy; --no-follow returns at once', async () => {
+    // The first test's clone (its history is the remote's).
+    const { deployRoot } = session.dev.info;
+    // staging now needs an approval (the CLI's caller, alice-admin, may give it, also for her own runs).
+    const approvalRepo = commandRepo('main', {
+      environments: ['staging'],
+      projects: ['app'],
+      approval: ['staging'],
+      approvers: ['alice-admin'],
+      allowSelfApproval: true,
+    });
+    await clone.commit({ ...approvalRepo, 'app/version': '3\n' }, 'v3 with an approval');
+    const third = await pushOneRun(clone, 'main');
+    await session.aws.waitFor('v3 to wait for approval', async () =>
+      (await session.aws.getTarget(third, 'app', 'staging'))?.status === 'awaiting_approval' ? true : undefined,
+    );
+    expect((await runCli(session, ['approve', third])).code).toBe(0);
+    expect((await session.aws.finished(third, 60_000)).run.status).toBe('succeeded');
+    expect(await deployedVersion(deployRoot, 'staging')).toBe('3\n');
+
+    const started = await runCli(session, ['rollback', '--env', 'staging', '--no-follow', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const { runId, status } = JSON.parse(started.stdout) as { runId: string; status: string };
+    expect(status).toBe('queued');
+    // The rollback plans, then waits for staging's approver as configured on the default branch.
+    await session.aws.waitFor('the rollback to wait for approval', async () =>
+      (await session.aws.getTarget(runId, 'app', 'staging'))?.status === 'awaiting_approval' ? true : undefined,
+    );
+    expect(await deployedVersion(deployRoot, 'staging')).toBe('3\n');
+    const approved = await runCli(session, ['approve', runId, '--json']);
+    expect(approved.code, approved.stderr).toBe(0);
+    const done = await session.aws.finished(runId, 60_000);
+    expect(done.run).toMatchObject({ kind: 'rollback', status: 'succeeded', actor: 'alice-admin' });
+    expect(done.targets[0]!.approvals).toEqual([expect.objectContaining({ decision: 'approved', by: 'alice-admin' })]);
+    expect(await deployedVersion(deployRoot, 'staging')).toBe('2\n');
   });
 });
