@@ -146,6 +146,24 @@ export interface PostedComment {
   updated_at: string;
 }
 
+/**
+ * An issue opened through the API (`POST /repos/{owner}/{repo}/issues`), as it is now (PATCHes apply
+ * to it). Issues and pull requests share one sequence of numbers, as on GitHub.
+ */
+export interface LocalIssue {
+  repo: string;
+  number: number;
+  title: string;
+  body: string | null;
+  labels: string[];
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'reopened' | null;
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
 /** A comment on a commit (optionally on a line of a file). */
 export interface PostedCommitComment {
   repo: string;
@@ -204,6 +222,8 @@ export interface LocalGitHub {
     checkRuns: PostedCheckRun[];
     comments: PostedComment[];
     commitComments: PostedCommitComment[];
+    /** Issues opened through the API (not pull requests), oldest first. */
+    issues: LocalIssue[];
   };
   /** Every webhook sent, oldest first (to the `webhook` option's target and to registered hooks). */
   deliveries: WebhookDelivery[];
@@ -324,7 +344,7 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
   /** The app's comments show as `<slug>[bot]`: the bot. */
   const appSlug = botLogin.replace(/\[bot\]$/, '');
   const teams = new Map(Object.entries(options.teams ?? {}).map(([team, members]) => [team.toLowerCase(), members]));
-  const posted: LocalGitHub['posted'] = { statuses: [], checkRuns: [], comments: [], commitComments: [] };
+  const posted: LocalGitHub['posted'] = { statuses: [], checkRuns: [], comments: [], commitComments: [], issues: [] };
   const deliveries: WebhookDelivery[] = [];
   let webhook = options.webhook;
   /** `owner/name` (lower case) → its registered hooks. */
@@ -634,11 +654,15 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
     return { items: all.slice((page - 1) * perPage, page * perPage), headers };
   }
 
+  const findIssue = (repo: string, number: number) =>
+    posted.issues.find((i) => i.repo.toLowerCase() === repo.toLowerCase() && i.number === number);
+
   function issueJson(ctx: JsonContext, number: number) {
     const full = `${ctx.owner}/${ctx.repo}`;
     const pull = pulls.get(pullKey(full, number));
+    const issue = pull ? undefined : findIssue(full, number);
     const base = `${ctx.api}/repos/${full}/issues/${number}`;
-    const user = pull?.user ?? ctx.owner;
+    const user = pull?.user ?? issue?.user ?? ctx.owner;
     const id = stableId(`issue:${full}#${number}`);
     return {
       url: base,
@@ -650,20 +674,28 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
       id,
       node_id: Buffer.from(`05:Issue${id}`).toString('base64'),
       number,
-      title: pull?.title ?? `Issue #${number}`,
+      title: pull?.title ?? issue?.title ?? `Issue #${number}`,
       user: person(user),
-      labels: [],
-      state: pull?.state ?? 'open',
+      labels: (issue?.labels ?? []).map((name) => ({
+        id: stableId(`label:${full}:${name}`),
+        url: `${ctx.api}/repos/${full}/labels/${encodeURIComponent(name)}`,
+        name,
+        color: 'ededed',
+        default: false,
+        description: null,
+      })),
+      state: pull?.state ?? issue?.state ?? 'open',
+      ...(issue ? { state_reason: issue.stateReason } : {}),
       locked: false,
       assignee: null,
       assignees: [],
       milestone: null,
       comments: posted.comments.filter((c) => c.repo === full && c.issueNumber === number).length,
-      created_at: pull?.createdAt ?? now(),
-      updated_at: pull?.updatedAt ?? now(),
-      closed_at: pull?.closedAt ?? null,
+      created_at: pull?.createdAt ?? issue?.createdAt ?? now(),
+      updated_at: pull?.updatedAt ?? issue?.updatedAt ?? now(),
+      closed_at: pull?.closedAt ?? issue?.closedAt ?? null,
       author_association: association(ctx.owner, user),
-      body: pull?.body ?? null,
+      body: pull?.body ?? issue?.body ?? null,
       ...(pull
         ? {
             pull_request: {
@@ -1225,6 +1257,129 @@ export async function startGitHub(options: StartGitHubOptions): Promise<LocalGit
         posted.comments.splice(posted.comments.indexOf(comment), 1);
         await sendIssueCommentEvent('deleted', ctx, repo, comment, actor.login);
         return { status: 204, raw: '', contentType: 'text/plain' };
+      },
+    },
+    {
+      // https://docs.github.com/en/rest/issues/issues#list-repository-issues: `state` (default open),
+      // `labels` (comma-separated, an issue must have all), `creator`; newest first. Pull requests are
+      // issues too and are listed (with `pull_request`), as GitHub lists them; they carry no labels here.
+      method: 'GET',
+      pattern: /^\/issues$/,
+      run: async ({ ctx, query, fullName }) => {
+        const state = query.get('state') ?? 'open';
+        if (!['open', 'closed', 'all'].includes(state)) throw invalidField('Issue', 'state');
+        const labels = (query.get('labels') ?? '')
+          .split(',')
+          .map((label) => label.trim())
+          .filter(Boolean);
+        const creator = query.get('creator')?.toLowerCase();
+        const issues = posted.issues
+          .filter((i) => i.repo.toLowerCase() === fullName.toLowerCase())
+          .map((i) => ({ number: i.number, state: i.state, labels: i.labels, user: i.user }));
+        const pullIssues = [...pulls.values()]
+          .filter((p) => p.repo.toLowerCase() === fullName.toLowerCase())
+          .map((p) => ({ number: p.number, state: p.state, labels: [] as string[], user: p.user ?? 'octocat' }));
+        const all = [...issues, ...pullIssues]
+          .filter((i) => state === 'all' || i.state === state)
+          .filter((i) => labels.every((label) => i.labels.some((has) => has.toLowerCase() === label.toLowerCase())))
+          .filter((i) => creator === undefined || i.user.toLowerCase() === creator)
+          .sort((a, b) => b.number - a.number);
+        if (query.get('direction') === 'asc') all.reverse();
+        const { items, headers } = paginate(all, query, `${ctx.api}/repos/${fullName}/issues`);
+        return { status: 200, json: items.map((i) => issueJson(ctx, i.number)), headers };
+      },
+    },
+    {
+      // https://docs.github.com/en/rest/issues/issues#create-an-issue: labels that do not exist yet
+      // are created; only someone with push access may set them (they are dropped otherwise).
+      method: 'POST',
+      pattern: /^\/issues$/,
+      run: async ({ repo, ctx, body, fullName, actor }) => {
+        if (typeof body.title !== 'string' || body.title === '') throw missingField('Issue', 'title');
+        if (body.body !== undefined && body.body !== null && typeof body.body !== 'string')
+          throw invalidField('Issue', 'body');
+        const labels = labelNames(body.labels);
+        if (labels === undefined) throw invalidField('Issue', 'labels');
+        const at = now();
+        const issue: LocalIssue = {
+          repo: fullName,
+          number: takeNumber(fullName),
+          title: body.title,
+          body: optionalString(body.body) ?? null,
+          labels: canPush(actor) ? labels : [],
+          state: 'open',
+          stateReason: null,
+          user: actor.login,
+          createdAt: at,
+          updatedAt: at,
+          closedAt: null,
+        };
+        posted.issues.push(issue);
+        const json = issueJson(ctx, issue.number);
+        await deliver('issues', ctx.owner, {
+          action: 'opened',
+          issue: json,
+          repository: await repositoryPayload(ctx, repo),
+          sender: person(actor.login),
+        });
+        return { status: 201, json };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/issues\/(\d+)$/,
+      run: async ({ ctx, params, fullName }) => {
+        const number = Number(params[0]);
+        if (!findIssue(fullName, number) && !pulls.has(pullKey(fullName, number)))
+          throw new GitHubApiError(404, 'Not Found');
+        return { status: 200, json: issueJson(ctx, number) };
+      },
+    },
+    {
+      // https://docs.github.com/en/rest/issues/issues#update-an-issue (issues opened through the API).
+      method: 'PATCH',
+      pattern: /^\/issues\/(\d+)$/,
+      run: async ({ repo, ctx, params, body, fullName, actor }) => {
+        const issue = findIssue(fullName, Number(params[0]));
+        if (!issue) throw new GitHubApiError(404, 'Not Found');
+        if (!canPush(actor) && actor.login !== issue.user)
+          throw new GitHubApiError(403, 'Must have admin rights to Repository.');
+        const state = body.state;
+        if (state !== undefined && state !== 'open' && state !== 'closed') throw invalidField('Issue', 'state');
+        const reason = body.state_reason;
+        if (
+          reason !== undefined &&
+          reason !== null &&
+          !['completed', 'not_planned', 'reopened'].includes(String(reason))
+        )
+          throw invalidField('Issue', 'state_reason');
+        const labels = body.labels === undefined ? issue.labels : labelNames(body.labels);
+        if (labels === undefined) throw invalidField('Issue', 'labels');
+        const at = now();
+        const before = issue.state;
+        if (typeof body.title === 'string' && body.title !== '') issue.title = body.title;
+        if (typeof body.body === 'string' || body.body === null) issue.body = body.body;
+        if (canPush(actor)) issue.labels = labels;
+        if (state === 'closed' && before === 'open') {
+          issue.state = 'closed';
+          issue.closedAt = at;
+          issue.stateReason = (reason as LocalIssue['stateReason']) ?? 'completed';
+        } else if (state === 'open' && before === 'closed') {
+          issue.state = 'open';
+          issue.closedAt = null;
+          issue.stateReason = 'reopened';
+        }
+        issue.updatedAt = at;
+        const json = issueJson(ctx, issue.number);
+        if (issue.state !== before) {
+          await deliver('issues', ctx.owner, {
+            action: issue.state === 'closed' ? 'closed' : 'reopened',
+            issue: json,
+            repository: await repositoryPayload(ctx, repo),
+            sender: person(actor.login),
+          });
+        }
+        return { status: 200, json };
       },
     },
     {
@@ -1967,6 +2122,25 @@ function hookEvents(value: unknown): string[] {
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Push access (write or more): who may label an issue. */
+function canPush(actor: { role: Permission; kind: string }): boolean {
+  return actor.kind === 'bot' || ['admin', 'maintain', 'write'].includes(actor.role);
+}
+
+/** An issue's `labels`: names, or objects with a `name`; undefined when it is neither. */
+function labelNames(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return undefined;
+  const names: string[] = [];
+  for (const label of value) {
+    const name =
+      typeof label === 'string' ? label : typeof label?.name === 'string' ? (label.name as string) : undefined;
+    if (name === undefined || name.trim() === '') return undefined;
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
 }
 
 function missingField(resource: string, field: string): GitHubApiError {

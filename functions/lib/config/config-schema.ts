@@ -86,6 +86,12 @@ const Drift = z
       .describe(
         'Apply a drifted target again at its deployed commit, through the same workflow (lock, approvals as configured), recorded with trigger `drift` (default false: only tell).',
       ),
+    issue: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Open a GitHub issue in the repository when a check finds new drift here (once per new drift, labelled `pushgate:drift`); a later clean check closes it (default false: Slack only).',
+      ),
   })
   .default(DEFAULT_DRIFT)
   .describe('Drift checks: a plan-only run at the deployed commit; a non-empty plan marks the target drifted.');

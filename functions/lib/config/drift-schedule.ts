@@ -46,7 +46,8 @@ export function driftIntervalMinutes(schedule: DriftSchedule): number | undefine
 }
 
 /** The parsed default schedule (rate(6 hours)). */
-export const DEFAULT_DRIFT: { schedule: DriftSchedule; remediate: boolean } = {
+export const DEFAULT_DRIFT: { schedule: DriftSchedule; remediate: boolean; issue: boolean } = {
   schedule: { everyMinutes: 6 * 60 },
   remediate: false,
+  issue: false,
 };

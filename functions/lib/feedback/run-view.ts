@@ -35,6 +35,7 @@ export function toReportView(view: RunView): ReportView {
     ...(run.reason ? { reason: run.reason } : {}),
     link: view.link,
     ...(run.pullRequest === undefined ? {} : { pullRequest: run.pullRequest }),
+    ...(run.driftIssue === true ? { driftIssue: true } : {}),
     targets: view.targets.map((target) => {
       const planText = view.planTexts.get(planTextKey(target));
       return {
@@ -46,6 +47,9 @@ export function toReportView(view: RunView): ReportView {
         ...(planText === undefined ? {} : { planText }),
         ...(target.planSha256 ? { planSha256: target.planSha256 } : {}),
         ...(target.approvals?.length ? { approvals: target.approvals } : {}),
+        ...(target.drifted === undefined ? {} : { drifted: target.drifted }),
+        ...(target.driftAlert === true ? { driftAlert: true } : {}),
+        ...(target.driftSince === undefined ? {} : { driftSince: target.driftSince }),
       };
     }),
   };

@@ -157,6 +157,35 @@ export interface CommitComments {
   findCommitComment?(repo: string, sha: string, marker: string): Promise<number | undefined>;
 }
 
+/** One open issue, as the drift reporter reads it. */
+export interface OpenIssue {
+  number: number;
+  title: string;
+  body: string;
+}
+
+/**
+ * Issues of a repository that pushgate opens itself (a drift found by a check): it finds its own
+ * first, so that a retried report opens none twice. Needs the Issues: write permission.
+ */
+export interface RepoIssues {
+  /**
+   * This identity's open issues (pull requests left out), newest first; callers find theirs by the
+   * marker in the body. `label` names the kind (the GitHub host does not filter on it: GitHub may have
+   * dropped the label when the issue was opened). An issue someone else opened, even with the label
+   * and a copied marker, is not pushgate's.
+   * https://docs.github.com/en/rest/issues/issues#list-repository-issues
+   */
+  listOpenIssues(repo: string, label: string): Promise<OpenIssue[]>;
+  /**
+   * https://docs.github.com/en/rest/issues/issues#create-an-issue; when GitHub refuses a label the
+   * repository does not have (422), the issue is opened without it.
+   */
+  createIssue(repo: string, issue: { title: string; body: string; labels: string[] }): Promise<{ number: number }>;
+  /** Comments on the issue, then closes it as completed. */
+  closeIssue(repo: string, number: number, comment: string): Promise<void>;
+}
+
 /** Who may approve: repository roles and team memberships. */
 export interface ApproverDirectory {
   getPermission(repo: string, login: string): Promise<RepoPermission>;

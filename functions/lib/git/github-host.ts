@@ -13,6 +13,7 @@ import {
   type GitHost,
   type IssueCommentReader,
   type PullRequestComments,
+  type RepoIssues,
   type RepoPermission,
 } from './git-host.ts';
 import { GitHostError } from './git-host-error.ts';
@@ -52,7 +53,8 @@ export type GitHubHost = GitHost &
   IssueCommentReader &
   CommitComments &
   ApproverDirectory &
-  PullRequestAuthors;
+  PullRequestAuthors &
+  RepoIssues;
 
 const ZERO_SHA = /^0+$/;
 
@@ -435,6 +437,78 @@ export function createGitHubHost(options: GitHubHostOptions = {}): GitHubHost {
       }
     },
 
+    async listOpenIssues(repo, label) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        const me = (await clients.identity())?.toLowerCase();
+        // https://docs.github.com/en/rest/issues/issues#list-repository-issues (pull requests are issues too).
+        // Not filtered by the label on GitHub's side: the label may have been dropped when the issue was
+        // opened (see createIssue), and callers find their issues by the marker in the body anyway.
+        const issues = await octokit.paginate(octokit.rest.issues.listForRepo, {
+          owner,
+          repo: name,
+          state: 'open',
+          per_page: 100,
+        });
+        return issues
+          .filter((issue) => issue.pull_request === undefined || issue.pull_request === null)
+          .filter((issue) => isOwn(issue.user, me))
+          .map((issue) => ({ number: issue.number, title: issue.title, body: issue.body ?? '' }));
+      } catch (error) {
+        throw toGitHostError(error, `could not list the open issues labelled ${label} in ${repo}`);
+      }
+    },
+
+    async createIssue(repo, issue) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        // https://docs.github.com/en/rest/issues/issues#create-an-issue
+        const fields = {
+          owner,
+          repo: name,
+          title: cut(issue.title, MAX_ISSUE_TITLE_CHARS),
+          body: cut(issue.body, MAX_COMMENT_CHARS),
+        };
+        try {
+          const { data } = await octokit.rest.issues.create({ ...fields, labels: issue.labels });
+          return { number: data.number };
+        } catch (error) {
+          // A label the repository does not have can be refused (422) instead of created: the issue
+          // matters more than its label.
+          if ((error as { status?: number }).status !== 422 || !issue.labels?.length) throw error;
+          const { data } = await octokit.rest.issues.create(fields);
+          return { number: data.number };
+        }
+      } catch (error) {
+        throw toGitHostError(error, `could not open an issue in ${repo}`);
+      }
+    },
+
+    async closeIssue(repo, number, comment) {
+      const { owner, name } = splitRepo(repo);
+      try {
+        const octokit = await client(repo);
+        await octokit.rest.issues.createComment({
+          owner,
+          repo: name,
+          issue_number: number,
+          body: cut(comment, MAX_COMMENT_CHARS),
+        });
+        // https://docs.github.com/en/rest/issues/issues#update-an-issue
+        await octokit.rest.issues.update({
+          owner,
+          repo: name,
+          issue_number: number,
+          state: 'closed',
+          state_reason: 'completed',
+        });
+      } catch (error) {
+        throw toGitHostError(error, `could not close issue #${number} of ${repo}`);
+      }
+    },
+
     async isTeamMember(org, teamSlug, login) {
       try {
         const octokit = await clients.forOrg(org);
@@ -573,8 +647,16 @@ function isOwnComment(
   me: string | undefined,
 ): boolean {
   if (!(comment.body ?? '').includes(marker)) return false;
-  return me === undefined ? comment.user?.type === 'Bot' : comment.user?.login.toLowerCase() === me;
+  return isOwn(comment.user, me);
 }
+
+/** Written by this identity; a bot's when GitHub does not say who this identity is. */
+function isOwn(user: { login: string; type?: string } | null | undefined, me: string | undefined): boolean {
+  return me === undefined ? user?.type === 'Bot' : user?.login.toLowerCase() === me;
+}
+
+/** GitHub refuses an issue title longer than this. */
+const MAX_ISSUE_TITLE_CHARS = 256;
 
 /** At most `max` characters (UTF-16 units, as GitHub counts), the cut marked with an ellipsis. */
 function cut(text: string, max: number): string {

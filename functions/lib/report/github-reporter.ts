@@ -1,5 +1,14 @@
-import type { CommitComments, CommitStatuses, GitHost, PullRequestComments } from '../git/git-host.ts';
+import type { CommitComments, CommitStatuses, GitHost, PullRequestComments, RepoIssues } from '../git/git-host.ts';
 import { statusesFor } from './commit-statuses.ts';
+import {
+  DRIFT_ISSUE_LABEL,
+  driftEnvironment,
+  driftIssueMarker,
+  newlyDrifted,
+  readDriftIssue,
+  renderDriftClosed,
+  renderDriftIssue,
+} from './drift-issue.ts';
 import {
   approvalMarker,
   approvalOutcomeMarker,
@@ -13,8 +22,8 @@ import type { ReportView } from './report-view.ts';
 
 /** What one GitHub write did: the caller records these on the run. */
 export interface ReportStep {
-  step: 'status' | 'comment' | 'commitComment';
-  /** The status context, `#<pull request>` or the commit. */
+  step: 'status' | 'comment' | 'commitComment' | 'issue';
+  /** The status context, `#<pull request>`, the commit, or the drift's environment. */
   target: string;
   ok: boolean;
   /** Not attempted, and why (a newer commit on the pull request). */
@@ -24,6 +33,9 @@ export interface ReportStep {
   /** The comment written: its id, and whether it was new. */
   commentId?: number;
   created?: boolean;
+  /** The drift issue opened (`created`) or found open already, or closed (`closed`). */
+  issueNumber?: number;
+  closed?: boolean;
 }
 
 export interface GitHubReporterDeps {
@@ -32,6 +44,8 @@ export interface GitHubReporterDeps {
   commitComments: CommitComments;
   /** GitHost.getPullRequest: without it, the pull request's head is not checked before its comment is written. */
   getPullRequest?: GitHost['getPullRequest'];
+  /** Issues: without it, a drift check whose environment sets `drift: { issue: true }` opens none. */
+  issues?: RepoIssues;
 }
 
 export interface GitHubReporter {
@@ -47,7 +61,8 @@ export interface GitHubReporter {
  * Tells GitHub about a run: commit statuses on the run's commit (one per environment) and, for a run
  * about a pull request, one sticky comment edited in place. A drift check sets no status and writes
  * no pull request comment (it reviews no change); a remediation that waits for an approval asks on
- * the deployed commit, as a push does. Never throws: a GitHub failure never
+ * the deployed commit, as a push does; with `drift: { issue: true }` new drift opens one issue and a
+ * clean check closes it. Never throws: a GitHub failure never
  * fails a run, it is a step result with `ok: false`.
  */
 export function createGitHubReporter(deps: GitHubReporterDeps): GitHubReporter {
@@ -65,6 +80,50 @@ export function createGitHubReporter(deps: GitHubReporterDeps): GitHubReporter {
       );
     }
     return results;
+  }
+
+  /**
+   * A drift check of an environment with `drift: { issue: true }`: new drift opens one issue (a
+   * retried report finds it open, by its marker, and opens none); a check that finds every project
+   * of an open drift issue clean closes it with a comment. Other checks do nothing.
+   */
+  async function driftIssue(view: ReportView): Promise<ReportStep[]> {
+    const environment = driftEnvironment(view);
+    if (view.kind !== 'drift' || view.driftIssue !== true || !deps.issues || environment === undefined) return [];
+    const issues = deps.issues;
+    const drifted = newlyDrifted(view);
+    const clean = new Set(view.targets.filter((target) => target.drifted === false).map((target) => target.project));
+    if (drifted.length === 0 && clean.size === 0) return [];
+    let open;
+    try {
+      open = await issues.listOpenIssues(view.repo, DRIFT_ISSUE_LABEL);
+    } catch (error) {
+      return [{ step: 'issue', target: environment, ok: false, error: messageOf(error) }];
+    }
+    const steps: ReportStep[] = [];
+    if (drifted.length > 0) {
+      steps.push(
+        await attempt('issue', environment, async () => {
+          const marker = driftIssueMarker(environment, view.runId);
+          const existing = open.find((issue) => issue.body.includes(marker));
+          if (existing) return { issueNumber: existing.number, created: false };
+          const { number } = await issues.createIssue(view.repo, renderDriftIssue(view, drifted, environment));
+          return { issueNumber: number, created: true };
+        }),
+      );
+    }
+    for (const issue of open) {
+      const about = readDriftIssue(issue.body);
+      if (about === undefined || about.environment !== environment || about.runId === view.runId) continue;
+      if (about.projects.length === 0 || !about.projects.every((project) => clean.has(project))) continue;
+      steps.push(
+        await attempt('issue', environment, async () => {
+          await issues.closeIssue(view.repo, issue.number, renderDriftClosed(view, about.projects));
+          return { issueNumber: issue.number, closed: true };
+        }),
+      );
+    }
+    return steps;
   }
 
   async function pullRequestComment(view: ReportView): Promise<ReportStep[]> {
@@ -143,6 +202,7 @@ export function createGitHubReporter(deps: GitHubReporterDeps): GitHubReporter {
           }),
         );
       }
+      steps.push(...(await driftIssue(view)));
       return steps;
     },
   };

@@ -23,6 +23,10 @@ export interface ReportTarget {
   planText?: string;
   planSha256?: string;
   approvals?: ReportApproval[];
+  /** A drift check's target: whether its plan found drift, whether this check first saw it, since when. */
+  drifted?: boolean;
+  driftAlert?: boolean;
+  driftSince?: string;
 }
 
 /**
@@ -45,6 +49,8 @@ export interface ReportView {
   link: string;
   /** The pull request the run is about (`plan`, `comment` runs). */
   pullRequest?: number;
+  /** A drift check whose environment sets `drift: { issue: true }`: new drift opens a GitHub issue. */
+  driftIssue?: boolean;
   targets: ReportTarget[];
 }
 

@@ -184,7 +184,9 @@ export function createValidate(deps: ValidateDeps): Validate {
       result = decideTargets({ ...input, deployed: await deployedChanges(run, found.candidates, store, gitHost) });
     } else result = decideTargets({ ...input, changedFiles: await changedFilesOf(run, gitHost) });
 
-    await record(result, store, now(), config.notify.skipped);
+    // Whether a drift found here opens a GitHub issue: the default branch's pushgate.yml alone says.
+    const driftIssue = run.kind === 'drift' && config.environments[run.drift?.environment ?? '']?.drift.issue === true;
+    await record(result, store, now(), config.notify.skipped, driftIssue);
     // What the policy refused is on the run too, when the rest deploys: each such target, skipped with why.
     if (!('skipped' in found) && result.skipped === undefined) {
       await recordRefused(run, found.refusedTargets, store, now());
@@ -389,6 +391,7 @@ async function record(
   store: RunStore & TargetStore,
   at: Date,
   announceSkipped = false,
+  driftIssue = false,
 ): Promise<void> {
   const { run } = result;
   let status = (await store.getRun(run.runId))?.status;
@@ -415,7 +418,7 @@ async function record(
     return;
   }
   // A retried Validate finds the run running already; any other status is the store's to refuse.
-  if (status !== 'running') await store.setRunStatus(run.runId, 'running', undefined, at);
+  if (status !== 'running') await store.setRunStatus(run.runId, 'running', driftIssue ? { driftIssue } : undefined, at);
   for (const target of result.waves.flat()) {
     const key = { runId: run.runId, project: target.project, environment: target.environment };
     try {

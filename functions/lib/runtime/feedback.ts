@@ -61,6 +61,7 @@ export async function runtimeFeedback(logger: FeedbackLogger): Promise<Configure
       comments: host,
       commitComments: host,
       getPullRequest: (repo, number) => host.getPullRequest(repo, number),
+      issues: host,
     });
   } catch (error) {
     unconfigured.github = describe(error);

@@ -26,6 +26,7 @@ export const RUN_FIELDS: Record<keyof RunRecord, true> = {
   finishedAt: true,
   announceSkipped: true,
   drift: true,
+  driftIssue: true,
 };
 
 /** Fields a status change may set besides the status (the rest of a record is fixed at creation). */
@@ -33,6 +34,7 @@ const RUN_STATUS_FIELDS: Record<keyof NonNullable<Parameters<RunStore['setRunSta
   reason: true,
   executionArn: true,
   announceSkipped: true,
+  driftIssue: true,
 };
 
 /**

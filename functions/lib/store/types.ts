@@ -40,6 +40,11 @@ export interface RunRecord {
    * this, whatever an execution's input says.
    */
   drift?: { environment: string; projects: string[] };
+  /**
+   * A drift run whose environment sets `drift: { issue: true }` in the default branch's pushgate.yml
+   * (recorded by Validate, never from a request): new drift opens a GitHub issue, a clean check closes it.
+   */
+  driftIssue?: boolean;
 }
 
 export interface TargetRecord {
@@ -319,7 +324,7 @@ export interface RunStore {
   setRunStatus(
     runId: string,
     status: Status,
-    fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn' | 'announceSkipped'>>,
+    fields?: Partial<Pick<RunRecord, 'reason' | 'executionArn' | 'announceSkipped' | 'driftIssue'>>,
     now?: Date,
   ): Promise<RunRecord>;
   /** Newest first. */

@@ -37,8 +37,8 @@ function problems(drift: string) {
 describe('drift in pushgate.yml', () => {
   it('defaults every environment to a check every 6 hours that only tells', () => {
     const { environments } = parsed('');
-    expect(environments.staging?.drift).toEqual({ schedule: { everyMinutes: 360 }, remediate: false });
-    expect(environments.prod?.drift).toEqual({ schedule: { everyMinutes: 360 }, remediate: false });
+    expect(environments.staging?.drift).toEqual({ schedule: { everyMinutes: 360 }, remediate: false, issue: false });
+    expect(environments.prod?.drift).toEqual({ schedule: { everyMinutes: 360 }, remediate: false, issue: false });
   });
 
   it.each([
@@ -58,8 +58,17 @@ describe('drift in pushgate.yml', () => {
       return;
     }
     const drift = parsed(`    drift: { schedule: "${schedule}", remediate: true }`).environments.prod?.drift;
-    expect(drift).toEqual({ schedule: { everyMinutes: minutes }, remediate: true });
+    expect(drift).toEqual({ schedule: { everyMinutes: minutes }, remediate: true, issue: false });
     expect(driftIntervalMinutes(drift!.schedule)).toBe(minutes);
+  });
+
+  it('reads issue: true (a GitHub issue per new drift); anything but a boolean is refused', () => {
+    expect(parsed('    drift: { issue: true }').environments.prod?.drift).toEqual({
+      schedule: { everyMinutes: 360 },
+      remediate: false,
+      issue: true,
+    });
+    expect(problems('    drift: { issue: sometimes }')[0]).toMatchObject({ path: 'environments.prod.drift.issue' });
   });
 
   it('reads off (quoted or not): no scheduled checks', () => {

@@ -29,7 +29,7 @@ describe('parseConfig', () => {
       branch: ['main'],
       variables: { TF_VAR_replicas: '2' },
       // Drift checks by default: every 6 hours, tell only.
-      drift: { schedule: { everyMinutes: 360 }, remediate: false },
+      drift: { schedule: { everyMinutes: 360 }, remediate: false, issue: false },
     });
     expect(config.environments.prod).toMatchObject({
       branch: ['main', 'release/*'],

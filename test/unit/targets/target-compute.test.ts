@@ -38,7 +38,7 @@ const project = (engine: Engine, compute?: ProjectConfig['compute']): ProjectCon
 });
 const environment = (compute?: EnvironmentConfig['compute']): EnvironmentConfig => ({
   branch: ['main'],
-  drift: { schedule: 'off', remediate: false },
+  drift: { schedule: 'off', remediate: false, issue: false },
   ...(compute ? { compute } : {}),
 });
 
