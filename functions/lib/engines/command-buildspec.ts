@@ -59,8 +59,17 @@ export function commandBuildspec(
 /**
  * The user's plan command in the build's own shell (a `cd` or an export in it still holds), its
  * standard output also copied to plan.txt. The command's exit status is the step's; tee is waited
- * for so that plan.txt is complete before it is uploaded, and its own failure fails nothing.
+ * for so that plan.txt is complete before it is uploaded, and its own failure fails nothing. tee
+ * writes to a temporary file outside the project and plan.txt is put in place only once the command
+ * is done: a command that reads its own directory (dirsync.mjs lists the files it publishes) must
+ * never see a half-written plan.txt there, which it would plan to publish (or, missing the next
+ * time, to destroy).
  */
 function teePlanText(command: string): string {
-  return [`{`, command, `} > >(tee ${PLAN_TEXT.file}) && { wait $! || true; }`].join('\n');
+  return [
+    'pushgate_plan_text="$(mktemp)"',
+    `{`,
+    command,
+    `} > >(tee "$pushgate_plan_text") && { wait $! || true; } && { mv -f -- "$pushgate_plan_text" ${PLAN_TEXT.file} || true; }`,
+  ].join('\n');
 }

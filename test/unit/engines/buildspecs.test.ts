@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -260,8 +260,8 @@ describe('buildspecFor', () => {
       ASSUME_PLAN_ROLE,
       `cd "$CODEBUILD_SRC_DIR"/'dns'`,
       './dns check',
-      // In the build's own shell, its output also copied to plan.txt.
-      '{\n./dns plan --out out/dns.plan\n} > >(tee plan.txt) && { wait $! || true; }',
+      // In the build's own shell, its output also copied to plan.txt (put in place once it is done).
+      'pushgate_plan_text="$(mktemp)"\n{\n./dns plan --out out/dns.plan\n} > >(tee "$pushgate_plan_text") && { wait $! || true; } && { mv -f -- "$pushgate_plan_text" plan.txt || true; }',
     ]);
     expect(commands[4]).toContain("cp -- 'out/dns.plan' plan.bin");
     expect(commands[4]).toContain("cp -- 'out/plan.json' plan.json");
@@ -272,6 +272,26 @@ describe('buildspecFor', () => {
       UPLOAD_PLAN_JSON,
       UPLOAD_PLAN_TXT,
     ]);
+  });
+
+  it('command plan: the plan command never sees plan.txt in its directory, which holds its output after', () => {
+    const { target, options } = targetOf(config, 'dns', 'prod');
+    // A plan command that lists its own directory, as dirsync.mjs does before it plans to publish it.
+    const project = { ...options.project, command: { ...options.project.command!, plan: 'ls -A' } };
+    const teed = commandsOf(buildspecFor(target, { ...options, project }, run, true).plan)[2]!;
+    const dir = mkdtempSync(join(tmpdir(), 'pushgate-tee-'));
+    try {
+      writeFileSync(join(dir, 'main.tf'), '');
+      // The race it closes was there one time in a few: try it often.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        rmSync(join(dir, 'plan.txt'), { force: true });
+        const stdout = execFileSync('bash', ['-c', teed], { cwd: dir, encoding: 'utf8' });
+        expect(stdout.split('\n').filter(Boolean)).toEqual(['main.tf']);
+        expect(readFileSync(join(dir, 'plan.txt'), 'utf8')).toBe('main.tf\n');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("command apply: the verified plan goes back to planFile, then the user's apply runs", () => {
