@@ -427,6 +427,36 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
     });
   }
 
+  /**
+   * One consistent read of a lock's partition: the lock item (held or released) and its queue
+   * tickets in queue order, split into those still counting (isAlive at `at`) and dead ones.
+   */
+  async function readPartition(
+    key: TargetKey,
+    at: Date,
+  ): Promise<{ item: LockItem | ReleasedLockItem | undefined; alive: TicketItem[]; dead: TicketItem[] }> {
+    const nowIso = at.toISOString();
+    const aliveSince = new Date(at.getTime() - DEFAULT_WAITER_TTL_SECONDS * 1000).toISOString();
+    const partition: { item: LockItem | ReleasedLockItem | undefined; alive: TicketItem[]; dead: TicketItem[] } = {
+      item: undefined,
+      alive: [],
+      dead: [],
+    };
+    for await (const item of queryItems(client, {
+      TableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': lockPk(key) },
+      ConsistentRead: true,
+    })) {
+      if (item.sk === lockKey(key).sk) partition.item = item as unknown as LockItem | ReleasedLockItem;
+      else if (typeof item.sk === 'string' && item.sk.startsWith(TICKET_SK_PREFIX)) {
+        const ticket = item as unknown as TicketItem;
+        (isAlive(ticket, nowIso, aliveSince) ? partition.alive : partition.dead).push(ticket);
+      }
+    }
+    return partition;
+  }
+
   async function listLocks(repo: string, now?: Date): Promise<HeldLockRecord[]> {
     return storeCall(`listLocks ${repo}`, async () => {
       const at = now ?? clock();
@@ -441,31 +471,16 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
       const locks: HeldLockRecord[] = [];
       for (const entry of found) {
         const key = { repo, project: entry.project as string, environment: entry.environment as string };
-        let lock: LockItem | undefined;
-        const waiting: HeldLockRecord['waiting'] = [];
-        for await (const item of queryItems(client, {
-          TableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': lockPk(key) },
-          ConsistentRead: true,
-        })) {
-          if (item.sk === lockKey(key).sk) {
-            const read = item as unknown as LockItem | ReleasedLockItem;
-            if (isHeld(read)) lock = read;
-          } else if (typeof item.sk === 'string' && item.sk.startsWith(TICKET_SK_PREFIX)) {
-            const ticket = item as unknown as TicketItem;
-            // The same test as acquireLock's: parked until its wait ends, else asked within the waiter TTL.
-            if (isAlive(ticket, nowIso, new Date(at.getTime() - DEFAULT_WAITER_TTL_SECONDS * 1000).toISOString())) {
-              waiting.push({
-                owner: ticket.owner,
-                position: ticket.position,
-                seenAt: ticket.seenAt,
-                ...(ticket.queuedAt === undefined ? {} : { waitingSince: ticket.queuedAt }),
-                ...(ticket.taskToken === undefined ? {} : { parked: true }),
-              });
-            }
-          }
-        }
+        const { item, alive } = await readPartition(key, at);
+        const lock = isHeld(item) ? item : undefined;
+        // The same test as acquireLock's: parked until its wait ends, else asked within the waiter TTL.
+        const waiting: HeldLockRecord['waiting'] = alive.map((ticket) => ({
+          owner: ticket.owner,
+          position: ticket.position,
+          seenAt: ticket.seenAt,
+          ...(ticket.queuedAt === undefined ? {} : { waitingSince: ticket.queuedAt }),
+          ...(ticket.taskToken === undefined ? {} : { parked: true }),
+        }));
         if (lock === undefined) continue;
         locks.push({ ...lockRecord(lock, nowIso), waiting: waiting.filter((w) => w.owner !== lock.owner) });
       }
@@ -526,28 +541,13 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
     return storeCall(`lockQueue ${lockPk(key)}`, async () => {
       const at = now ?? clock();
       const nowIso = at.toISOString();
-      const aliveSince = new Date(at.getTime() - DEFAULT_WAITER_TTL_SECONDS * 1000).toISOString();
-      const queue: LockQueue = { tickets: [] };
-      const dead: TicketItem[] = [];
-      for await (const item of queryItems(client, {
-        TableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': lockPk(key) },
-        ConsistentRead: true,
-      })) {
-        if (item.sk === lockKey(key).sk) {
-          const found = item as unknown as LockItem | ReleasedLockItem;
-          if (isHeld(found))
-            queue.holder = { ...lockRecord(found, nowIso), ...(found.position ? { position: found.position } : {}) };
-          const last = found as LockItem;
-          if (last.lastPosition) queue.lastPosition = last.lastPosition;
-          if (last.lastOwner) queue.lastOwner = last.lastOwner;
-        } else if (typeof item.sk === 'string' && item.sk.startsWith(TICKET_SK_PREFIX)) {
-          const ticket = item as unknown as TicketItem;
-          if (isAlive(ticket, nowIso, aliveSince)) queue.tickets.push(lockTicket(ticket));
-          else dead.push(ticket);
-        }
-      }
+      const { item, alive, dead } = await readPartition(key, at);
+      const queue: LockQueue = { tickets: alive.map(lockTicket) };
+      if (isHeld(item))
+        queue.holder = { ...lockRecord(item, nowIso), ...(item.position ? { position: item.position } : {}) };
+      const last = item as LockItem | undefined;
+      if (last?.lastPosition) queue.lastPosition = last.lastPosition;
+      if (last?.lastOwner) queue.lastOwner = last.lastOwner;
       // Dead parked tickets would stay in the sweep's index until TTL: drop them now.
       await Promise.all(dead.map(dropDeadTicket));
       return queue;
