@@ -20,6 +20,8 @@ interface StateInput {
   repo?: string;
   sha?: string;
   target?: { project?: string; environment?: string };
+  /** Set in a child execution's input (state-machines/targets.asl.yml). */
+  chunk?: unknown;
 }
 
 /**
@@ -30,9 +32,15 @@ interface StateInput {
 export function createRunProgress(options: { store: RunStore & TargetStore; write: (line: string) => void }) {
   const { store, write } = options;
   const runIds = new Map<string, string>();
+  const children = new Set<string>();
   return async function onEvent(event: HistoryEvent, execution: ExecutionSummary): Promise<void> {
     if (event.type === 'ExecutionStarted') {
       const input = parse(event.executionStartedEventDetails?.input);
+      // A child execution (one chunk of the run's targets): its steps are the run's, printed below.
+      if (input?.chunk) {
+        children.add(execution.executionArn);
+        return;
+      }
       if (input?.runId) runIds.set(execution.executionArn, input.runId);
       write(`▶ run ${input?.runId ?? execution.name} ${input?.repo ?? ''}@${(input?.sha ?? '').slice(0, 7)}`);
       return;
@@ -45,6 +53,7 @@ export function createRunProgress(options: { store: RunStore & TargetStore; writ
     }
     if (event.type !== 'ExecutionSucceeded' && event.type !== 'ExecutionFailed' && event.type !== 'ExecutionAborted')
       return;
+    if (children.delete(execution.executionArn)) return;
     const runId = runIds.get(execution.executionArn);
     runIds.delete(execution.executionArn);
     const run = runId ? await store.getRun(runId).catch(() => undefined) : undefined;

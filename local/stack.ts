@@ -194,6 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const githubToken = `ghs_local${randomBytes(16).toString('hex')}`;
     const tableName = `${SERVICE}-${STAGE}`;
     const bucket = `${SERVICE}-${STAGE}-artifacts`;
+    const buildspecBucket = `${SERVICE}-${STAGE}-buildspecs`;
     const region = 'us-east-1';
     const preferred = (service: keyof LocalPorts) => ({
       start: <T>(start: (port: number) => Promise<T>) =>
@@ -205,7 +206,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stops.push(() => dynamodb.stop());
     const s3 = await preferred('s3').start((port) =>
-      startS3({ bucket, port, credentials, ...(dataDir ? { dataDir } : {}) }),
+      startS3({ bucket, buckets: [buildspecBucket], port, credentials, ...(dataDir ? { dataDir } : {}) }),
     );
     stops.push(() => s3.stop());
     const slack = await preferred('slack').start((port) =>
@@ -279,6 +280,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let driftCheck: LocalLambdaHandler | undefined;
     let lockSweep: LocalLambdaHandler | undefined;
     const statusChanges = (event: HistoryEvent, execution: ExecutionSummary) => {
+      // The rule in serverless.yml matches the deploy state machine only: a child execution's end is
+      // its parent's RunTargets result. (Test-only state machines stand for the deploy workflow.)
+      if (execution.stateMachineArn === targetsStateMachineArn) return;
       if (event.type === 'ExecutionStarted') {
         inputs.set(execution.executionArn, event.executionStartedEventDetails?.input ?? '{}');
         return;
@@ -359,11 +363,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       GITHUB_API_URL: github.url,
     };
     const stateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:${SERVICE}-${STAGE}-deploy`;
+    const targetsStateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:${SERVICE}-${STAGE}-targets`;
     // The handlers read their configuration from the environment, as on Lambda.
     Object.assign(process.env, env, {
       PUSHGATE_LOCAL: '1',
       TABLE_NAME: tableName,
       ARTIFACT_BUCKET: bucket,
+      BUILDSPEC_BUCKET: buildspecBucket,
       APPLY_PROJECT_NAME: `${SERVICE}-${STAGE}-apply`,
       STATE_MACHINE_ARN: stateMachineArn,
       ALLOWED_REPOS: (options.allowedRepos ?? ['local/*']).join(','),
@@ -412,13 +418,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!lockSweep) throw new Error('serverless.yml has no lockSweep function');
     const lockSweepHandler = lockSweep;
 
-    const definition = loadDefinition(join(ROOT, 'state-machines/deploy.asl.yml'), {
-      functionArn: (name) => `arn:aws:lambda:${region}:000000000000:function:${SERVICE}-${STAGE}-${name}`,
-      functions: functions.map((fn) => fn.name),
-      vars: customVars(serverless),
-      refs: {},
-    });
-    sfn.stepFunctions.createStateMachine(`${SERVICE}-${STAGE}-deploy`, definition);
+    // The targets state machine first: the deploy state machine starts its executions (RunTargets).
+    for (const name of ['targets', 'deploy']) {
+      const definition = loadDefinition(join(ROOT, `state-machines/${name}.asl.yml`), {
+        functionArn: (fn) => `arn:aws:lambda:${region}:000000000000:function:${SERVICE}-${STAGE}-${fn}`,
+        functions: functions.map((fn) => fn.name),
+        vars: customVars(serverless),
+        refs: { TargetsStateMachine: targetsStateMachineArn },
+      });
+      sfn.stepFunctions.createStateMachine(`${SERVICE}-${STAGE}-${name}`, definition);
+    }
 
     const routes = {
       [WEBHOOK_PATH]: { functionName: `${SERVICE}-${STAGE}-webhook`, handler: webhook },

@@ -38,7 +38,7 @@ export function runCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (runId: string, options: { table?: string; json?: boolean }) => {
       // Loaded here: the AWS SDK is most of the CLI's start time, and `--help` should not pay for it.
-      const [{ storeFromEnv }, { readExecutionHistory, ExecutionHistoryUnavailableError }, timeline, links] =
+      const [{ storeFromEnv }, { readRunHistories, ExecutionHistoryUnavailableError }, timeline, links] =
         await Promise.all([
           import('../lib/store-from-env.ts'),
           import('../lib/read-execution-history.ts'),
@@ -59,7 +59,8 @@ export function runCommand(): Command {
         timelineUnavailable = 'the run has no execution';
       } else {
         try {
-          executionTimeline = timeline.executionTimeline(await readExecutionHistory(run.executionArn));
+          const { events, children } = await readRunHistories(run.executionArn);
+          executionTimeline = timeline.runTimeline(events, children);
         } catch (error) {
           if (!(error instanceof ExecutionHistoryUnavailableError)) throw error;
           timelineUnavailable = error.message;

@@ -185,3 +185,19 @@ export function executionTimeline(events: readonly HistoryEvent[]): {
   }
   return { states, execution };
 }
+
+/**
+ * A run's timeline: its execution's states and those of its child executions (one per chunk of
+ * targets, state-machines/targets.asl.yml), each read on its own (event ids are per execution) and
+ * merged in the order they were entered. The outcome is the run's execution's.
+ */
+export function runTimeline(
+  events: readonly HistoryEvent[],
+  children: readonly (readonly HistoryEvent[])[],
+): ReturnType<typeof executionTimeline> {
+  const own = executionTimeline(events);
+  const states = [...own.states, ...children.flatMap((child) => executionTimeline(child).states)];
+  // A stable sort: equal times keep the run's own states first.
+  states.sort((a, b) => Date.parse(a.enteredAt) - Date.parse(b.enteredAt));
+  return { states, execution: own.execution };
+}

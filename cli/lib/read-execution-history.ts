@@ -1,5 +1,6 @@
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { PushgateError } from '../../functions/lib/errors.ts';
+import { childExecutionArns } from '../../functions/lib/workflow/child-executions.ts';
 
 /** The execution's history could not be read (gone, or Step Functions said no): why, for the report. */
 export class ExecutionHistoryUnavailableError extends PushgateError {}
@@ -31,6 +32,25 @@ export async function readExecutionHistory(executionArn: string, client?: SFNCli
       });
     }
     throw error;
+  } finally {
+    if (!client) sfn.destroy();
+  }
+}
+
+/**
+ * The history of a run's execution and, one by one, of the child executions it started (one per
+ * chunk of targets): `children` in the order they were started.
+ */
+export async function readRunHistories(
+  executionArn: string,
+  client?: SFNClient,
+): Promise<{ events: HistoryEvent[]; children: HistoryEvent[][] }> {
+  const sfn = client ?? new SFNClient({});
+  try {
+    const events = await readExecutionHistory(executionArn, sfn);
+    const children: HistoryEvent[][] = [];
+    for (const child of childExecutionArns(events)) children.push(await readExecutionHistory(child, sfn));
+    return { events, children };
   } finally {
     if (!client) sfn.destroy();
   }

@@ -12,7 +12,9 @@ import { runtimeFeedback } from '../lib/runtime/feedback.ts';
 import { functionLogger } from '../lib/runtime/logger.ts';
 import { stepHandler, type StepObservability, type StepScope } from '../lib/runtime/step-handler.ts';
 import { runtimeStore } from '../lib/runtime/store.ts';
-import { RunRequest, type ValidatedRun } from '../lib/workflow/contract.ts';
+import { stageRun, type StageStores } from '../lib/run/stage-run.ts';
+import { runtimeBuildspecObjects, runtimeRunObjects } from '../lib/runtime/run-objects.ts';
+import { RunRequest, type StagedRun } from '../lib/workflow/contract.ts';
 import { parseStepInput } from '../lib/workflow/parse-step-input.ts';
 
 export interface ValidateHandlerDeps {
@@ -24,6 +26,8 @@ export interface ValidateHandlerDeps {
   gitHost: () => Promise<GitHost & Pick<PullRequestComments, 'createComment'>>;
   /** Tells GitHub and Slack that the run started (pending statuses, the pull request's comment). */
   feedback?: () => Promise<Pick<RunFeedback, 'runStarted'>>;
+  /** Where the run's targets and buildspecs are stored: the state carries references to them. */
+  objects: () => StageStores;
   logger: Logger;
 }
 
@@ -40,11 +44,13 @@ const defaultDeps = (): ValidateHandlerDeps => ({
   ...leaseFromEnv(),
   gitHost: gitHubFromEnv,
   feedback: () => runtimeFeedback(functionLogger('validate')),
+  objects: () => ({ chunks: runtimeRunObjects(), buildspecs: runtimeBuildspecObjects() }),
   logger: functionLogger('validate'),
 });
 
 /**
- * Step Functions `Validate`: RunRequest → ValidatedRun (which becomes the execution's data). Errors
+ * Step Functions `Validate`: RunRequest → StagedRun (which becomes the execution's data): the
+ * ValidatedRun's targets are stored in the artifact bucket and the state keeps references. Errors
  * keep their names for the state's Retry (GitHostError) and Catch (InvalidConfigError, …).
  */
 export function createHandler(
@@ -52,14 +58,14 @@ export function createHandler(
   observability: Partial<StepObservability> = {},
 ) {
   // Validate logs its own failures, each with what it is (the user's pushgate.yml, the policy, a fault).
-  return stepHandler<ValidatedRun>('validate', (event, step) => validateStep(event, step), {
+  return stepHandler<StagedRun>('validate', (event, step) => validateStep(event, step), {
     logErrors: false,
     ...observability,
   });
 
-  async function validateStep(event: unknown, step: StepScope): Promise<ValidatedRun> {
+  async function validateStep(event: unknown, step: StepScope): Promise<StagedRun> {
     const run = parseStepInput(RunRequest, event, 'Validate');
-    const { store, gitHost, logger, policy, leaseSeconds, feedback } = deps();
+    const { store, gitHost, logger, policy, leaseSeconds, feedback, objects } = deps();
     step.appendKeys({ runId: run.runId, deliveryId: run.deliveryId });
     const host = await gitHost();
     const validate = createValidate({
@@ -74,12 +80,13 @@ export function createHandler(
 
     const keys = { runId: run.runId, deliveryId: run.deliveryId, repo: run.repo, sha: run.sha };
     try {
-      const result = await validate(run);
+      const result = await stageRun(await validate(run), objects());
       logger.info('validated', {
         ...keys,
         planOnly: result.settings.planOnly,
         targetCount: result.targetCount,
         waves: result.waves.length,
+        chunks: result.waves.reduce((sum, wave) => sum + wave.chunks.length, 0),
         skipped: result.skipped,
       });
       // Pending statuses at once, so branch protection shows pushgate working; never fails the run.

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { LocalCodeBuildConfigError } from './errors.ts';
+import { BuildQueueFullError, LocalCodeBuildConfigError } from './errors.ts';
 
 /** A build's place in the queue: `admitted` resolves when it may run; `leave` frees the place or the slot. */
 export interface BuildTicket {
@@ -30,6 +30,35 @@ export function buildConcurrency(option: number | undefined, env: NodeJS.Process
   return parsed.data;
 }
 
+/** What PUSHGATE_LOCAL_BUILD_QUEUE_LIMIT may hold: a whole number of queued builds, 0 for none. */
+const QueueLimit = z.coerce.number().int().min(0);
+
+/** CodeBuild: "The maximum number of builds in a queue is five times the concurrent build limit." */
+export const QUEUED_BUILDS_PER_CONCURRENT_BUILD = 5;
+
+/**
+ * How many builds may wait in QUEUED at once: the option, else PUSHGATE_LOCAL_BUILD_QUEUE_LIMIT, else
+ * five times `concurrency`, as CodeBuild documents its queue. A StartBuild beyond it is refused with
+ * AccountLimitExceededException. https://docs.aws.amazon.com/codebuild/latest/userguide/builds-working.html
+ */
+export function buildQueueLimit(
+  option: number | undefined,
+  concurrency: number,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const raw = option ?? env.PUSHGATE_LOCAL_BUILD_QUEUE_LIMIT;
+  if (raw === undefined || raw === '') return QUEUED_BUILDS_PER_CONCURRENT_BUILD * concurrency;
+  const parsed = QueueLimit.safeParse(raw);
+  if (!parsed.success) {
+    throw new LocalCodeBuildConfigError(
+      `the local build queue limit must be a whole number of at least 0, not ${JSON.stringify(raw)}` +
+        (option === undefined ? ' (PUSHGATE_LOCAL_BUILD_QUEUE_LIMIT)' : ''),
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
+
 /**
  * CodeBuild's queue on this machine: at most `limit` builds run; the others wait, first in, first out,
  * as builds beyond an account's concurrent build quota wait in the QUEUED phase.
@@ -39,7 +68,19 @@ export class BuildQueue {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(readonly limit: number) {}
+  /**
+   * @param limit builds that run at once
+   * @param queueLimit builds that may wait; `enter` refuses one more (Infinity: no ceiling)
+   */
+  constructor(
+    readonly limit: number,
+    readonly queueLimit: number = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Whether a build entering now would have to wait although the queue is full: CodeBuild refuses its StartBuild. */
+  get full(): boolean {
+    return !this.admitsNow() && this.waiting.length >= this.queueLimit;
+  }
 
   /** Builds running now. */
   get active(): number {
@@ -51,7 +92,9 @@ export class BuildQueue {
     return this.waiting.length;
   }
 
+  /** A place for one build; throws BuildQueueFullError when it would wait in a full queue (check `full` first). */
   enter(): BuildTicket {
+    if (this.full) throw new BuildQueueFullError(this.queueLimit);
     let state: 'waiting' | 'running' | 'left' = 'waiting';
     let resolve!: () => void;
     const admitted = new Promise<void>((done) => (resolve = done));
@@ -60,7 +103,7 @@ export class BuildQueue {
       this.running += 1;
       resolve();
     };
-    if (this.running < this.limit && this.waiting.length === 0) admit();
+    if (this.admitsNow()) admit();
     else this.waiting.push(admit);
     return {
       admitted,
@@ -76,6 +119,10 @@ export class BuildQueue {
         state = 'left';
       },
     };
+  }
+
+  private admitsNow(): boolean {
+    return this.running < this.limit && this.waiting.length === 0;
   }
 
   private next(): void {

@@ -66,3 +66,13 @@ export function parseBuildspec(text: string): Buildspec {
 export function isInlineBuildspec(value: string): boolean {
   return /\n/.test(value.trim()) || /^\s*version\s*:/m.test(value);
 }
+
+/**
+ * `buildspecOverride` as an S3 object's ARN (`arn:aws:s3:::bucket/key`), as CodeBuild takes a
+ * buildspec stored in S3; undefined for anything else (inline YAML, a path in the source).
+ * https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html#CodeBuild-StartBuild-request-buildspecOverride
+ */
+export function s3BuildspecLocation(value: string): { bucket: string; key: string } | undefined {
+  const match = /^arn:aws[a-z-]*:s3:::([^/\s]+)\/(\S.*)$/.exec(value.trim());
+  return match ? { bucket: match[1]!, key: match[2]! } : undefined;
+}

@@ -12,9 +12,10 @@ import type {
 import { resolveBuildEnvironment, type LocalBuildEnvironment } from './build-environment.ts';
 import type { LogsApi } from '../logs/logs-api.ts';
 import { BuildLogWriter } from './build-log-writer.ts';
-import { BuildQueue, buildConcurrency } from './build-queue.ts';
+import { BuildQueue, buildConcurrency, buildQueueLimit } from './build-queue.ts';
 import type { CodeBuildApi } from './codebuild-api.ts';
-import { LocalCodeBuildError } from './errors.ts';
+import { BuildQueueFullError, LocalCodeBuildError } from './errors.ts';
+import { s3ObjectReader, type ReadS3Object } from './read-s3-object.ts';
 import { BuildRun } from './run-build.ts';
 
 export interface LocalCodeBuildProject {
@@ -69,6 +70,16 @@ export interface LocalCodeBuildOptions {
    * else the machine's parallelism (at least 2).
    */
   concurrency?: number;
+  /**
+   * How many builds may wait in QUEUED; StartBuild beyond it fails with AccountLimitExceededException,
+   * as CodeBuild's does. Default: PUSHGATE_LOCAL_BUILD_QUEUE_LIMIT, else five times `concurrency` (CodeBuild's rule).
+   */
+  queueLimit?: number;
+  /**
+   * Reads a `BuildspecOverride` given as `arn:aws:s3:::bucket/key`. Default: the S3 that `env` names
+   * (AWS_ENDPOINT_URL_S3, with its AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), as the local stack sets it.
+   */
+  readS3Object?: ReadS3Object;
 }
 
 export interface LocalCodeBuild extends CodeBuildApi {
@@ -80,8 +91,8 @@ export interface LocalCodeBuild extends CodeBuildApi {
   waitForBuild(buildId: string): Promise<Build>;
   /** Stops every running build and waits for them to finish. */
   close(): Promise<void>;
-  /** How many builds may run at once, and how many run and wait now. */
-  capacity(): { limit: number; running: number; queued: number };
+  /** How many builds may run at once and wait at most, and how many run and wait now. */
+  capacity(): { limit: number; queueLimit: number; running: number; queued: number };
 }
 
 /** The directory of the `aws` stand-in put first on every build's PATH. */
@@ -107,7 +118,10 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
   const accountId = options.accountId ?? '000000000000';
   const builds = new Map<string, BuildRecord>();
   const buildNumbers = new Map<string, number>();
-  const queue = new BuildQueue(buildConcurrency(options.concurrency));
+  const concurrency = buildConcurrency(options.concurrency);
+  const queue = new BuildQueue(concurrency, buildQueueLimit(options.queueLimit, concurrency));
+  const s3 = options.readS3Object ? undefined : s3ObjectReader({ ...options.env }, region);
+  const readS3Object = options.readS3Object ?? s3!.read;
   const baseEnv = {
     ...Object.fromEntries(
       Object.entries(process.env).filter(
@@ -135,6 +149,9 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
     }
     // Refused before the build exists, as CodeBuild refuses an invalid StartBuild.
     const resolved = resolveBuildEnvironment(project, input);
+    // CodeBuild refuses a build that would wait in a full queue; the build does not exist then.
+    if (queue.full)
+      throw new LocalCodeBuildError('AccountLimitExceededException', new BuildQueueFullError(queue.queueLimit).message);
     const uuid = randomUUID();
     const id = `${projectName}:${uuid}`;
     const buildNumber = (buildNumbers.get(projectName) ?? 0) + 1;
@@ -219,6 +236,7 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
       region,
       secrets: options.secrets ?? {},
       resolveSourceLocation: options.resolveSourceLocation,
+      readS3Object,
       log: (line) => {
         logs.push(line);
         writer?.write(line);
@@ -271,12 +289,13 @@ export function createLocalCodeBuild(options: LocalCodeBuildOptions): LocalCodeB
       return snapshot(record.build);
     },
     capacity() {
-      return { limit: queue.limit, running: queue.active, queued: queue.queued };
+      return { limit: queue.limit, queueLimit: queue.queueLimit, running: queue.active, queued: queue.queued };
     },
     async close() {
       const running = [...builds.values()].filter((record) => !record.build.buildComplete);
       for (const record of running) record.run.stop();
       await Promise.all(running.map((record) => record.run.done));
+      s3?.close();
     },
   };
 }

@@ -22,5 +22,16 @@ export class LocalCodeBuildError extends PushgateError {
 /** The buildspec could not be read or is not a buildspec 0.2 CodeBuild would accept. */
 export class BuildspecError extends PushgateError {}
 
+/** The buildspec named by an S3 ARN could not be downloaded (no such object, no access, no S3). */
+export class BuildspecDownloadError extends PushgateError {}
+
 /** The local CodeBuild was configured with a value it cannot use (e.g. PUSHGATE_LOCAL_BUILD_CONCURRENCY). */
 export class LocalCodeBuildConfigError extends PushgateError {}
+
+/** A build would wait in a queue that already holds as many builds as CodeBuild allows. */
+export class BuildQueueFullError extends PushgateError {
+  constructor(readonly queueLimit: number) {
+    // CodeBuild's own words (StartBuild's AccountLimitExceededException).
+    super(`Cannot have more than ${queueLimit} builds in queue for the account`);
+  }
+}

@@ -5,12 +5,14 @@ import type { Build, BuildPhase, BuildPhaseType, EnvironmentVariable, StatusType
 import {
   isInlineBuildspec,
   parseBuildspec,
+  s3BuildspecLocation,
   type Buildspec,
   type BuildspecPhase,
   type BuildspecPhaseName,
 } from './buildspec.ts';
 import type { BuildTicket } from './build-queue.ts';
-import { BuildspecError } from './errors.ts';
+import { BuildspecDownloadError, BuildspecError } from './errors.ts';
+import type { ReadS3Object } from './read-s3-object.ts';
 import { ShellSession } from './shell-session.ts';
 
 /** Everything one build needs; the build object is owned (and updated in place) by the run. */
@@ -37,6 +39,8 @@ export interface BuildRunOptions {
   /** Values of PARAMETER_STORE / SECRETS_MANAGER variables, by parameter name or secret id. */
   secrets: Record<string, string>;
   resolveSourceLocation?: (location: string) => string;
+  /** Reads a buildspec given as `arn:aws:s3:::bucket/key`. */
+  readS3Object: ReadS3Object;
   /** Receives every log line (already masked). */
   log: (line: string) => void;
   /** Sends the log lines written so far to CloudWatch Logs; awaited before the build is complete. */
@@ -147,6 +151,7 @@ export class BuildRun {
           buildspec = parseBuildspec(await this.readBuildspec(srcDir));
         } catch (error) {
           if (error instanceof BuildspecError) return { statusCode: 'YAML_FILE_ERROR', message: error.message };
+          if (error instanceof BuildspecDownloadError) return { statusCode: 'CLIENT_ERROR', message: error.message };
           throw error;
         }
         const fromBuildspec = this.resolveVariables([
@@ -358,6 +363,18 @@ export class BuildRun {
   private async readBuildspec(srcDir: string): Promise<string> {
     const value = this.options.source.buildspec;
     if (value !== undefined && value.trim() !== '' && isInlineBuildspec(value)) return value;
+    const inS3 = value === undefined ? undefined : s3BuildspecLocation(value);
+    if (inS3) {
+      try {
+        return await this.options.readS3Object(inS3.bucket, inS3.key);
+      } catch (error) {
+        const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
+        throw new BuildspecDownloadError(
+          `failed to download the buildspec ${value!.trim()}: ${name}${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+    }
     const path = resolve(srcDir, value?.trim() || 'buildspec.yml');
     const inside = relative(srcDir, path);
     if (inside.startsWith('..') || isAbsolute(inside))

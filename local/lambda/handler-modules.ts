@@ -7,6 +7,7 @@
 export const handlerModules: Readonly<Record<string, () => Promise<object>>> = {
   'functions/webhook/handler': () => import('../../functions/webhook/handler.ts'),
   'functions/validate/handler': () => import('../../functions/validate/handler.ts'),
+  'functions/load-targets/handler': () => import('../../functions/load-targets/handler.ts'),
   'functions/acquire-lock/handler': () => import('../../functions/acquire-lock/handler.ts'),
   'functions/wait-for-lock/handler': () => import('../../functions/wait-for-lock/handler.ts'),
   'functions/lock-sweep/handler': () => import('../../functions/lock-sweep/handler.ts'),

@@ -11,6 +11,8 @@ import { BodyTooLargeError, listenOnLoopback, readBody, replayRequest } from '..
 export interface StartS3Options {
   /** The artifact bucket (plans, their JSON), created at start. */
   bucket: string;
+  /** More buckets created at start (the buildspec bucket). */
+  buckets?: string[];
   /** Keep objects in `<dataDir>/s3` across restarts; a temporary directory (removed at stop) when absent. */
   dataDir?: string;
   port?: number;
@@ -63,7 +65,7 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
     // s3rver cannot check SigV4 signatures (it lets them all through); verifyThenServe below does.
     allowMismatchedSignatures: true,
     vhostBuckets: false,
-    configureBuckets: [{ name: options.bucket }],
+    configureBuckets: [options.bucket, ...(options.buckets ?? [])].map((name) => ({ name })),
   });
   await s3rver.configureBuckets();
   const s3rverListener = s3rver.callback();

@@ -168,6 +168,19 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
     region,
     pollIntervalMs: options.syncPollIntervalMs ?? 250,
     logError: (message, error) => logger.error(message, { error }),
+    // Child executions (states:startExecution.sync:2) run in this same Step Functions.
+    executions: {
+      start: (request) => startExecution(request),
+      wait: async (executionArn) => {
+        const record = execution(executionArn);
+        await record.done;
+        return describe(record);
+      },
+      stop: (executionArn, error, cause) => {
+        const record = execution(executionArn);
+        if (record.status === 'RUNNING') record.stop(error, cause);
+      },
+    },
   };
 
   function machine(arn: string): MachineRecord {

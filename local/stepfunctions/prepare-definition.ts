@@ -6,6 +6,7 @@ export type TaskKind =
   | 'lambda:invoke.waitForTaskToken'
   | 'codebuild:startBuild'
   | 'codebuild:startBuild.sync'
+  | 'states:startExecution.sync:2'
   | 'dynamodb';
 
 /** One Task state of the definition, with what the local handler needs to run it. */
@@ -49,7 +50,7 @@ export interface PreparedDefinition {
 export const UNBOUNDED_TASK_TIMEOUT_SECONDS = 2_147_483;
 
 const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]+:[^:]+:function:[^:]+(:[^:]+)?$/;
-const INTEGRATION = /^arn:[^:]+:states:::([a-z0-9-]+):([A-Za-z]+)(\.sync|\.waitForTaskToken)?$/;
+const INTEGRATION = /^arn:[^:]+:states:::([a-z0-9-]+):([A-Za-z]+)(\.sync:2|\.sync|\.waitForTaskToken)?$/;
 const DYNAMODB_OPERATIONS = new Set(['putItem', 'getItem', 'updateItem', 'deleteItem']);
 const SUB_MACHINE_KEYS = ['ItemProcessor', 'Iterator', 'Branches'];
 
@@ -145,7 +146,8 @@ function classify(stateName: string, state: Record<string, unknown>): TaskSpec {
       kind === 'lambda:invoke' ||
       kind === 'lambda:invoke.waitForTaskToken' ||
       kind === 'codebuild:startBuild' ||
-      kind === 'codebuild:startBuild.sync'
+      kind === 'codebuild:startBuild.sync' ||
+      kind === 'states:startExecution.sync:2'
     ) {
       return { ...base, kind, eventResourceType: service!, eventResource };
     }
@@ -156,7 +158,7 @@ function classify(stateName: string, state: Record<string, unknown>): TaskSpec {
   throw new LocalStepFunctionsError(
     'InvalidDefinition',
     `the Task state ${stateName} uses ${resource || 'no Resource'}, which the local Step Functions cannot run ` +
-      '(it runs Lambda function ARNs, lambda:invoke[.waitForTaskToken], codebuild:startBuild[.sync] and dynamodb:putItem/getItem/updateItem/deleteItem)',
+      '(it runs Lambda function ARNs, lambda:invoke[.waitForTaskToken], codebuild:startBuild[.sync], states:startExecution.sync:2 and dynamodb:putItem/getItem/updateItem/deleteItem)',
   );
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Build, StartBuildInput } from '@aws-sdk/client-codebuild';
+import type { DescribeExecutionOutput, StartExecutionOutput } from '@aws-sdk/client-sfn';
 import {
   DeleteItemCommand,
   GetItemCommand,
@@ -9,6 +10,7 @@ import {
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { CodeBuildApi } from '../codebuild/codebuild-api.ts';
+import { LocalCodeBuildError } from '../codebuild/errors.ts';
 import { StatesTaskError } from './errors.ts';
 import { json, type ExecutionHistory, type NewHistoryEvent } from './execution-history.ts';
 import { lambdaTaskError, type InvokeLambda } from './lambda-invoker.ts';
@@ -32,6 +34,16 @@ export interface TaskDeps {
   /** How often a `.sync` task polls BatchGetBuilds. */
   pollIntervalMs: number;
   logError: (message: string, error: unknown) => void;
+  /** The Step Functions these tasks run in, for child executions (states:startExecution.sync:2). */
+  executions: ChildExecutions;
+}
+
+/** What a states:startExecution.sync:2 task needs of the Step Functions it runs in. */
+export interface ChildExecutions {
+  start(request: { stateMachineArn: string; name?: string; input?: string }): StartExecutionOutput;
+  /** Resolves once the execution has ended. */
+  wait(executionArn: string): Promise<DescribeExecutionOutput>;
+  stop(executionArn: string, error?: string, cause?: string): void;
 }
 
 /** One attempt of a Task state, as the execution saw it when the library evaluated its Parameters. */
@@ -77,6 +89,7 @@ const KIND_HANDLERS: Record<TaskSpec['kind'], KindHandler> = {
   'lambda:invoke.waitForTaskToken': runLambdaInvokeWaitForToken,
   'codebuild:startBuild': runCodeBuild,
   'codebuild:startBuild.sync': runCodeBuild,
+  'states:startExecution.sync:2': runChildExecution,
   dynamodb: runDynamoDb,
 };
 
@@ -313,8 +326,7 @@ async function runCodeBuild(call: TaskCall): Promise<unknown> {
   try {
     build = (await deps.codebuild.startBuild(camelKeys(call.input) as StartBuildInput)).build;
   } catch (error) {
-    const name = error instanceof Error ? error.name : 'ServiceException';
-    const failure = { error: `CodeBuild.${name}`, cause: error instanceof Error ? error.message : String(error) };
+    const failure = codeBuildFailure(error);
     call.record({ type: 'TaskFailed', taskFailedEventDetails: { ...resourceOf(call), ...failure } });
     throw new StatesTaskError(failure.error, failure.cause, { cause: error });
   }
@@ -344,6 +356,125 @@ async function runCodeBuild(call: TaskCall): Promise<unknown> {
   }
   const output = { Build: pascalKeys(build) };
   if (build.buildStatus === 'SUCCEEDED') return succeeded(call, output);
+  const cause = json(output);
+  call.record({
+    type: 'TaskFailed',
+    taskFailedEventDetails: { ...resourceOf(call), error: 'States.TaskFailed', cause },
+  });
+  throw new StatesTaskError('States.TaskFailed', cause);
+}
+
+/**
+ * The exceptions CodeBuild's API models (its SDKs have a class for each). Step Functions names a
+ * failed call `CodeBuild.<class>`, as it does for its other optimized integrations (e.g.
+ * `CodeBuild.AccountLimitExceededException` when the build queue is full, `DynamoDB.…`, `Lambda.…`);
+ * an error CodeBuild does not model (ThrottlingException, a 5xx) gets the service's base class,
+ * `CodeBuild.AWSCodeBuildException`, as `Lambda.AWSLambdaException` is Lambda's.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+const CODEBUILD_EXCEPTIONS = new Set([
+  'AccountLimitExceededException',
+  'AccountSuspendedException',
+  'InvalidInputException',
+  'OAuthProviderException',
+  'ResourceAlreadyExistsException',
+  'ResourceNotFoundException',
+]);
+
+/**
+ * A failed StartBuild as the task fails: the error name Retry and Catch match, and a Cause worded as
+ * Step Functions words a service's error. The local CodeBuild's own errors carry their API code (`code`);
+ * an SDK client's carry it as their `name`, with `$metadata`; anything else never reached the service.
+ */
+function codeBuildFailure(error: unknown): { error: string; cause: string } {
+  const {
+    name = 'Error',
+    message = String(error),
+    $metadata,
+  } = (error ?? {}) as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number; requestId?: string };
+  };
+  // A network error has no status: it never reached CodeBuild.
+  const errorCode =
+    error instanceof LocalCodeBuildError ? error.code : $metadata?.httpStatusCode === undefined ? undefined : name;
+  if (errorCode === undefined) return { error: 'CodeBuild.SdkClientException', cause: message };
+  const status = $metadata?.httpStatusCode ?? 400;
+  return {
+    error: `CodeBuild.${CODEBUILD_EXCEPTIONS.has(errorCode) ? errorCode : 'AWSCodeBuildException'}`,
+    cause: `${message} (Service: AWSCodeBuild; Status Code: ${status}; Error Code: ${errorCode}; Request ID: ${$metadata?.requestId ?? randomUUID()}; Proxy: null)`,
+  };
+}
+
+// --- Step Functions -------------------------------------------------------------------------------
+
+/**
+ * `arn:aws:states:::states:startExecution.sync:2`: Parameters `{ StateMachineArn, Input, Name }` (Input
+ * an object or JSON text). Waits for the child execution; the output is DescribeExecution's in
+ * PascalCase with Input and Output as JSON (`:2`), timestamps in epoch milliseconds. A child that does
+ * not succeed fails the task with States.TaskFailed and that same JSON as Cause. A stopped parent
+ * stops the child, as Step Functions does for `.sync`.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
+ */
+async function runChildExecution(call: TaskCall): Promise<unknown> {
+  const { deps, signal } = call;
+  const parameters = (call.input ?? {}) as Record<string, unknown>;
+  scheduled(call);
+  let started: StartExecutionOutput;
+  try {
+    if (typeof parameters.StateMachineArn !== 'string')
+      throw Object.assign(new Error('StateMachineArn is required'), { name: 'InvalidArn' });
+    const input = parameters.Input;
+    started = deps.executions.start({
+      stateMachineArn: parameters.StateMachineArn,
+      ...(typeof parameters.Name === 'string' ? { name: parameters.Name } : {}),
+      input: typeof input === 'string' ? input : JSON.stringify(input ?? {}),
+    });
+  } catch (error) {
+    // Named as the API names it, e.g. StepFunctions.ExecutionLimitExceeded (the Step Functions guide's Retry).
+    const name = error instanceof Error ? error.name : 'SdkClientException';
+    const failure = {
+      error: `StepFunctions.${name}`,
+      cause: error instanceof Error ? error.message : String(error),
+    };
+    call.record({ type: 'TaskFailed', taskFailedEventDetails: { ...resourceOf(call), ...failure } });
+    throw new StatesTaskError(failure.error, failure.cause, { cause: error });
+  }
+  const executionArn = started.executionArn ?? '';
+  call.record({
+    type: 'TaskSubmitted',
+    taskSubmittedEventDetails: {
+      ...resourceOf(call),
+      output: json({ ExecutionArn: executionArn, StartDate: started.startDate?.getTime() }),
+      outputDetails: { truncated: false },
+    },
+  });
+  const onStop = () =>
+    deps.executions.stop(executionArn, 'States.Aborted', 'the parent execution stopped, and with it this child');
+  signal.addEventListener('abort', onStop, { once: true });
+  let ended: DescribeExecutionOutput;
+  try {
+    ended = await deps.executions.wait(executionArn);
+  } finally {
+    signal.removeEventListener('abort', onStop);
+  }
+  if (signal.aborted) throw signal.reason as Error;
+  const parse = (text: string | undefined) => (text === undefined ? undefined : (JSON.parse(text) as unknown));
+  const output = {
+    ExecutionArn: ended.executionArn,
+    Input: parse(ended.input),
+    InputDetails: { Included: true },
+    Name: ended.name,
+    ...(ended.output === undefined ? {} : { Output: parse(ended.output), OutputDetails: { Included: true } }),
+    StartDate: ended.startDate?.getTime(),
+    StateMachineArn: ended.stateMachineArn,
+    Status: ended.status,
+    StopDate: ended.stopDate?.getTime(),
+    ...(ended.error === undefined ? {} : { Error: ended.error }),
+    ...(ended.cause === undefined ? {} : { Cause: ended.cause }),
+  };
+  if (ended.status === 'SUCCEEDED') return succeeded(call, output);
   const cause = json(output);
   call.record({
     type: 'TaskFailed',

@@ -148,7 +148,8 @@ describe('pushgate dev: what it prints works where a user pastes it', () => {
       import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
       const sfn = new SFNClient({});
       const { stateMachines } = await sfn.send(new ListStateMachinesCommand({}));
-      const { executions } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: stateMachines[0].stateMachineArn }));
+      const deploy = stateMachines.find((m) => m.name.endsWith('-deploy'));
+      const { executions } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: deploy.stateMachineArn }));
       const { Items } = await new DynamoDBClient({}).send(new ScanCommand({ TableName: process.env.PUSHGATE_TABLE }));
       console.log(JSON.stringify({
         machines: stateMachines.map((m) => m.name),
@@ -158,7 +159,8 @@ describe('pushgate dev: what it prints works where a user pastes it', () => {
     // Run from the repository, where the SDK is installed; a quoted heredoc passes the script as it is.
     const { stdout } = await inShell(`'${process.execPath}' --input-type=module <<'SCRIPT'\n${script}\nSCRIPT`, ROOT);
     const seen = JSON.parse(stdout) as { machines: string[]; executions: string[]; entities: string[] };
-    expect(seen.machines).toEqual(['pushgate-local-deploy']);
+    // The run's workflow and its child, which runs the run's targets in chunks.
+    expect(seen.machines.sort()).toEqual(['pushgate-local-deploy', 'pushgate-local-targets']);
     expect(seen.executions).toEqual(['SUCCEEDED']);
     expect(seen.entities).toEqual(expect.arrayContaining(['delivery', 'run', 'target', 'deployment']));
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { runHistory } from '../../functions/lib/workflow/child-executions.ts';
 import { createDynamoStore } from '../../functions/lib/store/index.ts';
 import type { RunRecord, Store, TargetRecord } from '../../functions/lib/store/types.ts';
 import { isFinal } from '../../functions/lib/status.ts';
@@ -15,6 +16,8 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 export const FIXTURE_BIN = fileURLToPath(new URL('../fixtures/bin/', import.meta.url));
 
 export interface Harness {
+  /** A run's execution's history merged with its child executions' (the targets' steps), by time. */
+  runHistory(executionArn: string): Promise<HistoryEvent[]>;
   root: string;
   stack: LocalStack;
   store: Store;
@@ -67,14 +70,27 @@ export async function startHarness(options: LocalStackOptions = {}): Promise<Har
   });
   const store = createDynamoStore({ tableName: stack.tableName, client });
 
+  /** A run's execution and its child executions (one per chunk of targets), as one timeline. */
+  function runHistoryOf(executionArn: string): Promise<HistoryEvent[]> {
+    return runHistory(executionArn, (arn) => {
+      const events: HistoryEvent[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = stack.stepfunctions.getExecutionHistory({ executionArn: arn, maxResults: 1000, nextToken });
+        events.push(...(page.events ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return events;
+    });
+  }
+
   async function finished(runId: string): Promise<FinishedRun> {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const run = await store.getRun(runId);
       if (run?.executionArn) {
         const execution = await stack.stepfunctions.waitForExecution(run.executionArn, { timeoutMs: 60_000 });
-        const history =
-          stack.stepfunctions.getExecutionHistory({ executionArn: run.executionArn, maxResults: 1000 }).events ?? [];
+        const history = await runHistoryOf(run.executionArn);
         const final = (await store.getRun(runId))!;
         return {
           run: final,
@@ -95,6 +111,7 @@ export async function startHarness(options: LocalStackOptions = {}): Promise<Har
 
   return {
     root,
+    runHistory: runHistoryOf,
     stack,
     store,
     async terraformLog() {

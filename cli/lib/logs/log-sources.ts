@@ -1,6 +1,7 @@
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand, type Build, type CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { childExecutionArns } from '../../../functions/lib/workflow/child-executions.ts';
 
 /** One log event as `pushgate logs` prints it: the message without the newline CodeBuild ends it with. */
 export interface LogLine {
@@ -10,7 +11,10 @@ export interface LogLine {
 
 /** Where `pushgate logs` reads from: Step Functions, CodeBuild and CloudWatch Logs, through the AWS SDK. */
 export interface LogSources {
-  /** The whole execution history, oldest first; empty when the execution is gone. */
+  /**
+   * The whole execution history, oldest first, followed by its child executions' (the targets' steps);
+   * empty when the execution is gone. `running` is the run's own execution's.
+   */
   history(executionArn: string): Promise<{ events: HistoryEvent[]; running: boolean }>;
   /** Builds by id; a build CodeBuild no longer has is missing from the map. */
   builds(ids: readonly string[]): Promise<Map<string, Build>>;
@@ -30,7 +34,7 @@ export function createLogSources(clients: {
   logs: CloudWatchLogsClient;
 }): LogSources {
   return {
-    async history(executionArn) {
+    history: async function history(executionArn: string) {
       const events: HistoryEvent[] = [];
       let nextToken: string | undefined;
       try {
@@ -46,7 +50,10 @@ export function createLogSources(clients: {
         if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return { events: [], running: false };
         throw error;
       }
-      return { events, running: !events.some((event) => ENDED.has(event.type ?? '')) };
+      const running = !events.some((event) => ENDED.has(event.type ?? ''));
+      // The targets' builds are in the child executions (one per chunk of targets).
+      for (const child of childExecutionArns(events)) events.push(...(await history(child)).events);
+      return { events, running };
     },
 
     async builds(ids) {

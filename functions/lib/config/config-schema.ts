@@ -277,6 +277,14 @@ export const PushgateConfig = z
       .max(24 * 60)
       .optional()
       .describe('How long a run waits for a busy target before it fails.'),
+    parallelism: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "The most builds (plans and applies) of one run at once; the other targets wait their turn. At most the platform policy's maxParallelBuilds, which is also the default.",
+      ),
     notify: z
       .strictObject({
         skipped: z

@@ -10,8 +10,17 @@ import { Engine } from '../engines/engine.ts';
  * - the role each environment's plan and apply builds assume (an environment without `applyRole`
  *   cannot be deployed: there is no default role that could deploy anything);
  * - approvals every deploy of an environment needs at least, and who may give them;
- * - whether `/pushgate apply` may deploy before a merge, and which engines may run.
+ * - whether `/pushgate apply` may deploy before a merge, and which engines may run;
+ * - how many builds one run may have at once (`maxParallelBuilds`), whatever `parallelism` asks.
  */
+
+/**
+ * The cap when the policy sets none. CodeBuild's default quota of concurrently running builds is per
+ * compute type and region, in the tens for most (and lower in new accounts): 20 keeps one wide run
+ * from taking them all, and builds past the account's quota wait in CodeBuild's queue anyway.
+ * https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html
+ */
+export const DEFAULT_MAX_PARALLEL_BUILDS = 20;
 
 const NonEmpty = z.string().trim().min(1, 'must not be empty');
 
@@ -77,6 +86,14 @@ export const PlatformPolicy = z
   .strictObject({
     version: z.literal(1, 'expected version: 1'),
     repositories: z.array(PolicyRepositories),
+    maxParallelBuilds: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_MAX_PARALLEL_BUILDS)
+      .describe(
+        `The most builds (plans and applies) one run has at once, for every repository; a pushgate.yml's \`parallelism\` may ask for fewer, never more (default ${DEFAULT_MAX_PARALLEL_BUILDS}). Set it at or under the account's CodeBuild quota of concurrent builds for the compute the builds use.`,
+      ),
     slackUsers: z
       .record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id (U…)'), NonEmpty)
       .default({})

@@ -2,12 +2,13 @@ import type { PushgateConfig } from '../config/config-schema.ts';
 import { InvalidConfigError } from '../config/invalid-config-error.ts';
 import { parseConfig } from '../config/parse-config.ts';
 import { canWrite, type GitHost, type PullRequestInfo } from '../git/git-host.ts';
+import { eachLimited } from '../each-limited.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
 import type { DeploymentRecord, DeploymentStore, RunStore, TargetStore } from '../store/types.ts';
 import { branchMoved } from '../git/branch-moved.ts';
 import { filesBetween, type FilesBetween } from '../git/files-between.ts';
 import type { LoadedPolicy } from '../policy/read-policy.ts';
-import picomatch from 'picomatch';
+import { watchesAny } from '../targets/changed-file-index.ts';
 import { applyConfig } from '../targets/apply-config.ts';
 import { CONFIG_FILE } from '../targets/config-file.ts';
 import {
@@ -25,6 +26,8 @@ import { runRecordInput } from './run-record-input.ts';
 import { neverDeployed, recordedDeployment } from '../rollback/recorded-deployment.ts';
 
 const ZERO_SHA = /^0+$/;
+/** Target records written at once. */
+const RECORD_CONCURRENCY = 16;
 
 export interface ValidateDeps {
   store: RunStore & TargetStore & DeploymentStore;
@@ -282,8 +285,7 @@ async function deployedChanges(
     }
     if (!between.has(deployed.sha)) between.set(deployed.sha, filesBetween(gitHost, run.repo, deployed.sha, run.sha));
     const { files, backwards } = await between.get(deployed.sha)!;
-    const watched = picomatch(project.watch, { dot: true });
-    if (redefined || files === undefined || files.some((file) => watched(file))) {
+    if (redefined || files === undefined || watchesAny(project.watch, files)) {
       changes.set(name, backwards ? { rollbackOf: deployed.sha } : {});
     }
   }
@@ -419,7 +421,8 @@ async function record(
   }
   // A retried Validate finds the run running already; any other status is the store's to refuse.
   if (status !== 'running') await store.setRunStatus(run.runId, 'running', driftIssue ? { driftIssue } : undefined, at);
-  for (const target of result.waves.flat()) {
+  // A few at a time: a first push of a large repository records thousands of targets.
+  await eachLimited(result.waves.flat(), RECORD_CONCURRENCY, async (target) => {
     const key = { runId: run.runId, project: target.project, environment: target.environment };
     try {
       await store.putTarget({ ...key, repo: run.repo, status: 'queued', sha: run.sha }, at);
@@ -429,5 +432,5 @@ async function record(
       // The same target from an earlier attempt; a different commit would be a different run.
       if (existing?.sha !== run.sha) throw error;
     }
-  }
+  });
 }

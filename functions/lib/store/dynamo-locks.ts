@@ -27,6 +27,7 @@ import type {
   LockRecord,
   LockStore,
   LockTicket,
+  ParkedTicket,
   TargetKey,
   UnlockRecord,
 } from './types.ts';
@@ -696,6 +697,32 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
     });
   }
 
+  async function listParkedTickets(): Promise<ParkedTicket[]> {
+    return storeCall('listParkedTickets', async () => {
+      const items = await queryAll(client, {
+        TableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': PARKED_TICKETS_INDEX_PK },
+      });
+      const tickets: ParkedTicket[] = [];
+      for (const item of items) {
+        const { repo, project, environment, owner, position, taskToken } = item as Record<string, unknown>;
+        if (
+          typeof repo !== 'string' ||
+          typeof project !== 'string' ||
+          typeof environment !== 'string' ||
+          typeof owner !== 'string' ||
+          typeof position !== 'string' ||
+          typeof taskToken !== 'string'
+        )
+          continue;
+        tickets.push({ key: { repo, project, environment }, owner, position, taskToken });
+      }
+      return tickets;
+    });
+  }
+
   return {
     acquireLock,
     getLock,
@@ -711,5 +738,6 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
     ticketResumed,
     dropTicket,
     listParkedLocks,
+    listParkedTickets,
   };
 }

@@ -490,6 +490,19 @@ export interface LockStore {
   dropTicket(key: TargetKey, ticket: { owner: string; position: string; taskToken: string }): Promise<void>;
   /** Every lock with a parked ticket, across repositories (the lock sweep's work list). */
   listParkedLocks(): Promise<TargetKey[]>;
+  /**
+   * Every parked ticket with its task token, across repositories: the lock sweep heartbeats each.
+   * Read from an eventually consistent index, so a ticket resumed a moment ago may still be listed.
+   */
+  listParkedTickets(): Promise<ParkedTicket[]>;
+}
+
+/** A ticket parked on its WaitForLock task token (listParkedTickets). The token is never logged. */
+export interface ParkedTicket {
+  key: TargetKey;
+  owner: string;
+  position: string;
+  taskToken: string;
 }
 
 /** The whole store, for code that needs all of it (the CLI, the local stack, tests). */

@@ -7,9 +7,12 @@ import {
   grantEnvironment,
   type EnvironmentGrant,
 } from '../policy/grant-environment.ts';
+import { DEFAULT_MAX_PARALLEL_BUILDS } from '../policy/platform-policy.ts';
 import { PolicyError } from '../policy/policy-error.ts';
 import type { LoadedPolicy } from '../policy/read-policy.ts';
+import { runParallelism } from '../policy/run-parallelism.ts';
 import type { RunRequest, RunSettings, TargetSpec, ValidatedRun } from '../workflow/contract.ts';
+import { watchesAny } from './changed-file-index.ts';
 import { runMode } from './run-mode.ts';
 import { targetCompute } from './target-compute.ts';
 import { targetDefinition } from './target-definition.ts';
@@ -81,7 +84,7 @@ export const targetName = (project: string, environment: string): string => `${p
 export function skippedRun(
   run: RunRequest,
   reason: string,
-  options: { sourceLocation: string; leaseSeconds?: number },
+  options: { sourceLocation: string; leaseSeconds?: number; parallelism?: number },
 ): ValidatedRun {
   return {
     run,
@@ -91,6 +94,8 @@ export function skippedRun(
       leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
       sourceLocation: options.sourceLocation,
       queuePosition: `${run.receivedAt}#${run.runId}`,
+      // Nothing runs; the field is still part of every run's settings.
+      parallelism: options.parallelism ?? DEFAULT_MAX_PARALLEL_BUILDS,
     },
     waves: [],
     targetCount: 0,
@@ -124,8 +129,7 @@ export function decideTargets(input: DecideTargetsInput): ValidatedRun {
       return change === undefined ? [] : [{ candidate, change }];
     }
     if (changedFiles === undefined) return [{ candidate, change: {} }];
-    const watched = picomatch(candidate.project.watch, { dot: true });
-    return changedFiles.some((file) => watched(file)) ? [{ candidate, change: {} }] : [];
+    return watchesAny(candidate.project.watch, changedFiles) ? [{ candidate, change: {} }] : [];
   });
   if (changes.length === 0) {
     if (deployed !== undefined) {
@@ -194,6 +198,7 @@ export function candidateTargets(
     ...(config.lockWaitMinutes === undefined ? {} : { lockWaitMinutes: config.lockWaitMinutes }),
     sourceLocation: input.sourceLocation,
     queuePosition: `${run.receivedAt}#${run.runId}`,
+    parallelism: runParallelism(config.parallelism, policy.policy),
   };
   if ('skipped' in mode) return { settings, skipped: mode.skipped };
 

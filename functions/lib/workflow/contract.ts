@@ -4,7 +4,8 @@ import { Engine } from '../engines/engine.ts';
 import { STATUSES } from '../status.ts';
 
 /**
- * The contract between the states of `state-machines/deploy.asl.yml`: every value a state hands the
+ * The contract between the states of `state-machines/deploy.asl.yml` and of its child executions,
+ * `state-machines/targets.asl.yml`: every value a state hands the
  * next one, as a zod schema, with its type inferred from it. The ASL only moves these fields around
  * with JSONPath; the logic is in the Lambdas, and each handler parses its input with its state's
  * schema here (parseStepInput). One definition per shape: zod drops keys a schema does not name, so
@@ -12,9 +13,13 @@ import { STATUSES } from '../status.ts';
  * test/integration/workflow/contract.test.ts, replays runs and fails on any such field).
  *
  *   execution input   RunRequest
- *   Validate          RunRequest → ValidatedRun (the data of the rest of the execution)
- *   Waves (Map)       item { run, settings, wave }                            WaveItem
- *   Targets (Map)     item { run, settings, target }                          TargetStep
+ *   Validate          RunRequest → StagedRun (the data of the rest of the execution); the domain's
+ *                     ValidatedRun is stored in S3 as TargetChunks, buildspecs as objects of their own
+ *   Waves (Map)       item { runId, wave }                                    WaveItem
+ *   Chunks (Map)      item { runId, chunk }                                   ChunkItem
+ *   RunTargets        a child execution of targets.asl.yml, input            TargetsInput
+ *   (child) LoadTargets  TargetsInput → LoadedTargets
+ *   (child) Targets (Map) item { run, settings, target }                     TargetStep
  *     AcquireLock     AcquireLockInput → LockResult at $.lock (`waiting`: LockTaken sends it to WaitForLock)
  *     WaitForLock     WaitForLockInput (Lambda → WaitForLockOutput); resumed by the handoff, then AcquireLock again
  *     Plan            CodeBuild → PlanBuildResult at $.planBuild
@@ -121,6 +126,8 @@ export const RunSettings = z.object({
   sourceLocation: z.string(),
   /** Sortable queue position of this run for its locks: `<receivedAt>#<runId>`. */
   queuePosition: z.string(),
+  /** The most builds of this run at once (the Targets Map's MaxConcurrencyPath): pushgate.yml's `parallelism`, capped by the policy's `maxParallelBuilds`. */
+  parallelism: z.number().int().positive(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
@@ -181,11 +188,72 @@ export const ValidatedRun = z.object({
 });
 export type ValidatedRun = z.infer<typeof ValidatedRun>;
 
-// --- The two Maps ----------------------------------------------------------------------------------
+// --- Validate's state output: references, not targets ----------------------------------------------
 
-/** An item of the Waves Map (its ItemSelector): the input of the inner Targets Map. */
-export const WaveItem = z.object({ run: RunRequest, settings: RunSettings, wave: z.array(TargetSpec) });
+/**
+ * One chunk of a wave: at most CHUNK_TARGETS targets, stored by Validate as a TargetChunk at
+ * `key` in the artifact bucket and run as one child execution (state-machines/targets.asl.yml) named `name`.
+ */
+export const ChunkRef = z.object({
+  /** `runs/<runId>/chunks/w<wave>-c<index>.json`. */
+  key: z.string().min(1),
+  /** The child execution's name, `<runId>-w<wave>-c<index>`: a retried start finds the same execution. */
+  name: z.string().min(1).max(80),
+  wave: z.number().int().nonnegative(),
+  index: z.number().int().nonnegative(),
+  /** How many targets the chunk holds. */
+  targets: z.number().int().positive(),
+  /** The child's Targets Map MaxConcurrencyPath: how many of its targets plan or apply at once. */
+  concurrency: z.number().int().positive(),
+});
+export type ChunkRef = z.infer<typeof ChunkRef>;
+
+/** One wave, as the Waves Map sees it: its chunks, and how many run at once (the Chunks Map's MaxConcurrencyPath). */
+export const WaveRef = z.object({
+  chunks: z.array(ChunkRef).min(1),
+  concurrency: z.number().int().positive(),
+});
+export type WaveRef = z.infer<typeof WaveRef>;
+
+/**
+ * What the Validate state outputs: the ValidatedRun without its targets, which Validate stored in S3
+ * (chunks of targets, each target's buildspecs an S3 object of its own). Whatever the repository's
+ * size, this stays a few KiB: about 200 bytes per chunk of up to 50 targets.
+ */
+export const StagedRun = z.object({
+  run: RunRequest,
+  settings: RunSettings,
+  waves: z.array(WaveRef),
+  targetCount: z.number().int().nonnegative(),
+  skipped: z.string().optional(),
+});
+export type StagedRun = z.infer<typeof StagedRun>;
+
+/** What Validate stores per chunk, and LoadTargets returns (plus the chunk's reference and concurrency). */
+export const TargetChunk = z.object({ run: RunRequest, settings: RunSettings, targets: z.array(TargetSpec).min(1) });
+export type TargetChunk = z.infer<typeof TargetChunk>;
+
+/** The input of a child execution of the targets state machine (RunTargets' Input). */
+export const TargetsInput = z.object({
+  runId: z.string().min(1),
+  chunk: ChunkRef,
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.string().optional(),
+});
+export type TargetsInput = z.infer<typeof TargetsInput>;
+
+/** LoadTargets' output: the chunk's targets and what every target step reads with them. */
+export const LoadedTargets = TargetChunk.extend({ chunk: ChunkRef, concurrency: z.number().int().positive() });
+export type LoadedTargets = z.infer<typeof LoadedTargets>;
+
+// --- The Maps ----------------------------------------------------------------------------------
+
+/** An item of the Waves Map (its ItemSelector): the input of the inner Chunks Map. */
+export const WaveItem = z.object({ runId: z.string().min(1), wave: WaveRef });
 export type WaveItem = z.infer<typeof WaveItem>;
+
+/** An item of the Chunks Map (its ItemSelector): RunTargets starts the chunk's child execution from it. */
+export const ChunkItem = z.object({ runId: z.string().min(1), chunk: ChunkRef });
+export type ChunkItem = z.infer<typeof ChunkItem>;
 
 /** An item of the Targets Map (its ItemSelector): what every per-target step reads first. */
 export const TargetStep = z.object({ run: RunRequest, settings: RunSettings, target: TargetSpec });

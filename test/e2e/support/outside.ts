@@ -9,6 +9,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { runHistory } from '../../../functions/lib/workflow/child-executions.ts';
 import { isFinal } from '../../../functions/lib/status.ts';
 import {
   currentKey,
@@ -182,13 +183,19 @@ export function outside(info: DevInfo): Outside {
         const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
         return status === 'RUNNING' ? undefined : status;
       });
-      const history: HistoryEvent[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-        history.push(...(page.events ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
+      // The run's execution and its child executions (one per chunk of targets), as one timeline.
+      const history = await runHistory(executionArn, async (arn) => {
+        const events: HistoryEvent[] = [];
+        let nextToken: string | undefined;
+        do {
+          const page = await sfn.send(
+            new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }),
+          );
+          events.push(...(page.events ?? []));
+          nextToken = page.nextToken;
+        } while (nextToken);
+        return events;
+      });
       return {
         run: (await self.getRun(runId))!,
         targets: await self.listTargets(runId),

@@ -86,7 +86,7 @@ describe('the local CodeBuild queue', { timeout: 90_000 }, () => {
         ['QUEUED', undefined],
       ]);
     }
-    expect(codebuild!.capacity()).toEqual({ limit: 1, running: 1, queued: 2 });
+    expect(codebuild!.capacity()).toEqual({ limit: 1, queueLimit: 5, running: 1, queued: 2 });
 
     open('first');
     await codebuild!.waitForBuild(first);
@@ -106,7 +106,7 @@ describe('the local CodeBuild queue', { timeout: 90_000 }, () => {
         ['PROVISIONING', 'SUCCEEDED'],
       ]);
     }
-    expect(codebuild!.capacity()).toEqual({ limit: 1, running: 0, queued: 0 });
+    expect(codebuild!.capacity()).toEqual({ limit: 1, queueLimit: 5, running: 0, queued: 0 });
   });
 
   it('StopBuild of a queued build stops it without running anything, and the next one takes its turn', async () => {
@@ -127,7 +127,7 @@ describe('the local CodeBuild queue', { timeout: 90_000 }, () => {
     ]);
     expect(build.phases![1]!.contexts).toEqual([{ statusCode: 'BUILD_STOPPED', message: 'Build was stopped' }]);
     // The first build still runs alone; the stopped one never took a slot.
-    expect(codebuild!.capacity()).toEqual({ limit: 1, running: 1, queued: 1 });
+    expect(codebuild!.capacity()).toEqual({ limit: 1, queueLimit: 5, running: 1, queued: 1 });
 
     open('first');
     open('last');

@@ -20,7 +20,7 @@ const definition = loadDefinition(fileURLToPath(new URL('../../../state-machines
     'self:custom.applyProjectName': 'pushgate-test-apply',
     'self:custom.lockRetryAttempts': '3',
   },
-  refs: {},
+  refs: { TargetsStateMachine: 'arn:aws:states:us-east-1:000000000000:stateMachine:pushgate-test-targets' },
 });
 
 const outcome: RunOutcome = {

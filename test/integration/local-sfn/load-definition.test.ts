@@ -125,21 +125,23 @@ States:
     ).toThrow(/other\.Arn/);
   });
 
-  it('loads state-machines/deploy.asl.yml into a state machine the local Step Functions runs', async () => {
-    const path = fileURLToPath(new URL('../../../state-machines/deploy.asl.yml', import.meta.url));
-    const definition = loadDefinition(path, {
-      ...options,
-      vars: {
-        ...options.vars,
-        'self:custom.planProjectName': 'pushgate-dev-plan',
-        'self:custom.applyProjectName': 'pushgate-dev-apply',
-        'self:custom.lockRetryAttempts': '1000',
-      },
-    });
+  it('loads state-machines/deploy.asl.yml and targets.asl.yml into state machines the local Step Functions runs', async () => {
     const sfn = createLocalStepFunctions({ invokeLambda: async () => null });
-    expect(sfn.createStateMachine('pushgate-dev-deploy', definition).stateMachineArn).toBe(
-      'arn:aws:states:us-east-1:000000000000:stateMachine:pushgate-dev-deploy',
-    );
+    for (const name of ['targets', 'deploy']) {
+      const path = fileURLToPath(new URL(`../../../state-machines/${name}.asl.yml`, import.meta.url));
+      const definition = loadDefinition(path, {
+        ...options,
+        vars: {
+          ...options.vars,
+          'self:custom.planProjectName': 'pushgate-dev-plan',
+          'self:custom.applyProjectName': 'pushgate-dev-apply',
+        },
+        refs: { TargetsStateMachine: 'arn:aws:states:us-east-1:000000000000:stateMachine:pushgate-dev-targets' },
+      });
+      expect(sfn.createStateMachine(`pushgate-dev-${name}`, definition).stateMachineArn).toBe(
+        `arn:aws:states:us-east-1:000000000000:stateMachine:pushgate-dev-${name}`,
+      );
+    }
     await sfn.close();
   });
 });

@@ -305,7 +305,7 @@ describe('deploy.asl.yml', () => {
           'self:custom.applyProjectName': 'pushgate-test-apply',
           'self:custom.lockRetryAttempts': '3',
         },
-        refs: {},
+        refs: { TargetsStateMachine: 'arn:aws:states:us-east-1:000000000000:stateMachine:pushgate-test-targets' },
       },
     );
     const recorded: unknown[] = [];

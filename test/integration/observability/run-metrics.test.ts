@@ -63,6 +63,7 @@ function input(runId: string, overrides: Partial<TargetStepInput> = {}, approval
       leaseSeconds: 600,
       sourceLocation: 'https://github.com/acme/infra.git',
       queuePosition: `${RECEIVED}#${runId}`,
+      parallelism: 20,
     },
     target: {
       project: 'network',

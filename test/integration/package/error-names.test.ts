@@ -35,16 +35,20 @@ async function bundledErrors(): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
 }
 
-/** The names the state machine's Retry and Catch list that are pushgate's own (not States.* or Lambda.*). */
-function namesInStateMachine(): string[] {
-  const text = readFileSync(join(root, 'state-machines/deploy.asl.yml'), 'utf8');
+/**
+ * The names the state machines' Retry and Catch list that are pushgate's own (not States.* or the
+ * service integrations' Lambda.*, CodeBuild.*, StepFunctions.*).
+ */
+function namesInStateMachine(file: string): string[] {
+  const text = readFileSync(join(root, 'state-machines', file), 'utf8');
   const names = new Set<string>();
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(visit);
     else if (node && typeof node === 'object') {
       for (const [key, value] of Object.entries(node)) {
         if (key === 'ErrorEquals' && Array.isArray(value)) {
-          for (const name of value) if (typeof name === 'string' && !/^(States|Lambda)\./.test(name)) names.add(name);
+          for (const name of value)
+            if (typeof name === 'string' && !/^(States|Lambda|CodeBuild|StepFunctions)\./.test(name)) names.add(name);
         } else visit(value);
       }
     }
@@ -65,7 +69,8 @@ describe('error names in the bundles', () => {
       expect(new ErrorClass('m').name, exportName).toBe(exportName);
     }
     const names = new Set(errorClasses.map(([name]) => name));
-    for (const name of namesInStateMachine()) expect(names, `${name} (deploy.asl.yml)`).toContain(name);
+    for (const file of ['deploy.asl.yml', 'targets.asl.yml'])
+      for (const name of namesInStateMachine(file)) expect(names, `${name} (${file})`).toContain(name);
     for (const name of [WorkflowErrors.LockHeld, WorkflowErrors.Superseded, WorkflowErrors.DependencyFailed]) {
       expect(names).toContain(name);
     }

@@ -71,6 +71,11 @@ export class FunctionEnvironment {
     return `arn:aws:s3:::${this.value('ARTIFACT_BUCKET')}`;
   }
 
+  /** An object of the buildspec bucket. */
+  buildspec(key: string): string {
+    return `arn:aws:s3:::${this.value('BUILDSPEC_BUCKET')}/${key}`;
+  }
+
   parameter(variable: string): string {
     return `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${this.value(variable)}`;
   }
@@ -180,11 +185,20 @@ export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => 
       ...gitHub(env),
       ...slack(env),
       { action: 'ssm:GetParameter', resources: [env.parameter('POLICY_PARAMETER')] },
+      // The run's targets in chunks, and their buildspecs (stage-run.ts): the state keeps references.
+      {
+        action: 's3:PutObject',
+        resources: [env.object('runs/01RUN/chunks/w0-c0.json'), env.buildspec(`buildspecs/${'a'.repeat(64)}.yml`)],
+      },
     ],
     notGranted: {
       'dynamodb:DeleteItem': STORE,
-      's3:GetObject': `${NO_PLAN} (it runs before any plan)`,
+      's3:GetObject': `${NO_PLAN} (it runs before any plan), and run-objects.ts reads chunks: that is loadTargets'`,
     },
+  }),
+  loadTargets: (env) => ({
+    calls: [{ action: 's3:GetObject', resources: [env.object('runs/01RUN/chunks/w0-c0.json')] }],
+    notGranted: { 's3:PutObject': "run-objects.ts also writes chunks: that is validate's" },
   }),
   acquireLock: (env) => ({
     calls: [
@@ -285,11 +299,12 @@ export const FUNCTION_PERMISSIONS: Record<string, (env: FunctionEnvironment) => 
     notGranted: { 'dynamodb:GetItem': STORE, 'dynamodb:PutItem': STORE },
   }),
   lockSweep: (env) => ({
-    // Every lock with a parked run (gsi1 LOCKWAITS), then the handoff on each lock's partition.
+    // Every parked run (gsi1 LOCKWAITS) gets a heartbeat, then the handoff on each lock's partition.
     calls: [
       ...calls(['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [env.table()]),
       { action: 'dynamodb:Query', resources: [env.table(), env.index('gsi1')] },
       ...handOver,
+      { action: 'states:SendTaskHeartbeat', resources: ['*'] },
     ],
     notGranted: { 'dynamodb:GetItem': STORE, 'dynamodb:PutItem': STORE },
   }),

@@ -89,7 +89,19 @@ describe('osls package', () => {
     const startsExecutions = Object.entries(template.Resources)
       .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('states:StartExecution'))
       .map(([id]) => id);
-    expect(startsExecutions.sort()).toEqual(['DriftCheckFunctionRole', 'RollbackFunctionRole', 'WebhookFunctionRole']);
+    expect(startsExecutions.sort()).toEqual([
+      // RunTargets: the run's chunks of targets, as child executions of the targets state machine only.
+      'DeployStateMachineRole',
+      'DriftCheckFunctionRole',
+      'RollbackFunctionRole',
+      'WebhookFunctionRole',
+    ]);
+    const childStarts = rolePolicies(cfn, 'DeployStateMachineRole')
+      .flatMap(
+        (policy) => (policy.policy as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement,
+      )
+      .filter((statement) => [statement.Action].flat().includes('states:StartExecution'));
+    expect(childStarts.map((statement) => statement.Resource)).toEqual([[cfn.ref('TargetsStateMachine')]]);
     // A pull request's plan build runs its own code: its role may not read pushgate's secrets,
     // records, executions or other runs' artifacts (explicit denies beat ReadOnlyAccess). The
     // denies are its own and those of the PushgateProtectPolicy attached to it.
@@ -143,6 +155,17 @@ function forbidden(): Request[] {
     { action: 'states:SendTaskSuccess', resource: '*' },
     { action: 'states:SendTaskFailure', resource: '*' },
     { action: 'states:StartExecution', resource: cfn.ref('DeployStateMachine') },
+    { action: 'states:StartExecution', resource: cfn.ref('TargetsStateMachine') },
+    {
+      action: 'states:GetExecutionHistory',
+      resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pushgate-dev-targets:run1-w0-c0`,
+    },
+    // The buildspecs: CodeBuild reads a build's own with the runner's role; nothing more.
+    { action: 's3:PutObject', resource: `${cfn.getAtt('BuildspecBucket', 'Arn')}/buildspecs/${'a'.repeat(64)}.yml` },
+    { action: 's3:DeleteObject', resource: `${cfn.getAtt('BuildspecBucket', 'Arn')}/buildspecs/${'a'.repeat(64)}.yml` },
+    { action: 's3:ListBucket', resource: cfn.getAtt('BuildspecBucket', 'Arn') },
+    { action: 's3:PutBucketPolicy', resource: cfn.getAtt('BuildspecBucket', 'Arn') },
+    { action: 's3:GetObject', resource: `${bucket}/runs/01RUN/chunks/w0-c0.json` },
     {
       action: 'states:GetExecutionHistory',
       resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pushgate-dev-deploy:run1`,
@@ -248,6 +271,19 @@ describe('build runner roles', () => {
     const apply = cfn.resolve(template.Resources.ApplyBuildRole!.Properties) as { ManagedPolicyArns: string[] };
     expect(apply.ManagedPolicyArns).toEqual([cfn.ref('PushgateProtectPolicy')]);
   });
+
+  it.each(['ApplyBuildRole', 'PlanBuildRole'])(
+    '%s reads the buildspecs (CodeBuild fetches a BuildspecOverride with it), and only them',
+    async (role) => {
+      const buildspecs = cfn.getAtt('BuildspecBucket', 'Arn');
+      expect(
+        await decide(cfn, role, { action: 's3:GetObject', resource: `${buildspecs}/buildspecs/${'b'.repeat(64)}.yml` }),
+      ).toBe('Allowed');
+      expect(await decide(cfn, role, { action: 's3:GetObject', resource: `${buildspecs}/elsewhere.yml` })).not.toBe(
+        'Allowed',
+      );
+    },
+  );
 
   it('the plan runner assumes exactly the roles of planRoleArns', async () => {
     const runner = cfn.getAtt('PlanBuildRole', 'Arn');

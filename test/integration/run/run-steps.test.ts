@@ -58,6 +58,7 @@ function stepInput(
       leaseSeconds: 600,
       sourceLocation: 'https://github.com/acme/infra.git',
       queuePosition: `2026-11-28T00:00:00.000Z#${runId}`,
+      parallelism: 20,
     },
     target: {
       project: 'network',

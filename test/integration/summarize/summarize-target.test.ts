@@ -44,6 +44,7 @@ const settings = (planOnly = false): RunSettings => ({
   leaseSeconds: 3600,
   sourceLocation: 'https://github.com/acme/infra.git',
   queuePosition: `2025-05-02T09:00:00.000Z#run`,
+  parallelism: 20,
 });
 
 /** A run whose one target is `running`, as it is when the plan build has just finished. */

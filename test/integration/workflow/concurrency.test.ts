@@ -17,7 +17,11 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
-/** A `command` project whose plan holds the lock for a while and writes begin/end lines to a ledger. */
+/**
+ * A `command` project whose plan holds the lock for a while (4 s: longer than the next pushes take to
+ * reach AcquireLock through Validate and their child execution on a loaded machine) and writes
+ * begin/end lines to a ledger.
+ */
 function slowConfig(concurrency: 'queue' | 'supersede', ledger: string): string {
   return `version: 1
 environments:
@@ -28,7 +32,7 @@ projects:
     engine: command
     environments: [staging]
     command:
-      plan: echo "begin $(cat version)" >> "$PUSHGATE_DEPLOY_ROOT/${ledger}"; sleep 1.5; cp version plan.out
+      plan: echo "begin $(cat version)" >> "$PUSHGATE_DEPLOY_ROOT/${ledger}"; sleep 4; cp version plan.out
       planFile: plan.out
       apply: echo "end $(cat "$PUSHGATE_PLAN_FILE")" >> "$PUSHGATE_DEPLOY_ROOT/${ledger}"
 concurrency: ${concurrency}

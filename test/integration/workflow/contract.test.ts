@@ -26,15 +26,19 @@ import {
   TargetFailedInput,
   TargetFailedOutput,
   TargetStep,
-  ValidatedRun,
+  StagedRun,
   WaveItem,
+  ChunkItem,
+  TargetsInput,
+  LoadedTargets,
 } from '../../../functions/lib/workflow/contract.ts';
 import { pullRequestPayload } from '../../../local/git/pull-request-payload.ts';
 import { sendWebhook } from '../../../local/git/send-webhook.ts';
 import { startHarness, terraformConfig, type FinishedRun, type Harness } from '../../helpers/stack-harness.ts';
 
 // The contract between the states (functions/lib/workflow/contract.ts) against what really flows: runs
-// of state-machines/deploy.asl.yml on the local stack, whose history records every state's input and
+// of state-machines/deploy.asl.yml and of its child executions (targets.asl.yml, one per chunk of
+// targets; the harness merges their histories into the run's) on the local stack, whose history records every state's input and
 // output and every Lambda's input, as the console shows them. Each value goes through the schema of
 // the state that reads it, strictly: a field the schema does not declare would be dropped by the
 // handler's parse, so it fails here with its path.
@@ -56,7 +60,7 @@ const ended = {
   /** Notify's Catch: a notification failure is kept beside the outcome. */
   notifyError: CaughtError.optional(),
 };
-const RunData = z.union([ValidatedRun.extend(ended), RunRequest.extend({ ...ended, error: CaughtError })]);
+const RunData = z.union([StagedRun.extend(ended), RunRequest.extend({ ...ended, error: CaughtError })]);
 
 /** The data of a Targets iteration at any state: what TargetFailed (and, without the error, ReleaseLock) reads whole. */
 const IterationData = TargetFailedInput;
@@ -64,8 +68,11 @@ const IterationData = TargetFailedInput;
 /** The schema of the data a state is entered with. */
 const STATE_INPUT: Record<string, z.ZodType> = {
   Validate: RunRequest,
-  Waves: ValidatedRun,
-  Targets: WaveItem,
+  Waves: StagedRun,
+  Chunks: WaveItem,
+  RunTargets: ChunkItem,
+  LoadTargets: TargetsInput,
+  Targets: LoadedTargets,
   AcquireLock: TargetStep,
   LockTaken: IterationData,
   Plan: IterationData,
@@ -76,7 +83,7 @@ const STATE_INPUT: Record<string, z.ZodType> = {
   Apply: IterationData,
   ReleaseLock: ReleaseLockInput,
   TargetFailed: TargetFailedInput,
-  Record: ValidatedRun,
+  Record: StagedRun,
   RecordFailure: RunData,
   Notify: RunData,
   Outcome: RunData,
@@ -89,9 +96,14 @@ const caught = (output: unknown) => typeof output === 'object' && output !== nul
 
 /** The schema of the data a state exits with, and of its own result in it. */
 const STATE_OUTPUT: Record<string, (output: unknown) => { data: z.ZodType; result?: [string, z.ZodType] }> = {
-  Validate: (output) => (caught(output) ? { data: RunData } : { data: ValidatedRun, result: ['$', ValidatedRun] }),
+  Validate: (output) => (caught(output) ? { data: RunData } : { data: StagedRun, result: ['$', StagedRun] }),
   Waves: () => ({ data: RunData }),
-  Targets: () => ({ data: WaveItem }),
+  Chunks: () => ({ data: WaveItem }),
+  // ResultPath null: the child's result is not kept.
+  RunTargets: () => ({ data: ChunkItem }),
+  LoadTargets: () => ({ data: LoadedTargets, result: ['$', LoadedTargets] }),
+  // OutputPath $.chunk: a child execution ends with its chunk's reference.
+  Targets: () => ({ data: ChunkItem.shape.chunk }),
   AcquireLock: () => ({ data: IterationData, result: ['lock', LockResult] }),
   LockTaken: () => ({ data: IterationData }),
   Plan: () => ({ data: IterationData, result: ['planBuild', PlanBuildResult] }),
@@ -115,6 +127,8 @@ function lambdaInput(functionName: string): [string, z.ZodType] {
   switch (functionName) {
     case 'validate':
       return ['Validate', RunRequest];
+    case 'loadTargets':
+      return ['LoadTargets', TargetsInput];
     case 'acquireLock':
       return ['AcquireLock', AcquireLockInput];
     case 'prepareApply':
@@ -175,7 +189,13 @@ function checkHistory(history: HistoryEvent[]): string[] {
   };
   history.forEach((event, index) => {
     const started = event.executionStartedEventDetails;
-    if (started) check('execution input', RunRequest, json(started.input));
+    if (started) {
+      const input = json(started.input);
+      // A child execution (RunTargets) starts with a chunk's reference.
+      if (typeof input === 'object' && input !== null && 'chunk' in input)
+        check('child execution input', TargetsInput, input);
+      else check('execution input', RunRequest, input);
+    }
 
     const entered = event.stateEnteredEventDetails;
     if (entered?.name) {
@@ -329,12 +349,14 @@ describe('the workflow contract, state by state, on the local stack', () => {
   it('reached every state, every Lambda input and every result of the contract', () => {
     const expected = [
       'execution input',
+      'child execution input',
       ...Object.keys(STATE_INPUT).map((state) => `${state} input`),
       ...Object.keys(STATE_OUTPUT).map((state) => `${state} output`),
-      ...['Validate', 'AcquireLock', 'PrepareApply', 'Summarize', 'WaitForApproval', 'ReleaseLock', 'TargetFailed']
+      ...['Validate', 'LoadTargets', 'AcquireLock', 'PrepareApply', 'Summarize', 'WaitForApproval', 'ReleaseLock']
+        .concat(['TargetFailed'])
         .concat(['Record', 'Notify'])
         .map((state) => `${state} Lambda input`),
-      ...['Validate', 'AcquireLock', 'Plan', 'Summarize', 'WaitForApproval', 'PrepareApply', 'Apply']
+      ...['Validate', 'LoadTargets', 'AcquireLock', 'Plan', 'Summarize', 'WaitForApproval', 'PrepareApply', 'Apply']
         .concat(['ReleaseLock', 'TargetFailed', 'Record', 'RecordFailure', 'Notify'])
         .map((state) => `${state} result`),
       'WaitForApproval Lambda result',

@@ -112,7 +112,7 @@ async function startDrift(
   });
   await options.meanwhile?.(runId);
   const execution = await h.stack.stepfunctions.waitForExecution(executionArn!, { timeoutMs: 90_000 });
-  const history = h.stack.stepfunctions.getExecutionHistory({ executionArn: executionArn!, maxResults: 1000 }).events;
+  const history = await h.runHistory(executionArn!);
   return {
     request,
     ...(execution.status ? { status: execution.status } : {}),

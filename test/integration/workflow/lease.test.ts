@@ -13,9 +13,7 @@ describe('trust: a lock is never held by two runs at once', () => {
   async function applying(runId: string): Promise<void> {
     for (let i = 0; i < 400; i++) {
       const arn = (await slowStack.store.getRun(runId))?.executionArn;
-      const events = arn
-        ? (slowStack.stack.stepfunctions.getExecutionHistory({ executionArn: arn, maxResults: 1000 }).events ?? [])
-        : [];
+      const events = arn ? await slowStack.runHistory(arn) : [];
       if (events.some((e) => e.stateEnteredEventDetails?.name === 'Apply')) return;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

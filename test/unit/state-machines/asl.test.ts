@@ -22,13 +22,19 @@ function load(file: string) {
       'self:custom.applyProjectName': 'pushgate-test-apply',
       'self:custom.lockRetryAttempts': '1000',
     },
-    refs: {},
+    refs: { TargetsStateMachine: 'arn:aws:states:us-east-1:000000000000:stateMachine:pushgate-test-targets' },
   });
 }
 
+// @wmfs/statelint predates MaxConcurrencyPath (a JSONPath Map's MaxConcurrency from the state's input,
+// which Step Functions has taken since 2024: CDK's maxConcurrencyPath, aws-cdk#29330) and refuses it.
+// That one message is all it may say; asl-validator checks the field.
+const STATELINT_OUTDATED = /^Field "MaxConcurrencyPath" not allowed in /;
+
 describe('state machines', () => {
-  it('has the deploy workflow', () => {
+  it('has the deploy workflow and its child, the targets of a chunk', () => {
     expect(files).toContain('deploy.asl.yml');
+    expect(files).toContain('targets.asl.yml');
   });
 
   describe.each(files)('%s', (file) => {
@@ -39,12 +45,12 @@ describe('state machines', () => {
     });
 
     it('passes @wmfs/statelint', () => {
-      expect(new StateLint().validate(load(file))).toEqual([]);
+      expect(new StateLint().validate(load(file)).filter((problem) => !STATELINT_OUTDATED.test(problem))).toEqual([]);
     });
   });
 
   it('names the states of a run after what they do', () => {
-    const text = JSON.stringify(load('deploy.asl.yml'));
+    const text = JSON.stringify([load('deploy.asl.yml'), load('targets.asl.yml')]);
     for (const name of ['Validate', 'AcquireLock', 'Plan', 'Summarize', 'Apply', 'ReleaseLock', 'Record', 'Notify']) {
       expect(text).toContain(`"${name}"`);
     }

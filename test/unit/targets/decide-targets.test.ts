@@ -41,6 +41,7 @@ describe('decideTargets', () => {
       lockWaitMinutes: 30,
       sourceLocation,
       queuePosition: `${pushRun.receivedAt}#${pushRun.runId}`,
+      parallelism: 20,
     });
     expect(result.run).toBe(pushRun);
   });
@@ -231,5 +232,57 @@ concurrency: supersede
         defaultBranch: 'main',
       }).skipped,
     ).toBeUndefined();
+  });
+});
+
+describe('parallelism', () => {
+  const withCap = (cap: number | undefined) => {
+    const yaml = [
+      'version: 1',
+      ...(cap === undefined ? [] : [`maxParallelBuilds: ${cap}`]),
+      'repositories:',
+      "  - repos: ['*/*']",
+      '    environments:',
+      "      '*': { applyRole: 'arn:aws:iam::111111111111:role/deploy', branches: ['**'] }",
+    ].join('\n');
+    return { policy: parsePolicy(yaml, 'capped'), source: 'capped' };
+  };
+  const settingsOf = (parallelism: number | undefined, cap: number | undefined, run: RunRequest = pushRun) =>
+    decideTargets({
+      run,
+      config: { ...config, ...(parallelism === undefined ? {} : { parallelism }) },
+      changedFiles: undefined,
+      sourceLocation,
+      policy: withCap(cap),
+      defaultBranch: 'main',
+    }).settings.parallelism;
+
+  it("is pushgate.yml's parallelism when under the policy's cap", () => {
+    expect(settingsOf(3, 8)).toBe(3);
+    expect(settingsOf(8, 8)).toBe(8);
+  });
+
+  it("never exceeds the policy's maxParallelBuilds, whatever pushgate.yml asks", () => {
+    expect(settingsOf(50, 8)).toBe(8);
+  });
+
+  it('is the cap when pushgate.yml sets none, and the cap defaults to 20', () => {
+    expect(settingsOf(undefined, 8)).toBe(8);
+    expect(settingsOf(undefined, undefined)).toBe(20);
+    expect(settingsOf(100, undefined)).toBe(20);
+  });
+
+  it('is set on runs that end at Validate too', () => {
+    const nothingMapped: RunRequest = { ...pushRun, ref: 'refs/heads/nowhere', branch: 'nowhere' };
+    const result = decideTargets({
+      run: nothingMapped,
+      config: { ...config, parallelism: 2 },
+      changedFiles: undefined,
+      sourceLocation,
+      policy: withCap(8),
+      defaultBranch: 'main',
+    });
+    expect(result.skipped).toBeDefined();
+    expect(result.settings.parallelism).toBe(2);
   });
 });

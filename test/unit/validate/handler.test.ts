@@ -5,12 +5,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDynamoStore } from '../../../functions/lib/store/index.ts';
 import type { Store } from '../../../functions/lib/store/types.ts';
 import { LOCAL_POLICY } from '../../../local/local-policy.ts';
-import type { RunRequest, ValidatedRun } from '../../../functions/lib/workflow/contract.ts';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { TargetChunk, type RunRequest, type StagedRun } from '../../../functions/lib/workflow/contract.ts';
 import { createTestTable, startDynalite, type RunningDynalite } from '../../helpers/dynalite.ts';
+import { startS3, type RunningS3 } from '../../helpers/s3.ts';
 
 /**
  * The Lambda handler as deployed, configured only through its environment: DynamoDB is dynalite
- * (AWS_ENDPOINT_URL_DYNAMODB), GitHub a loopback server answering the two routes Validate calls.
+ * (AWS_ENDPOINT_URL_DYNAMODB), S3 the local S3 (one bucket for chunks, the same for buildspecs here),
+ * GitHub a loopback server answering the two routes Validate calls.
  */
 const HEAD = 'a'.repeat(40);
 const BEFORE = 'b'.repeat(40);
@@ -20,7 +23,8 @@ const config = readFileSync(new URL('../../fixtures/configs/valid.yml', import.m
 let dynalite: RunningDynalite;
 let github: Server;
 let store: Store;
-let handler: (event: unknown) => Promise<ValidatedRun>;
+let s3: RunningS3;
+let handler: (event: unknown) => Promise<StagedRun>;
 const authorizations: (string | undefined)[] = [];
 
 function route(request: IncomingMessage, response: ServerResponse) {
@@ -42,6 +46,7 @@ beforeAll(async () => {
   dynalite = await startDynalite();
   const tableName = await createTestTable(dynalite.client);
   store = createDynamoStore({ tableName, client: dynalite.client });
+  s3 = await startS3();
   github = createServer(route);
   await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
   Object.assign(process.env, {
@@ -50,6 +55,9 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+    ...s3.env,
+    ARTIFACT_BUCKET: s3.bucket,
+    BUILDSPEC_BUCKET: s3.bucket,
     PUSHGATE_LOCAL: '1',
     PUSHGATE_POLICY: LOCAL_POLICY,
     GITHUB_TOKEN: TOKEN,
@@ -62,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise<void>((resolve, reject) => github.close((error) => (error ? reject(error) : resolve())));
   await dynalite.stop();
+  await s3.stop();
 });
 
 describe('validate handler', () => {
@@ -84,8 +93,19 @@ describe('validate handler', () => {
     try {
       const result = await handler(run);
       expect(result.settings.sourceLocation).toBe('http://127.0.0.1:9/git/acme/infra.git');
-      // Nothing is deployed yet, so every target of the config is planned.
-      expect(result.waves.flat().map((target) => `${target.project}/${target.environment}`)).toContain('dns/prod');
+      // Nothing is deployed yet, so every target of the config is planned. The state carries chunk
+      // references; the targets are in S3, their buildspecs S3 objects of their own.
+      const chunks = result.waves.flatMap((wave) => wave.chunks);
+      expect(chunks.length).toBeGreaterThan(0);
+      const read = async (key: string) =>
+        (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))).Body!.transformToString();
+      const targets = (
+        await Promise.all(chunks.map(async (chunk) => TargetChunk.parse(JSON.parse(await read(chunk.key))).targets))
+      ).flat();
+      expect(targets.map((target) => `${target.project}/${target.environment}`)).toContain('dns/prod');
+      const buildspec = targets[0]!.buildspec.plan;
+      expect(buildspec).toMatch(new RegExp(`^arn:aws:s3:::${s3.bucket}/buildspecs/[0-9a-f]{64}\\.yml$`));
+      expect(await read(buildspec.split(`${s3.bucket}/`)[1]!)).toContain('phases:');
       expect((await store.getRun('handler-run'))?.status).toBe('running');
       // The branch head, then pushgate.yml, then the pending statuses (answered 404 by this server,
       // which only fails the feedback, never the run): every GitHub call with the configured token.
