@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 import { PushgateError } from '../../functions/lib/errors.ts';
 
@@ -22,6 +23,11 @@ export interface LoadDefinitionOptions {
    * `<Name>LambdaFunction` id is decoded (`Dash` → `-`, `Underscore` → `_`, first letter lowered).
    */
   functions?: string[];
+  /**
+   * Where `${file(path)}` paths start, as serverless resolves them from the service directory (the
+   * one holding serverless.yml). loadDefinition's default: the parent of the ASL file's directory.
+   */
+  fileRoot?: string;
   /** Values of the AWS:: pseudo parameters; defaults us-east-1, 000000000000, aws. */
   region?: string;
   accountId?: string;
@@ -75,10 +81,17 @@ const CFN_TAGS: Array<ScalarTag | CollectionTag> = [
  * and CloudFormation would have resolved before Step Functions saw it, so the same file runs locally.
  */
 export function loadDefinition(aslYamlPath: string, options: LoadDefinitionOptions): Record<string, unknown> {
-  const document: unknown = parse(readFileSync(aslYamlPath, 'utf8'), { customTags: CFN_TAGS });
+  const document = readYaml(aslYamlPath);
   if (!isObject(document))
     throw new DefinitionReferenceError(`${aslYamlPath} does not hold an ASL definition (an object)`);
-  return resolveDefinition(document, options) as Record<string, unknown>;
+  return resolveDefinition(document, {
+    ...options,
+    fileRoot: options.fileRoot ?? dirname(dirname(resolvePath(aslYamlPath))),
+  }) as Record<string, unknown>;
+}
+
+function readYaml(path: string): unknown {
+  return parse(readFileSync(path, 'utf8'), { customTags: CFN_TAGS }) as unknown;
 }
 
 /** The resolution of `loadDefinition`, for a definition already parsed. */
@@ -122,10 +135,26 @@ class Resolver {
     // serverless-step-functions turns #{AWS::Region} into a CloudFormation substitution.
     let rest = text.replace(/#\{([^}]+)\}/g, '${$1}');
     const whole = /^\$\{([^{}]+)\}$/.exec(rest);
+    // `${file(path)}` as a whole value: that YAML file, resolved in turn (shared ASL fragments).
+    const file = whole ? /^\s*file\(([^)]+)\)\s*$/.exec(whole[1]!) : null;
+    if (file) return this.file(file[1]!.trim(), at);
     if (whole && isServerlessVariable(whole[1]!)) return coerce(this.variable(whole[1]!, at), field);
     rest = this.serverlessVariables(rest, at);
     if (rest.includes('${')) rest = this.substitute(rest, {}, at);
     return coerce(rest, field) as unknown;
+  }
+
+  private file(path: string, at: string): unknown {
+    if (this.options.fileRoot === undefined)
+      throw new DefinitionReferenceError(`\${file(${path})} at ${at}: no fileRoot to read it from`);
+    const full = resolvePath(this.options.fileRoot, path);
+    let document: unknown;
+    try {
+      document = readYaml(full);
+    } catch (error) {
+      throw new DefinitionReferenceError(`\${file(${path})} at ${at}: ${(error as Error).message}`, { cause: error });
+    }
+    return this.value(document, at, undefined);
   }
 
   /** Replaces serverless variables only, innermost first, so `${opt:stage, ${self:custom.stage}}` works. */

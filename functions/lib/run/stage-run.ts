@@ -10,6 +10,11 @@ export const CHUNK_TARGETS = 50;
  * under Step Functions' 256 KiB. A target without its buildspecs is about 1 KiB.
  */
 export const CHUNK_BYTES = 160 * 1024;
+/**
+ * The most bytes of a run's targets kept in its own state (a run of one wave): with each iteration's
+ * data beside them, well under 256 KiB.
+ */
+export const INLINE_BYTES = 64 * 1024;
 /** Buildspecs and chunks are written this many at a time. */
 const PUT_CONCURRENCY = 16;
 
@@ -24,10 +29,11 @@ export interface StageStores {
 }
 
 /**
- * Validate's state output from the domain's ValidatedRun: the targets go to the artifact bucket, the
- * state keeps references. Each wave is cut into chunks of at most CHUNK_TARGETS targets (and
- * CHUNK_BYTES), stored at `runs/<runId>/chunks/w<wave>-c<index>.json` and run as one child execution
- * each. Each target's buildspecs become objects of the buildspec bucket named by their sha256
+ * Validate's state output from the domain's ValidatedRun. A run of one wave whose targets fit in
+ * INLINE_BYTES (at most CHUNK_TARGETS) keeps them in its state, for the deploy state machine's own
+ * Targets Map. Any other run's targets go to the artifact bucket and the state keeps references: each
+ * wave is cut into chunks of at most CHUNK_TARGETS targets (and CHUNK_BYTES), stored at
+ * `runs/<runId>/chunks/w<wave>-c<index>.json` and run as one child execution each. Each target's buildspecs become objects of the buildspec bucket named by their sha256
  * (`buildspecs/<sha256>.yml`), which CodeBuild reads through BuildspecOverride `arn:aws:s3:::<bucket>/<key>`: the same buildspec is
  * stored once however many runs use it, and a build can only name a buildspec it already knows.
  * `settings.parallelism` bounds the run's concurrent targets: a chunk runs at most
@@ -50,39 +56,41 @@ export async function stageRun(validated: ValidatedRun, stores: StageStores): Pr
     },
   });
 
-  const chunks: { ref: ChunkRef; body: string }[] = [];
   const base = Buffer.byteLength(chunkBody({ run, settings, targets: [] }));
-  const waves: WaveRef[] = validated.waves
-    .filter((wave) => wave.length > 0)
-    .map((wave, waveIndex) => {
-      const refs = cut(wave.map(staged), base).map((targets, index): ChunkRef => {
-        const ref: ChunkRef = {
-          key: `runs/${run.runId}/chunks/w${waveIndex}-c${index}.json`,
-          name: `${run.runId}-w${waveIndex}-c${index}`,
-          wave: waveIndex,
-          index,
-          targets: targets.length,
-          concurrency: Math.min(settings.parallelism, targets.length),
-        };
-        chunks.push({ ref, body: chunkBody({ run, settings, targets }) });
-        return ref;
-      });
-      const widest = Math.max(...refs.map((ref) => ref.concurrency));
-      return { chunks: refs, concurrency: Math.max(1, Math.floor(settings.parallelism / widest)) };
-    });
+  const waves = validated.waves.filter((wave) => wave.length > 0).map((wave) => wave.map(staged));
+  const putBuildspecs = () =>
+    eachLimited([...buildspecs], PUT_CONCURRENCY, ([key, text]) =>
+      stores.buildspecs.put(key, text, 'application/yaml'),
+    );
+  const skipped = validated.skipped === undefined ? {} : { skipped: validated.skipped };
 
+  // One small wave runs in the run's own execution: no child execution, no extra transitions.
+  if (waves.length === 1 && cut(waves[0]!, base, INLINE_BYTES).length === 1) {
+    await putBuildspecs();
+    return { run, settings, targets: waves[0]!, waves: [], targetCount: validated.targetCount, ...skipped };
+  }
+
+  const chunks: { ref: ChunkRef; body: string }[] = [];
+  const refs: WaveRef[] = waves.map((wave, waveIndex) => {
+    const chunkRefs = cut(wave, base, CHUNK_BYTES).map((targets, index): ChunkRef => {
+      const ref: ChunkRef = {
+        key: `runs/${run.runId}/chunks/w${waveIndex}-c${index}.json`,
+        name: `${run.runId}-w${waveIndex}-c${index}`,
+        wave: waveIndex,
+        index,
+        targets: targets.length,
+        concurrency: Math.min(settings.parallelism, targets.length),
+      };
+      chunks.push({ ref, body: chunkBody({ run, settings, targets }) });
+      return ref;
+    });
+    const widest = Math.max(...chunkRefs.map((ref) => ref.concurrency));
+    return { chunks: chunkRefs, concurrency: Math.max(1, Math.floor(settings.parallelism / widest)) };
+  });
   // Buildspecs first: a chunk is only ever read after every buildspec it names exists.
-  await eachLimited([...buildspecs], PUT_CONCURRENCY, ([key, text]) =>
-    stores.buildspecs.put(key, text, 'application/yaml'),
-  );
+  await putBuildspecs();
   await eachLimited(chunks, PUT_CONCURRENCY, ({ ref, body }) => stores.chunks.put(ref.key, body, 'application/json'));
-  return {
-    run,
-    settings,
-    waves,
-    targetCount: validated.targetCount,
-    ...(validated.skipped === undefined ? {} : { skipped: validated.skipped }),
-  };
+  return { run, settings, waves: refs, targetCount: validated.targetCount, ...skipped };
 }
 
 function chunkBody(chunk: TargetChunk): string {
@@ -93,13 +101,13 @@ function chunkBody(chunk: TargetChunk): string {
  * Consecutive runs of targets, each at most CHUNK_TARGETS long and CHUNK_BYTES as a chunk (one target
  * at least): the chunk's JSON is its run and settings plus each target's JSON and a comma.
  */
-function cut(targets: TargetSpec[], base: number): TargetSpec[][] {
+function cut(targets: TargetSpec[], base: number, limit: number): TargetSpec[][] {
   const out: TargetSpec[][] = [];
   let current: TargetSpec[] = [];
   let bytes = base;
   for (const target of targets) {
     const size = Buffer.byteLength(JSON.stringify(target)) + 1;
-    if (current.length > 0 && (current.length === CHUNK_TARGETS || bytes + size > CHUNK_BYTES)) {
+    if (current.length > 0 && (current.length === CHUNK_TARGETS || bytes + size > limit)) {
       out.push(current);
       current = [];
       bytes = base;

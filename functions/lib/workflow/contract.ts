@@ -13,8 +13,9 @@ import { STATUSES } from '../status.ts';
  * test/integration/workflow/contract.test.ts, replays runs and fails on any such field).
  *
  *   execution input   RunRequest
- *   Validate          RunRequest → StagedRun (the data of the rest of the execution); the domain's
- *                     ValidatedRun is stored in S3 as TargetChunks, buildspecs as objects of their own
+ *   Validate          RunRequest → StagedRun (the data of the rest of the execution); buildspecs are
+ *                     stored in S3, and so are the targets of a run larger than one small wave (TargetChunks)
+ *   Route (Choice)    `targets` present: Targets (Map) here, item TargetStep; none: Record; else Waves
  *   Waves (Map)       item { runId, wave }                                    WaveItem
  *   Chunks (Map)      item { runId, chunk }                                   ChunkItem
  *   RunTargets        a child execution of targets.asl.yml, input            TargetsInput
@@ -223,6 +224,11 @@ export type WaveRef = z.infer<typeof WaveRef>;
 export const StagedRun = z.object({
   run: RunRequest,
   settings: RunSettings,
+  /**
+   * A run of one wave of at most CHUNK_TARGETS targets (and INLINE_BYTES): its targets, run by the
+   * deploy state machine's own Targets Map (no child execution, no extra transitions). `waves` is then empty.
+   */
+  targets: z.array(TargetSpec).optional(),
   waves: z.array(WaveRef),
   targetCount: z.number().int().nonnegative(),
   skipped: z.string().optional(),

@@ -69,7 +69,7 @@ describe('error names in the bundles', () => {
       expect(new ErrorClass('m').name, exportName).toBe(exportName);
     }
     const names = new Set(errorClasses.map(([name]) => name));
-    for (const file of ['deploy.asl.yml', 'targets.asl.yml'])
+    for (const file of ['deploy.asl.yml', 'targets.asl.yml', 'target-steps.yml'])
       for (const name of namesInStateMachine(file)) expect(names, `${name} (${file})`).toContain(name);
     for (const name of [WorkflowErrors.LockHeld, WorkflowErrors.Superseded, WorkflowErrors.DependencyFailed]) {
       expect(names).toContain(name);

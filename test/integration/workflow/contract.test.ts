@@ -68,11 +68,13 @@ const IterationData = TargetFailedInput;
 /** The schema of the data a state is entered with. */
 const STATE_INPUT: Record<string, z.ZodType> = {
   Validate: RunRequest,
+  Route: StagedRun,
   Waves: StagedRun,
   Chunks: WaveItem,
   RunTargets: ChunkItem,
   LoadTargets: TargetsInput,
-  Targets: LoadedTargets,
+  // The run's own Targets Map (one small wave) or a child execution's.
+  Targets: z.union([StagedRun, LoadedTargets]),
   AcquireLock: TargetStep,
   LockTaken: IterationData,
   Plan: IterationData,
@@ -102,8 +104,11 @@ const STATE_OUTPUT: Record<string, (output: unknown) => { data: z.ZodType; resul
   // ResultPath null: the child's result is not kept.
   RunTargets: () => ({ data: ChunkItem }),
   LoadTargets: () => ({ data: LoadedTargets, result: ['$', LoadedTargets] }),
-  // OutputPath $.chunk: a child execution ends with its chunk's reference.
-  Targets: () => ({ data: ChunkItem.shape.chunk }),
+  Route: () => ({ data: StagedRun }),
+  // In a child execution, OutputPath $.chunk: it ends with its chunk's reference; in the run's own
+  // execution, ResultPath null: the run's data.
+  Targets: (output) =>
+    typeof output === 'object' && output !== null && 'key' in output ? { data: ChunkItem.shape.chunk } : { data: RunData },
   AcquireLock: () => ({ data: IterationData, result: ['lock', LockResult] }),
   LockTaken: () => ({ data: IterationData }),
   Plan: () => ({ data: IterationData, result: ['planBuild', PlanBuildResult] }),

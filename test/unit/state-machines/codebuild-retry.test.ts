@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 // be started again by a Retry: an apply would run twice.
 
 const dir = fileURLToPath(new URL('../../../state-machines/', import.meta.url));
-const files = readdirSync(dir).filter((file) => file.endsWith('.asl.yml'));
+// The state machines, and the steps of a target they share (an ItemProcessor, included with ${file()}).
+const files = readdirSync(dir).filter((file) => file.endsWith('.asl.yml') || file === 'target-steps.yml');
 
 interface Retrier {
   ErrorEquals: string[];
