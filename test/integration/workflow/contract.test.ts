@@ -108,7 +108,9 @@ const STATE_OUTPUT: Record<string, (output: unknown) => { data: z.ZodType; resul
   // In a child execution, OutputPath $.chunk: it ends with its chunk's reference; in the run's own
   // execution, ResultPath null: the run's data.
   Targets: (output) =>
-    typeof output === 'object' && output !== null && 'key' in output ? { data: ChunkItem.shape.chunk } : { data: RunData },
+    typeof output === 'object' && output !== null && 'key' in output
+      ? { data: ChunkItem.shape.chunk }
+      : { data: RunData },
   AcquireLock: () => ({ data: IterationData, result: ['lock', LockResult] }),
   LockTaken: () => ({ data: IterationData }),
   Plan: () => ({ data: IterationData, result: ['planBuild', PlanBuildResult] }),
