@@ -1,5 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { startBenchStack, type EndedRun } from './lib/bench-stack.ts';
+import { startBenchStack } from './lib/bench-stack.ts';
+import { handoffLatencies, percentile } from './lib/handoff-latencies.ts';
 import { NOOP_PROJECT, noopRepository } from './lib/noop-config.ts';
 import { printTable } from './lib/print-table.ts';
 
@@ -12,8 +13,9 @@ const PUSHES = 30;
  * and is handed the lock by the run before it (or ends superseded at PrepareApply, its branch having
  * moved on). Reported: the handoff latency, from the state that released the lock being entered
  * (ReleaseLock or TargetFailed: it releases, then hands over and resumes the next run before it
- * exits) to the next holder's WaitForLock exiting resumed, p50 / p99 / max; and the
- * history events of the run that waited longest, next to how long it waited.
+ * exits) to the next holder's WaitForLock exiting resumed, p50 / p99 / max, with its ratio to one
+ * Lambda step of the same runs (AcquireLock, entered to exited); and the history events of the run that
+ * waited longest, next to how long it waited.
  */
 export default async function lockHandoff(): Promise<void> {
   const bench = await startBenchStack();
@@ -30,32 +32,42 @@ export default async function lockHandoff(): Promise<void> {
     const byStatus = new Map<string, number>();
     for (const { run } of runs) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
 
-    const releases = runs.flatMap((r) =>
-      enters(r.history, ['ReleaseLock', 'TargetFailed']).map((t) => ({ t, runId: r.run.runId })),
+    const { latencies, longest: waited } = handoffLatencies(
+      runs.map((run) => ({ runId: run.run.runId, history: run.history })),
     );
-    const latencies: number[] = [];
-    let longest: { run: EndedRun; waitedMs: number } | undefined;
-    for (const run of runs) {
-      const entered = enters(run.history, 'WaitForLock');
-      const resumed = exits(run.history, ['WaitForLock']);
-      for (const at of resumed) {
-        // The release this resume answered: the latest one by another run at or before it.
-        const release = releases.filter((r) => r.runId !== run.run.runId && r.t <= at).sort((a, b) => b.t - a.t)[0];
-        if (release) latencies.push(at - release.t);
-      }
-      const waitedMs = resumed.reduce((sum, at, i) => sum + (at - (entered[i] ?? at)), 0);
-      if (!longest || waitedMs > longest.waitedMs) longest = { run, waitedMs };
-    }
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.max(0, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN;
+    const longest = waited && { run: runs.find((run) => run.run.runId === waited.runId)!, waitedMs: waited.waitedMs };
+    const pct = (p: number) => percentile(latencies, p);
+    // The baseline, measured in the same runs: one Lambda step of the workflow (AcquireLock entered →
+    // exited), the least a handoff (a release, a SendTaskSuccess, the waiter's next state) could cost.
+    const steps = runs.flatMap((run) => durations(run.history, 'AcquireLock')).sort((a, b) => a - b);
+    const ratio = (value: number) => `×${(value / percentile(steps, 50)).toFixed(1)}`;
     const deployed = (await bench.store.getCurrent(repo.fullName, NOOP_PROJECT.environment))[0]?.sha;
     console.log(`runs recorded: ${runs.length} of ${PUSHES}; deployed now is the last push: ${deployed === lastSha}`);
     console.log(
       `${PUSHES} pushes to ${NOOP_PROJECT.name}/${NOOP_PROJECT.environment}: ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ')}`,
     );
     printTable(
-      ['lock handoff (release → waiter resumed)', 'handoffs', 'p50 ms', 'p99 ms', 'max ms'],
-      [['', String(latencies.length), pct(50).toFixed(0), pct(99).toFixed(0), (latencies.at(-1) ?? NaN).toFixed(0)]],
+      ['', 'count', 'p50 ms', 'ratio', 'p99 ms', 'ratio', 'max ms'],
+      [
+        [
+          'baseline: one Lambda step (AcquireLock)',
+          String(steps.length),
+          percentile(steps, 50).toFixed(0),
+          '×1.0',
+          percentile(steps, 99).toFixed(0),
+          ratio(percentile(steps, 99)),
+          (steps.at(-1) ?? NaN).toFixed(0),
+        ],
+        [
+          'lock handoff (release → waiter resumed)',
+          String(latencies.length),
+          pct(50).toFixed(0),
+          ratio(pct(50)),
+          pct(99).toFixed(0),
+          ratio(pct(99)),
+          (latencies.at(-1) ?? NaN).toFixed(0),
+        ],
+      ],
     );
     if (longest) {
       printTable(
@@ -78,15 +90,12 @@ export default async function lockHandoff(): Promise<void> {
   }
 }
 
-function enters(history: HistoryEvent[], state: string | string[]): number[] {
-  const states = typeof state === 'string' ? [state] : state;
-  return history
-    .filter((e) => states.includes(e.stateEnteredEventDetails?.name ?? ''))
-    .map((e) => e.timestamp!.getTime());
+function enters(history: HistoryEvent[], state: string): number[] {
+  return history.filter((e) => e.stateEnteredEventDetails?.name === state).map((e) => e.timestamp!.getTime());
 }
 
-function exits(history: HistoryEvent[], states: string[]): number[] {
-  return history
-    .filter((e) => states.includes(e.stateExitedEventDetails?.name ?? ''))
-    .map((e) => e.timestamp!.getTime());
+/** How long each entry of `state` lasted, entered to exited, in order (the Map's iterations apart). */
+function durations(history: HistoryEvent[], state: string): number[] {
+  const exited = history.filter((e) => e.stateExitedEventDetails?.name === state).map((e) => e.timestamp!.getTime());
+  return enters(history, state).flatMap((at, i) => (exited[i] === undefined ? [] : [exited[i] - at]));
 }

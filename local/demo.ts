@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSummary } from '../functions/lib/plan/format-summary.ts';
 import { isFinal } from '../functions/lib/status.ts';
-import { runHistory } from '../functions/lib/workflow/child-executions.ts';
+import { localRunHistory } from './stepfunctions/local-run-history.ts';
 import type { RunRecord, TargetRecord } from '../functions/lib/store/types.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
 import { runIdsIn } from './git/hooked-repository.ts';
@@ -77,10 +77,7 @@ async function main(): Promise<void> {
     const stagingDone = Math.max(
       ...first.targets.filter((t) => t.environment === 'staging').map((t) => Date.parse(t.finishedAt ?? '')),
     );
-    const history = await runHistory(
-      first.run.executionArn!,
-      (executionArn) => dev.stack.stepfunctions.getExecutionHistory({ executionArn, maxResults: 1000 }).events ?? [],
-    );
+    const history = await localRunHistory(dev.stack.stepfunctions, first.run.executionArn!);
     const prodPlans = history.filter(
       (e) =>
         e.stateEnteredEventDetails?.name === 'Plan' &&

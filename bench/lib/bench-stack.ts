@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { createDynamoStore } from '../../functions/lib/store/index.ts';
 import type { RunRecord, Store } from '../../functions/lib/store/types.ts';
-import { runHistory } from '../../functions/lib/workflow/child-executions.ts';
+import { localRunHistory } from '../../local/stepfunctions/local-run-history.ts';
 import { createHookedRepository, runIdsIn } from '../../local/git/hooked-repository.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { BenchError } from './bench-error.ts';
@@ -64,16 +64,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     const execution = await stack.stepfunctions.waitForExecution(executionArn, { timeoutMs: 60_000 });
     // The run's execution and its child executions (one per chunk of targets): AWS bills the
     // transitions of both.
-    const history = await runHistory(executionArn, (arn) => {
-      const events: HistoryEvent[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = stack.stepfunctions.getExecutionHistory({ executionArn: arn, maxResults: 1000, nextToken });
-        events.push(...(page.events ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return events;
-    });
+    const history = await localRunHistory(stack.stepfunctions, executionArn);
     const run = await store.getRun(runId);
     if (!run) throw new BenchError(`run ${runId} disappeared`);
     return { run, executionStatus: execution.status, history };

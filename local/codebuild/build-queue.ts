@@ -60,6 +60,15 @@ export function buildQueueLimit(
 }
 
 /**
+ * How many builds the local CodeBuild takes at once without refusing any: those it runs and those it
+ * queues (what a run's `parallelism` should stay within on this machine).
+ */
+export function localBuildCapacity(env: NodeJS.ProcessEnv = process.env): number {
+  const concurrency = buildConcurrency(undefined, env);
+  return concurrency + buildQueueLimit(undefined, concurrency, env);
+}
+
+/**
  * CodeBuild's queue on this machine: at most `limit` builds run; the others wait, first in, first out,
  * as builds beyond an account's concurrent build quota wait in the QUEUED phase.
  * https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html

@@ -1,6 +1,7 @@
 // aws-local-stepfunctions needs Promise.withResolvers, which Node 20 lacks: import the polyfill first.
 import '../polyfills.ts';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -292,6 +293,8 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions = {}
 
   function run(sm: MachineRecord, summary: ExecutionSummary, inputText: string, input: unknown): ExecutionRecord {
     const controller = new AbortController();
+    // Every task under way listens for the execution to stop: a Map of 50 targets has 50 at once.
+    setMaxListeners(0, controller.signal);
     // A quota reached (service-limits.ts) fails the execution at once, past every Catch: the run is
     // aborted and its history ends with ExecutionFailed carrying the quota's error and cause.
     // It may be reached while the library starts the run (the first state's input), before there

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { runHistory } from '../../functions/lib/workflow/child-executions.ts';
+import { localRunHistory } from '../../local/stepfunctions/local-run-history.ts';
 import { createDynamoStore } from '../../functions/lib/store/index.ts';
 import type { RunRecord, Store, TargetRecord } from '../../functions/lib/store/types.ts';
 import { isFinal } from '../../functions/lib/status.ts';
@@ -71,18 +71,7 @@ export async function startHarness(options: LocalStackOptions = {}): Promise<Har
   const store = createDynamoStore({ tableName: stack.tableName, client });
 
   /** A run's execution and its child executions (one per chunk of targets), as one timeline. */
-  function runHistoryOf(executionArn: string): Promise<HistoryEvent[]> {
-    return runHistory(executionArn, (arn) => {
-      const events: HistoryEvent[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = stack.stepfunctions.getExecutionHistory({ executionArn: arn, maxResults: 1000, nextToken });
-        events.push(...(page.events ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return events;
-    });
-  }
+  const runHistoryOf = (executionArn: string) => localRunHistory(stack.stepfunctions, executionArn);
 
   async function finished(runId: string): Promise<FinishedRun> {
     const deadline = Date.now() + 60_000;

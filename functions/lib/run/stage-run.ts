@@ -16,7 +16,7 @@ export const CHUNK_BYTES = 160 * 1024;
  */
 export const INLINE_BYTES = 64 * 1024;
 /** Buildspecs and chunks are written this many at a time. */
-const PUT_CONCURRENCY = 16;
+const PUT_CONCURRENCY = 32;
 
 export interface StageStores {
   /** The artifact bucket: the run's chunks of targets, under runs/<runId>/chunks/. */
