@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { CodeBuildApi } from '../codebuild/codebuild-api.ts';
 import { LocalCodeBuildError } from '../codebuild/errors.ts';
-import { StatesTaskError } from './errors.ts';
+import { LocalStepFunctionsError, StatesTaskError } from './errors.ts';
 import { json, type ExecutionHistory, type NewHistoryEvent } from './execution-history.ts';
 import { lambdaTaskError, type InvokeLambda } from './lambda-invoker.ts';
 import type { TaskSpec } from './prepare-definition.ts';
@@ -432,8 +432,14 @@ async function runChildExecution(call: TaskCall): Promise<unknown> {
       input: typeof input === 'string' ? input : JSON.stringify(input ?? {}),
     });
   } catch (error) {
-    // Named as the API names it, e.g. StepFunctions.ExecutionLimitExceeded (the Step Functions guide's Retry).
-    const name = error instanceof Error ? error.name : 'SdkClientException';
+    // Named as the API names it, e.g. StepFunctions.ExecutionLimitExceeded (the Step Functions guide's
+    // Retry): the local API's errors carry that code.
+    const name =
+      error instanceof LocalStepFunctionsError
+        ? error.code
+        : error instanceof Error
+          ? error.name
+          : 'SdkClientException';
     const failure = {
       error: `StepFunctions.${name}`,
       cause: error instanceof Error ? error.message : String(error),
