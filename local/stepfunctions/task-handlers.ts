@@ -354,14 +354,7 @@ async function runCodeBuild(call: TaskCall): Promise<unknown> {
     }
     throw error;
   }
-  const output = { Build: pascalKeys(build) };
-  if (build.buildStatus === 'SUCCEEDED') return succeeded(call, output);
-  const cause = json(output);
-  call.record({
-    type: 'TaskFailed',
-    taskFailedEventDetails: { ...resourceOf(call), error: 'States.TaskFailed', cause },
-  });
-  throw new StatesTaskError('States.TaskFailed', cause);
+  return syncEnded(call, build.buildStatus === 'SUCCEEDED', { Build: pascalKeys(build) });
 }
 
 /**
@@ -480,13 +473,7 @@ async function runChildExecution(call: TaskCall): Promise<unknown> {
     ...(ended.error === undefined ? {} : { Error: ended.error }),
     ...(ended.cause === undefined ? {} : { Cause: ended.cause }),
   };
-  if (ended.status === 'SUCCEEDED') return succeeded(call, output);
-  const cause = json(output);
-  call.record({
-    type: 'TaskFailed',
-    taskFailedEventDetails: { ...resourceOf(call), error: 'States.TaskFailed', cause },
-  });
-  throw new StatesTaskError('States.TaskFailed', cause);
+  return syncEnded(call, ended.status === 'SUCCEEDED', output);
 }
 
 // --- DynamoDB ---------------------------------------------------------------------------------------
@@ -578,6 +565,20 @@ function succeeded(call: TaskCall, output: unknown): unknown {
     taskSucceededEventDetails: { ...resourceOf(call), output: json(output), outputDetails: { truncated: false } },
   });
   return output;
+}
+
+/**
+ * The end of a `.sync` task whose job (a build, a child execution) has ended: its description is the
+ * result when it succeeded; otherwise the task fails with States.TaskFailed and that same JSON as Cause.
+ */
+function syncEnded(call: TaskCall, ok: boolean, output: unknown): unknown {
+  if (ok) return succeeded(call, output);
+  const cause = json(output);
+  call.record({
+    type: 'TaskFailed',
+    taskFailedEventDetails: { ...resourceOf(call), error: 'States.TaskFailed', cause },
+  });
+  throw new StatesTaskError('States.TaskFailed', cause);
 }
 
 /** A value as it looks after a trip through JSON, binary as base64 (the wire format). */

@@ -678,14 +678,19 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
     });
   }
 
+  /** The parked tickets' index items, across repositories (eventually consistent). */
+  function queryParkedTickets() {
+    return queryAll(client, {
+      TableName,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': PARKED_TICKETS_INDEX_PK },
+    });
+  }
+
   async function listParkedLocks(): Promise<TargetKey[]> {
     return storeCall('listParkedLocks', async () => {
-      const items = await queryAll(client, {
-        TableName,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': PARKED_TICKETS_INDEX_PK },
-      });
+      const items = await queryParkedTickets();
       const keys = new Map<string, TargetKey>();
       for (const item of items) {
         const { repo, project, environment } = item as { repo?: unknown; project?: unknown; environment?: unknown };
@@ -699,12 +704,7 @@ export function createDynamoLocks(table: DynamoTable): LockStore {
 
   async function listParkedTickets(): Promise<ParkedTicket[]> {
     return storeCall('listParkedTickets', async () => {
-      const items = await queryAll(client, {
-        TableName,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': PARKED_TICKETS_INDEX_PK },
-      });
+      const items = await queryParkedTickets();
       const tickets: ParkedTicket[] = [];
       for (const item of items) {
         const { repo, project, environment, owner, position, taskToken } = item as Record<string, unknown>;
